@@ -1,0 +1,56 @@
+/* Local APIC in xAPIC mode. The legacy 8259 PICs are masked so that only
+ * the APIC delivers interrupts. */
+#include "arch/x86/apic.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/trap.h"
+#include "lib/errno.h"
+
+static volatile u8 *apic;
+
+static u32 apic_read(u32 reg)
+{
+	return *(volatile u32 *)(apic + reg);
+}
+
+static void apic_write(u32 reg, u32 v)
+{
+	*(volatile u32 *)(apic + reg) = v;
+}
+
+int apic_init(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (!(cpuid(1, 0).edx & BIT(9)))
+		return -ENODEV;
+	outb(0x21, 0xff); /* mask both 8259s */
+	outb(0xa1, 0xff);
+	base |= BIT(11); /* global enable */
+	wrmsr(MSR_IA32_APIC_BASE, base);
+	apic = mm_map(base & GENMASK_ULL(51, 12), PAGE_SIZE, CACHE_UC);
+	if (!apic)
+		return -ENOMEM;
+	apic_write(APIC_REG_TPR, 0);
+	apic_write(APIC_REG_LVT_LINT0, APIC_LVT_MASKED);
+	apic_write(APIC_REG_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
+	return 0;
+}
+
+u32 apic_id(void)
+{
+	return apic ? apic_read(APIC_REG_ID) >> 24 : 0;
+}
+
+void apic_eoi(void)
+{
+	if (apic)
+		apic_write(APIC_REG_EOI, 0);
+}
+
+void apic_self_ipi(u8 vector)
+{
+	/* Destination shorthand "self" (bits 19:18 = 01), fixed delivery. */
+	apic_write(APIC_REG_ICR_HI, 0);
+	apic_write(APIC_REG_ICR_LO, (1u << 18) | vector);
+}

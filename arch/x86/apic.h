@@ -1,0 +1,28 @@
+/* Local APIC (xAPIC, MMIO). SDM vol. 3A chapter 11. */
+#ifndef ARCH_X86_APIC_H
+#define ARCH_X86_APIC_H
+
+#include "lib/types.h"
+
+#define APIC_REG_ID	   0x20
+#define APIC_REG_VERSION   0x30
+#define APIC_REG_TPR	   0x80
+#define APIC_REG_EOI	   0xb0
+#define APIC_REG_SVR	   0xf0
+#define APIC_SVR_ENABLE	   BIT(8)
+#define APIC_REG_ICR_LO	   0x300
+#define APIC_REG_ICR_HI	   0x310
+#define APIC_ICR_BUSY	   BIT(12)
+#define APIC_REG_LVT_LINT0 0x350
+#define APIC_REG_LVT_LINT1 0x360
+#define APIC_LVT_MASKED	   BIT(16)
+
+#define APIC_MSI_ADDR 0xfee00000ULL
+
+int apic_init(void);
+u32 apic_id(void);
+void apic_eoi(void);
+/* Send a fixed interrupt with @vector to this CPU. */
+void apic_self_ipi(u8 vector);
+
+#endif

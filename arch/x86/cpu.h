@@ -1,0 +1,154 @@
+/* CPU helpers: CPUID, MSRs, control registers, port I/O, TSC, caches. */
+#ifndef ARCH_X86_CPU_H
+#define ARCH_X86_CPU_H
+
+#include "lib/types.h"
+
+#define MSR_IA32_APIC_BASE	 0x1b
+#define MSR_IA32_FEATURE_CONTROL 0x3a
+#define MSR_IA32_PAT		 0x277
+#define MSR_EFER		 0xc0000080
+#define EFER_SCE		 BIT(0)
+#define EFER_LME		 BIT(8)
+#define EFER_NXE		 BIT(11)
+#define EFER_SVME		 BIT(12)
+
+#define X86_CR0_PE   BIT(0)
+#define X86_CR0_NE   BIT(5)
+#define X86_CR0_WP   BIT(16)
+#define X86_CR0_NW   BIT(29)
+#define X86_CR0_CD   BIT(30)
+#define X86_CR0_PG   BIT(31)
+#define X86_CR4_PAE  BIT(5)
+#define X86_CR4_VMXE BIT(13)
+
+#define X86_RFLAGS_IF BIT(9)
+
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+	asm volatile("cpuid"
+		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 val)
+{
+	asm volatile("wrmsr" ::"c"(msr), "a"((u32)val), "d"((u32)(val >> 32))
+		     : "memory");
+}
+
+#define DEFINE_CR(n)                                                 \
+	static inline u64 read_cr##n(void)                           \
+	{                                                            \
+		u64 v;                                               \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v));        \
+		return v;                                            \
+	}                                                            \
+	static inline void write_cr##n(u64 v)                        \
+	{                                                            \
+		asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
+	}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+
+static inline u64 read_rflags(void)
+{
+	u64 f;
+	asm volatile("pushfq; pop %0" : "=r"(f));
+	return f;
+}
+
+static inline void outb(u16 port, u8 v)
+{
+	asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(u16 port, u16 v)
+{
+	asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline u8 inb(u16 port)
+{
+	u8 v;
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline u16 inw(u16 port)
+{
+	u16 v;
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline u32 inl(u16 port)
+{
+	u32 v;
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" ::: "memory");
+}
+static inline void irq_enable(void)
+{
+	asm volatile("sti" ::: "memory");
+}
+static inline void irq_disable(void)
+{
+	asm volatile("cli" ::: "memory");
+}
+static inline void clflush(const volatile void *p)
+{
+	asm volatile("clflush (%0)" ::"r"(p) : "memory");
+}
+static inline void mfence(void)
+{
+	asm volatile("mfence" ::: "memory");
+}
+static inline void wbinvd(void)
+{
+	asm volatile("wbinvd" ::: "memory");
+}
+static inline void invlpg(const void *va)
+{
+	asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+static inline void barrier(void)
+{
+	asm volatile("" ::: "memory");
+}
+
+/* Flush the cache lines covering [p, p+len) to memory: used when the
+ * IOMMU's page walks do not snoop (ECAP.C=0, VT-d 3.0 section 6.1). */
+void cache_flush_range(const void *p, size_t len);
+
+/* Halt forever with interrupts off. */
+__attribute__((noreturn)) void cpu_halt_forever(void);
+
+#endif

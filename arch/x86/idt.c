@@ -1,0 +1,127 @@
+/* IDT set-up and dispatch. Exceptions inside a test fail that test and the
+ * harness moves on; outside a test they end the run. */
+#include "arch/x86/apic.h"
+#include "arch/x86/console.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/trap.h"
+#include "lib/test.h"
+
+struct idt_entry {
+	u64 lo, hi;
+};
+_Static_assert(sizeof(struct idt_entry) == 16, "IDT gate is 16 bytes");
+
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+static struct {
+	trap_handler_t fn;
+	void *ctx;
+} handlers[256];
+static u64 counts[256];
+extern const u8 isr_stubs[];
+
+static const char *const exc_names[32] = {
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound",
+	"#UD invalid opcode",
+	"#NM no math coprocessor",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD exception",
+	"#VE virtualization exception",
+	"#CP control protection",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"#HV hypervisor injection",
+	"#VC VMM communication",
+	"#SX security exception",
+	"reserved 31",
+};
+
+const char *trap_name(u64 vector)
+{
+	return vector < 32 ? exc_names[vector] : "interrupt";
+}
+
+/* 64-bit interrupt gate, DPL 0, present (SDM vol. 3A figure 6-8). */
+static struct idt_entry make_gate(u64 handler)
+{
+	struct idt_entry e;
+
+	e.lo = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+	       ((handler >> 16) & 0xffff) << 48;
+	e.hi = handler >> 32;
+	return e;
+}
+
+void trap_init(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (u64)idt };
+
+	for (unsigned v = 0; v < 256; v++)
+		idt[v] = make_gate((u64)(isr_stubs + v * 16));
+	asm volatile("lidt %0" ::"m"(ptr));
+}
+
+void trap_set_handler(u8 vector, trap_handler_t fn, void *ctx)
+{
+	handlers[vector].ctx = ctx;
+	handlers[vector].fn = fn;
+}
+
+u64 trap_count(u8 vector)
+{
+	return counts[vector];
+}
+
+static void report_exception(const struct trap_frame *f)
+{
+	kprintf("# EXCEPTION %s (vector %lu) error 0x%lx RIP 0x%lx CR2 0x%lx "
+		"RSP 0x%lx in %s\n",
+		trap_name(f->vector), f->vector, f->error, f->rip, read_cr2(),
+		f->rsp, test_current_name());
+}
+
+void trap_dispatch(struct trap_frame *f);
+void trap_dispatch(struct trap_frame *f)
+{
+	u8 v = (u8)f->vector;
+
+	counts[v]++;
+	if (handlers[v].fn) {
+		handlers[v].fn(f, handlers[v].ctx);
+		if (v >= 32 && v != VEC_SPURIOUS)
+			apic_eoi();
+		return;
+	}
+	if (v >= 32) {
+		if (v != VEC_SPURIOUS)
+			apic_eoi();
+		return;
+	}
+	report_exception(f);
+	if (test_running())
+		test_abort_exception(trap_name(v), f->rip);
+	kprintf("# unexpected exception outside any test: stopping\n");
+	platform_exit(false);
+}

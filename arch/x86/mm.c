@@ -1,0 +1,199 @@
+/* Kernel page tables: 4-level, identity. SDM vol. 3A section 4.5.
+ *
+ *   63    52 51                 12 11  8 7  6 5 4   3   2  1 0
+ *  | NX |   | physical address    |    |PS| |A|PCD|PWT|US|W|P|
+ *
+ * UC is PCD|PWT with the power-on PAT (entry 3 = UC); WB is neither. */
+#include "arch/x86/mm.h"
+#include "arch/x86/cpu.h"
+#include "boot/bootinfo.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+#define PTE_P	  BIT_ULL(0)
+#define PTE_W	  BIT_ULL(1)
+#define PTE_PWT	  BIT_ULL(3)
+#define PTE_PCD	  BIT_ULL(4)
+#define PTE_PS	  BIT_ULL(7)
+#define PTE_ADDR  GENMASK_ULL(51, 12)
+#define PTE_CACHE (PTE_PWT | PTE_PCD)
+
+extern char __image_start[], __image_end[];
+
+static struct pmm pmm;
+static u64 *pml4;
+static struct mem_range keep_out[24];
+static unsigned nr_keep;
+
+static void *identity(void *ctx, hpa_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+struct pmm *mm_pmm(void)
+{
+	return &pmm;
+}
+
+unsigned mm_keep_out(const struct mem_range **out)
+{
+	*out = keep_out;
+	return nr_keep;
+}
+
+void *page_alloc_contig(u64 npages, u64 align)
+{
+	hpa_t pa = pmm_alloc_contig(&pmm, npages, align);
+
+	if (!pa)
+		return NULL;
+	memset((void *)pa, 0, npages * PAGE_SIZE);
+	return (void *)pa;
+}
+
+void *page_alloc(void)
+{
+	hpa_t pa = pmm_alloc(&pmm);
+
+	if (!pa)
+		return NULL;
+	memset((void *)pa, 0, PAGE_SIZE);
+	return (void *)pa;
+}
+
+void page_free(void *va)
+{
+	pmm_free(&pmm, (hpa_t)va);
+}
+
+static u64 cache_bits(enum cache_type c)
+{
+	return c == CACHE_UC ? PTE_CACHE : 0;
+}
+
+/* Replace the large page in *e (an entry of a level-@l table, l = 2 for
+ * 1 GiB, 1 for 2 MiB) by a table of 512 entries mapping the same memory
+ * with the same attributes. Bit 7 is PS above level 0 but PAT in a PTE. */
+static int split(u64 *e, int l)
+{
+	u64 *sub = page_alloc();
+	u64 step = 1ULL << (12 + 9 * (l - 1));
+	u64 flags = *e & ~PTE_ADDR & ~PTE_PS;
+
+	if (!sub)
+		return -ENOMEM;
+	for (int i = 0; i < 512; i++)
+		sub[i] = ((*e & PTE_ADDR) + i * step) | flags |
+			 (l > 1 ? PTE_PS : 0);
+	*e = (u64)sub | PTE_P | PTE_W;
+	return 0;
+}
+
+/* The entry for @va at @level (3 = PML4E ... 0 = PTE), creating tables on
+ * the way and splitting large pages in the way. */
+static u64 *walk(u64 va, int level)
+{
+	u64 *table = pml4;
+
+	for (int l = 3; l > level; l--) {
+		u64 *e = &table[(va >> (12 + 9 * l)) & 511];
+		if ((*e & PTE_P) && (*e & PTE_PS)) {
+			if (split(e, l))
+				return NULL;
+		} else if (!(*e & PTE_P)) {
+			u64 *sub = page_alloc();
+			if (!sub)
+				return NULL;
+			*e = (u64)sub | PTE_P | PTE_W;
+		}
+		table = (u64 *)(*e & PTE_ADDR);
+	}
+	return &table[(va >> (12 + 9 * level)) & 511];
+}
+
+static int map_range(hpa_t pa, u64 len, enum cache_type c)
+{
+	u64 end = ALIGN_UP(pa + len, PAGE_SIZE);
+
+	for (pa = ALIGN_DOWN(pa, PAGE_SIZE); pa < end;) {
+		bool big = IS_ALIGNED(pa, SZ_2M) && pa + SZ_2M <= end;
+		u64 *e = walk(pa, big ? 1 : 0);
+		/* Where a 2 MiB range already has a table, keep the table. */
+		if (e && big && (*e & PTE_P) && !(*e & PTE_PS)) {
+			big = false;
+			e = walk(pa, 0);
+		}
+		if (!e)
+			return -ENOMEM;
+		*e = pa | PTE_P | PTE_W | cache_bits(c) | (big ? PTE_PS : 0);
+		invlpg((void *)pa);
+		pa += big ? SZ_2M : PAGE_SIZE;
+	}
+	return 0;
+}
+
+void *mm_map(hpa_t pa, u64 len, enum cache_type c)
+{
+	if (!len || pa + len < pa)
+		return NULL;
+	return map_range(pa, len, c) ? NULL : (void *)pa;
+}
+
+int mm_cache_type(hpa_t pa)
+{
+	u64 *table = pml4;
+
+	for (int l = 3; l >= 0; l--) {
+		u64 e = table[(pa >> (12 + 9 * l)) & 511];
+		if (!(e & PTE_P))
+			return -ENOENT;
+		if (l == 0 || (e & PTE_PS))
+			return (e & PTE_CACHE) ? CACHE_UC : CACHE_WB;
+		table = (u64 *)(e & PTE_ADDR);
+	}
+	return -ENOENT;
+}
+
+static void keep(u64 base, u64 len)
+{
+	if (len && nr_keep < ARRAY_SIZE(keep_out))
+		keep_out[nr_keep++] = (struct mem_range){ base, len, 0 };
+}
+
+int mm_init(const struct boot_info *bi, const struct mem_range *extra,
+	    unsigned nr_extra)
+{
+	int err;
+
+	keep(0, 0x100000); /* real-mode IVT, BDA, EBDA, VGA, BIOS */
+	keep((u64)__image_start, (u64)(__image_end - __image_start));
+	keep(bi->info_pa, bi->info_len);
+	for (unsigned i = 0; i < bi->nr_modules; i++)
+		keep(bi->modules[i].base, bi->modules[i].len);
+	for (unsigned i = 0; i < nr_extra; i++)
+		keep(extra[i].base, extra[i].len);
+	err = pmm_init(&pmm, bi->mmap, bi->nr_mmap, keep_out, nr_keep, identity,
+		       NULL);
+	if (err)
+		return err;
+	pml4 = page_alloc();
+	if (!pml4)
+		return -ENOMEM;
+	/* Low megabyte: RAM and ROM write-back, the VGA window uncached. */
+	err = map_range(0, 0xa0000, CACHE_WB) ?:
+	      map_range(0xa0000, 0x20000, CACHE_UC) ?:
+	      map_range(0xc0000, 0x40000, CACHE_WB);
+	for (unsigned i = 0; i < bi->nr_mmap && !err; i++) {
+		const struct mem_range *r = &bi->mmap[i];
+		if (r->type == MEM_USABLE || r->type == MEM_ACPI ||
+		    r->type == MEM_NVS)
+			err = map_range(r->base, r->len, CACHE_WB);
+	}
+	/* The kernel image, whatever the map says about it. */
+	if (!err)
+		err = map_range((u64)__image_start,
+				(u64)(__image_end - __image_start), CACHE_WB);
+	if (!err)
+		write_cr3((u64)pml4);
+	return err;
+}

@@ -1,0 +1,40 @@
+/* Kernel memory: the physical allocator instance, the kernel's own page
+ * tables (identity: virtual == physical), and MMIO mapping. */
+#ifndef ARCH_X86_MM_H
+#define ARCH_X86_MM_H
+
+#include "arch/x86/pmm.h"
+
+enum cache_type { CACHE_WB, CACHE_UC };
+
+struct boot_info;
+
+/* Set up the allocator, keeping out the kernel image, the loader's data,
+ * modules and @extra (ACPI tables...), then switch to our page tables:
+ * RAM write-back, the rest unmapped until mm_map() asks for it. */
+int mm_init(const struct boot_info *bi, const struct mem_range *extra,
+	    unsigned nr_extra);
+/* Identity-map [pa, pa+len) with the cache type (MMIO: CACHE_UC), splitting
+ * large pages where needed. Returns the virtual address (== pa) or NULL. */
+void *mm_map(hpa_t pa, u64 len, enum cache_type c);
+/* Cache type a page is mapped with, or -ENOENT when it is not mapped. */
+int mm_cache_type(hpa_t pa);
+
+/* Zeroed pages from the allocator; NULL when memory is exhausted. */
+void *page_alloc(void);
+void *page_alloc_contig(u64 npages, u64 align);
+void page_free(void *va);
+static inline hpa_t virt_to_phys(const void *va)
+{
+	return (hpa_t)(uintptr_t)va;
+}
+static inline void *phys_to_virt(hpa_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+struct pmm *mm_pmm(void);
+/* The ranges kept out of the allocator, for the boot suite. */
+unsigned mm_keep_out(const struct mem_range **out);
+
+#endif

@@ -1,0 +1,68 @@
+/* PCI configuration space (ECAM from MCFG, else ports 0xcf8/0xcfc),
+ * enumeration through bridges, BARs, bus mastering, MSI. */
+#ifndef ARCH_X86_PCI_H
+#define ARCH_X86_PCI_H
+
+#include "lib/types.h"
+
+#define PCI_VENDOR_ID		 0x00
+#define PCI_COMMAND		 0x04
+#define PCI_COMMAND_IO		 BIT(0)
+#define PCI_COMMAND_MEM		 BIT(1)
+#define PCI_COMMAND_MASTER	 BIT(2)
+#define PCI_COMMAND_INTX_DISABLE BIT(10)
+#define PCI_STATUS		 0x06
+#define PCI_STATUS_CAP_LIST	 BIT(4)
+#define PCI_CLASS_REV		 0x08
+#define PCI_HEADER_TYPE		 0x0e
+#define PCI_BAR0		 0x10
+#define PCI_PRIMARY_BUS		 0x18
+#define PCI_SECONDARY_BUS	 0x19
+#define PCI_SUBORDINATE_BUS	 0x1a
+#define PCI_CAP_PTR		 0x34
+#define PCI_CAP_ID_MSI		 0x05
+
+#define PCI_MAX_DEVS	    64
+#define PCI_BDF(bus, devfn) ((u16)((bus) << 8 | (devfn)))
+#define PCI_DEVFN(dev, fn)  ((u8)((dev) << 3 | (fn)))
+
+struct pci_bar {
+	u64 base, size;
+	bool io, mem64;
+};
+
+struct pci_dev {
+	u16 seg;
+	u8 bus, devfn;
+	u16 vendor, device;
+	u32 class_rev;
+	u8 header_type;
+	u8 sec_bus, sub_bus; /* bridges */
+	struct pci_bar bar[6];
+};
+
+int pci_init(void);
+const char *pci_access_method(void);
+u32 pci_read(u16 seg, u8 bus, u8 devfn, u16 off, unsigned size);
+void pci_write(u16 seg, u8 bus, u8 devfn, u16 off, unsigned size, u32 val);
+unsigned pci_devices(struct pci_dev **out);
+/* The @index'th device with this vendor and device id, or NULL. */
+struct pci_dev *pci_find(u16 vendor, u16 device, unsigned index);
+/* Map BAR @i uncached; NULL if it is absent or an I/O BAR. */
+void *pci_map_bar(struct pci_dev *d, unsigned i);
+void pci_set_master(struct pci_dev *d, bool on);
+/* Program and enable MSI to this CPU's local APIC with @vector. */
+int pci_msi_enable(struct pci_dev *d, u8 vector);
+int pci_find_cap(const struct pci_dev *d, u8 id);
+
+static inline u32 pci_dev_read(const struct pci_dev *d, u16 off, unsigned sz)
+{
+	return pci_read(d->seg, d->bus, d->devfn, off, sz);
+}
+static inline void pci_dev_write(const struct pci_dev *d, u16 off, unsigned sz,
+				 u32 v)
+{
+	pci_write(d->seg, d->bus, d->devfn, off, sz, v);
+}
+
+#endif

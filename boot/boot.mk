@@ -1,0 +1,1 @@
+BOOT_OBJS := boot/header.o boot/entry.o boot/bootinfo.o

@@ -1,0 +1,119 @@
+/* 32-bit entry from a multiboot loader, switch to long mode, call kmain.
+ * On entry (both multiboot versions): protected mode, paging off,
+ * EAX = loader magic, EBX = physical address of the boot information.
+ * Intel SDM vol. 3A section 10.8.5, "Initializing IA-32e Mode". */
+
+#define CR0_PE 0x00000001
+#define CR0_MP 0x00000002
+#define CR0_NE 0x00000020
+#define CR0_WP 0x00010000
+#define CR0_PG 0x80000000
+#define CR4_PAE 0x20
+#define MSR_EFER 0xc0000080
+#define EFER_LME 0x100
+#define PTE_P_W 0x3
+#define PDE_LARGE 0x83
+
+	.section .text.entry, "ax"
+	.code32
+	.globl _start32
+_start32:
+	cli
+	cld
+	movl %eax, boot_magic
+	movl %ebx, boot_info_pa
+	movl $boot_stack_top, %esp
+
+	/* No long mode: nothing sensible to do but stop. */
+	movl $0x80000001, %eax
+	cpuid
+	btl $29, %edx
+	jnc no_long_mode
+
+	/* Identity map the first 4 GiB with 2 MiB pages: enough to reach
+	 * kmain, which builds the real tables from the memory map. */
+	movl $boot_pdpt, %eax
+	orl $PTE_P_W, %eax
+	movl %eax, boot_pml4
+	xorl %ecx, %ecx
+1:	movl %ecx, %eax
+	shll $12, %eax
+	addl $boot_pd, %eax
+	orl $PTE_P_W, %eax
+	movl %eax, boot_pdpt(,%ecx,8)
+	incl %ecx
+	cmpl $4, %ecx
+	jne 1b
+	xorl %ecx, %ecx
+2:	movl %ecx, %eax
+	shll $21, %eax
+	orl $PDE_LARGE, %eax
+	movl %eax, boot_pd(,%ecx,8)	/* high dword stays 0: below 4 GiB */
+	incl %ecx
+	cmpl $2048, %ecx
+	jne 2b
+
+	movl $boot_pml4, %eax
+	movl %eax, %cr3
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	movl %eax, %cr4
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	wrmsr
+	/* CR0.NE is required by VMXON (SDM 24.8); CD and NW cleared. */
+	movl $(CR0_PE | CR0_MP | CR0_NE | CR0_WP | CR0_PG), %eax
+	movl %eax, %cr0
+
+	lgdt boot_gdt_ptr
+	ljmp $0x08, $start64
+
+no_long_mode:
+	hlt
+	jmp no_long_mode
+
+	.code64
+start64:
+	movw $0x10, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorw %ax, %ax
+	movw %ax, %fs
+	movw %ax, %gs
+	movq $boot_stack_top, %rsp
+	xorl %ebp, %ebp
+	movl boot_magic(%rip), %edi
+	movl boot_info_pa(%rip), %esi
+	call kmain
+3:	cli
+	hlt
+	jmp 3b
+
+	.section .rodata
+	.align 16
+	.globl boot_gdt
+boot_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
+	.quad 0x00cf92000000ffff	/* 0x10: data */
+boot_gdt_end:
+boot_gdt_ptr:
+	.short boot_gdt_end - boot_gdt - 1
+	.long boot_gdt
+
+	.section .data
+	.align 4
+boot_magic:	.long 0
+boot_info_pa:	.long 0
+
+	.section .bss
+	.align 4096
+boot_pml4:	.skip 4096
+boot_pdpt:	.skip 4096
+boot_pd:	.skip 4096 * 4
+	.globl boot_stack_bottom, boot_stack_top
+boot_stack_bottom:
+	.skip 65536
+boot_stack_top:

@@ -1,0 +1,1 @@
+KVMLIKE_OBJS :=

@@ -1,0 +1,198 @@
+/* Command-line parsing, table-driven: one row per option. */
+#include "lib/cmdline.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+enum opt_kind { OPT_FLAG, OPT_ENUM, OPT_INT, OPT_STR, OPT_GLOBS };
+
+struct opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t off;
+	const char *const *values; /* OPT_ENUM: index is the enum value */
+	size_t cap;		   /* OPT_STR: buffer size */
+};
+
+static const char *const exit_names[] = { "auto",  "qemu", "bochs",
+					  "reset", "halt", NULL };
+static const char *const virt_names[] = { "unset", "none", "svm", "vmx", NULL };
+static const char *const wbinvd_names[] = { "auto", "kvm", "strict", NULL };
+
+#define OFF(f) offsetof(struct options, f)
+static const struct opt opts[] = {
+	{ "tests", OPT_GLOBS, OFF(tests), NULL, 0 },
+	{ "list", OPT_FLAG, OFF(list), NULL, 0 },
+	{ "verbose", OPT_FLAG, OFF(verbose), NULL, 0 },
+	{ "report", OPT_FLAG, OFF(report), NULL, 0 },
+	{ "acpidump", OPT_FLAG, OFF(acpidump), NULL, 0 },
+	{ "exit", OPT_ENUM, OFF(exit), exit_names, 0 },
+	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
+	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },
+	{ "wbinvd", OPT_ENUM, OFF(wbinvd), wbinvd_names, 0 },
+	{ "console", OPT_STR, OFF(console), NULL,
+	  sizeof(((struct options *)0)->console) },
+};
+
+static void error(struct options *o, const char *fmt, const char *a,
+		  size_t alen)
+{
+	char arg[48];
+	size_t n = MIN(alen, sizeof(arg) - 1);
+
+	memcpy(arg, a, n);
+	arg[n] = 0;
+	if (o->nr_errors < CMDLINE_MAX_ERRORS)
+		ksnprintf(o->errors[o->nr_errors], CMDLINE_ERR_LEN, fmt, arg);
+	o->nr_errors++;
+}
+
+static bool copy_word(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+	return true;
+}
+
+static bool set_enum(const struct opt *op, void *field, const char *v, size_t n)
+{
+	for (int i = 0; op->values[i]; i++) {
+		if (strlen(op->values[i]) == n &&
+		    !strncmp(op->values[i], v, n)) {
+			*(int *)field = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool set_int(int *field, const char *v, size_t n)
+{
+	int x = 0;
+
+	if (n == 0 || n > 6)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (v[i] - '0');
+	}
+	*field = x;
+	return true;
+}
+
+static bool set_globs(struct options *o, const char *v, size_t n)
+{
+	while (n) {
+		size_t len = 0;
+		while (len < n && v[len] != ',')
+			len++;
+		if (o->nr_tests == CMDLINE_MAX_GLOBS ||
+		    !copy_word(o->tests[o->nr_tests], CMDLINE_GLOB_LEN, v, len))
+			return false;
+		o->nr_tests++;
+		v += len;
+		n -= len;
+		if (n) { /* skip the comma */
+			v++;
+			n--;
+		}
+	}
+	return true;
+}
+
+static bool apply(struct options *o, const struct opt *op, const char *v,
+		  size_t n, bool has_value)
+{
+	void *field = (char *)o + op->off;
+
+	if (op->kind == OPT_FLAG) {
+		*(bool *)field = true;
+		return !has_value;
+	}
+	if (!has_value)
+		return false;
+	switch (op->kind) {
+	case OPT_ENUM:
+		return set_enum(op, field, v, n);
+	case OPT_INT:
+		return set_int(field, v, n);
+	case OPT_STR:
+		return copy_word(field, op->cap, v, n);
+	case OPT_GLOBS:
+		return set_globs(o, v, n);
+	default:
+		return false;
+	}
+}
+
+static void parse_word(struct options *o, const char *w, size_t n)
+{
+	size_t klen = 0;
+
+	while (klen < n && w[klen] != '=')
+		klen++;
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		const struct opt *op = &opts[i];
+		if (strlen(op->name) != klen || strncmp(op->name, w, klen))
+			continue;
+		bool has_value = klen < n;
+		const char *v = w + klen + has_value;
+		if (!apply(o, op, v, n - klen - has_value, has_value))
+			error(o, "bad value in option '%s'", w, n);
+		return;
+	}
+	error(o, "unknown option '%s'", w, n);
+}
+
+/* Loaders put the kernel image's path first (QEMU -kernel passes it as
+ * given, "build/kernel.elf"; GRUB an absolute path): a first word with a
+ * '/' or '.' and no '=' is that path, not an option. */
+static bool is_image_path(const char *w, size_t n)
+{
+	bool path = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] == '=')
+			return false;
+		if (w[i] == '/' || w[i] == '.')
+			path = true;
+	}
+	return path;
+}
+
+unsigned cmdline_parse(const char *s, struct options *o)
+{
+	bool first = true;
+
+	memset(o, 0, sizeof(*o));
+	o->expect_edu = -1;
+	while (s && *s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		size_t n = 0;
+		while (s[n] && s[n] != ' ' && s[n] != '\t')
+			n++;
+		if (n && !(first && is_image_path(s, n)))
+			parse_word(o, s, n);
+		first = false;
+		s += n;
+	}
+	return o->nr_errors;
+}
+
+bool cmdline_selects(const struct options *o, const char *suite,
+		     const char *name)
+{
+	char full[2 * CMDLINE_GLOB_LEN];
+
+	if (!o->nr_tests)
+		return true;
+	ksnprintf(full, sizeof(full), "%s.%s", suite, name);
+	for (unsigned i = 0; i < o->nr_tests; i++)
+		if (glob_match(o->tests[i], suite) ||
+		    glob_match(o->tests[i], full))
+			return true;
+	return false;
+}

@@ -1,0 +1,38 @@
+/* Kernel command line: "key=value" and bare flags separated by spaces.
+ * Pure; unknown or malformed options are recorded, never fatal. */
+#ifndef LIB_CMDLINE_H
+#define LIB_CMDLINE_H
+
+#include "lib/types.h"
+
+#define CMDLINE_MAX_GLOBS  16
+#define CMDLINE_GLOB_LEN   64
+#define CMDLINE_MAX_ERRORS 4
+#define CMDLINE_ERR_LEN	   96
+
+enum exit_mode { EXIT_AUTO, EXIT_QEMU, EXIT_BOCHS, EXIT_RESET, EXIT_HALT };
+enum virt_expect { VIRT_UNSET, VIRT_NONE, VIRT_SVM, VIRT_VMX };
+enum wbinvd_policy { WBINVD_AUTO, WBINVD_KVM, WBINVD_STRICT };
+
+struct options {
+	char tests[CMDLINE_MAX_GLOBS][CMDLINE_GLOB_LEN];
+	unsigned nr_tests;
+	bool list, verbose, report, acpidump;
+	enum exit_mode exit;
+	enum virt_expect expect_virt;
+	int expect_edu; /* number of edu devices the lane has; -1 if unset */
+	enum wbinvd_policy wbinvd;
+	char console[32];
+	unsigned nr_errors;
+	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERR_LEN];
+};
+
+/* Parse @s into @o (which it initialises to the defaults first). Returns
+ * the number of errors; their messages are in o->errors. */
+unsigned cmdline_parse(const char *s, struct options *o);
+
+/* Does "suite.name" pass the tests= selection? (No selection: all do.) */
+bool cmdline_selects(const struct options *o, const char *suite,
+		     const char *name);
+
+#endif

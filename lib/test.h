@@ -1,0 +1,86 @@
+/* The in-kernel test harness. Tests are registered in the .tests linker
+ * section by TEST(suite, behaviour) and reported as KTAP, one block per
+ * suite. Assertions print the expression, expected and actual values. */
+#ifndef LIB_TEST_H
+#define LIB_TEST_H
+
+#include "lib/types.h"
+
+struct options;
+
+struct test {
+	const char *suite;
+	const char *name;
+	void (*fn)(void);
+};
+
+#define TEST(suite, behaviour)                                       \
+	static void test_##suite##_##behaviour(void);                \
+	static const struct test testdesc_##suite##_##behaviour      \
+	    __attribute__((used, section(".tests"), aligned(8))) = { \
+		    #suite, #behaviour, test_##suite##_##behaviour   \
+	    };                                                       \
+	static void test_##suite##_##behaviour(void)
+
+/* Run the selected tests; returns true when none failed. */
+bool test_run_all(const struct options *o);
+void test_list(const struct options *o);
+
+/* Assertion back ends: return whether the check held. */
+bool test_check_u64(const char *file, int line, const char *expr, u64 actual,
+		    const char *op, u64 expected);
+bool test_check_true(const char *file, int line, const char *expr, bool ok);
+bool test_check_ok(const char *file, int line, const char *expr, int err);
+bool test_check_mem(const char *file, int line, const char *expr,
+		    const void *actual, const void *expected, size_t n);
+bool test_check_bytes(const char *file, int line, const char *expr,
+		      const void *p, u8 value, size_t n);
+
+#define TEST_CMP(a, op, b)                                                   \
+	test_check_u64(__FILE__, __LINE__, #a " " #op " " #b, (u64)(a), #op, \
+		       (u64)(b))
+#define EXPECT_EQ(a, b) TEST_CMP(a, ==, b)
+#define EXPECT_NE(a, b) TEST_CMP(a, !=, b)
+#define EXPECT_LT(a, b) TEST_CMP(a, <, b)
+#define EXPECT_LE(a, b) TEST_CMP(a, <=, b)
+#define EXPECT_GT(a, b) TEST_CMP(a, >, b)
+#define EXPECT_GE(a, b) TEST_CMP(a, >=, b)
+#define EXPECT_TRUE(c)	test_check_true(__FILE__, __LINE__, #c, !!(c))
+#define EXPECT_FALSE(c) test_check_true(__FILE__, __LINE__, "!(" #c ")", !(c))
+/* err is 0 or a negative errno; the message names the error. */
+#define EXPECT_OK(err) test_check_ok(__FILE__, __LINE__, #err, (err))
+#define EXPECT_MEMEQ(a, b, n) \
+	test_check_mem(__FILE__, __LINE__, #a " == " #b, (a), (b), (n))
+/* Every one of n bytes at p equals v (canaries, guard bytes). */
+#define EXPECT_BYTES(p, v, n) \
+	test_check_bytes(__FILE__, __LINE__, #p, (p), (v), (n))
+
+/* ASSERT_* abandon the test when the check fails. */
+#define ASSERT(check)                 \
+	do {                          \
+		if (!(check))         \
+			test_abort(); \
+	} while (0)
+#define ASSERT_EQ(a, b) ASSERT(EXPECT_EQ(a, b))
+#define ASSERT_NE(a, b) ASSERT(EXPECT_NE(a, b))
+#define ASSERT_TRUE(c)	ASSERT(EXPECT_TRUE(c))
+#define ASSERT_OK(err)	ASSERT(EXPECT_OK(err))
+
+__attribute__((format(printf, 1, 2))) void test_diag(const char *fmt, ...);
+/* Fail the current test with a message, and go on in it. */
+__attribute__((format(printf, 1, 2))) void test_fail(const char *fmt, ...);
+/* Skip the current test with a reason; does not return. */
+__attribute__((noreturn, format(printf, 1, 2))) void test_skip(const char *fmt,
+							       ...);
+/* Mark the current test as covering a known emulator divergence: a
+ * failure is then reported as "not ok # TODO reason", never as a pass. */
+__attribute__((format(printf, 1, 2))) void test_todo(const char *fmt, ...);
+__attribute__((noreturn)) void test_abort(void);
+
+/* For the trap handler. */
+bool test_running(void);
+const char *test_current_name(void);
+__attribute__((noreturn)) void test_abort_exception(const char *what, u64 rip);
+bool test_verbose(void);
+
+#endif

@@ -1,0 +1,197 @@
+/* Suite boot: what the loader gave us, the allocator, ACPI, traps. */
+#include "arch/x86/acpi.h"
+#include "arch/x86/apic.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/trap.h"
+#include "arch/x86/tsc.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/test.h"
+#include "tests/kernel/kernel.h"
+
+TEST(boot, loader_information_parsed)
+{
+	const struct boot_info *bi = &kstate.boot;
+
+	EXPECT_TRUE(bi->version == 1 || bi->version == 2);
+	if (bi->error)
+		test_fail("boot information: %s", bi->error);
+	EXPECT_GT(bi->nr_mmap, 0);
+}
+
+TEST(boot, command_line_valid)
+{
+	const struct options *o = &kstate.opts;
+
+	for (unsigned i = 0; i < MIN(o->nr_errors, CMDLINE_MAX_ERRORS); i++)
+		test_fail("%s", o->errors[i]);
+	EXPECT_EQ(o->nr_errors, 0);
+	EXPECT_OK(kstate.console_err);
+}
+
+TEST(boot, memory_map_sane)
+{
+	const struct boot_info *bi = &kstate.boot;
+	u64 usable = 0;
+
+	for (unsigned i = 0; i < bi->nr_mmap; i++) {
+		const struct mem_range *r = &bi->mmap[i];
+		EXPECT_NE(r->len, 0);
+		EXPECT_GE(r->base + r->len, r->base); /* no wrap-around */
+		if (r->type == MEM_USABLE && r->base >= 0x100000)
+			usable += r->len;
+	}
+	test_diag("%u ranges, %lu MiB usable above 1 MiB", bi->nr_mmap,
+		  usable >> 20);
+	EXPECT_GE(usable, 16ULL << 20);
+}
+
+static bool overlaps(hpa_t pa, u64 len, const struct mem_range *r)
+{
+	return pa < r->base + r->len && pa + len > r->base;
+}
+
+/* A page is good when it lies inside a usable range, outside every
+ * non-usable range and outside everything the kernel keeps out. */
+static bool page_is_good(hpa_t pa, u64 len)
+{
+	const struct boot_info *bi = &kstate.boot;
+	const struct mem_range *keep;
+	unsigned nk = mm_keep_out(&keep);
+	bool in_usable = false;
+
+	for (unsigned i = 0; i < bi->nr_mmap; i++) {
+		const struct mem_range *r = &bi->mmap[i];
+		if (r->type != MEM_USABLE && overlaps(pa, len, r))
+			return false;
+		if (r->type == MEM_USABLE && pa >= r->base &&
+		    pa + len <= r->base + r->len)
+			in_usable = true;
+	}
+	for (unsigned i = 0; i < nk; i++)
+		if (overlaps(pa, len, &keep[i]))
+			return false;
+	return in_usable;
+}
+
+TEST(boot, allocator_never_returns_reserved)
+{
+	static void *pages[512];
+	unsigned n;
+
+	ASSERT_OK(kstate.mm_err);
+	for (n = 0; n < ARRAY_SIZE(pages); n++) {
+		pages[n] = page_alloc();
+		if (!pages[n])
+			break;
+		if (!page_is_good(virt_to_phys(pages[n]), PAGE_SIZE))
+			test_fail("page 0x%lx is reserved or not RAM",
+				  virt_to_phys(pages[n]));
+		EXPECT_EQ(mm_cache_type(virt_to_phys(pages[n])), CACHE_WB);
+	}
+	EXPECT_EQ(n, ARRAY_SIZE(pages));
+	void *big = page_alloc_contig(512, SZ_2M);
+	ASSERT_TRUE(big != NULL);
+	EXPECT_TRUE(IS_ALIGNED(virt_to_phys(big), SZ_2M));
+	EXPECT_TRUE(page_is_good(virt_to_phys(big), SZ_2M));
+	for (unsigned i = 0; i < 512; i++)
+		page_free((u8 *)big + i * PAGE_SIZE);
+	while (n)
+		page_free(pages[--n]);
+}
+
+TEST(boot, freed_pages_come_back)
+{
+	struct pmm *p = mm_pmm();
+	u64 before = p->free_pages;
+	void *a = page_alloc();
+
+	ASSERT_TRUE(a != NULL);
+	EXPECT_EQ(p->free_pages, before - 1);
+	page_free(a);
+	EXPECT_EQ(p->free_pages, before);
+	EXPECT_EQ(page_alloc(), a); /* last freed, first reused */
+	page_free(a);
+}
+
+TEST(boot, acpi_tables_found)
+{
+	ASSERT_OK(kstate.acpi_err);
+	EXPECT_NE(acpi_rsdp_pa(), 0);
+	EXPECT_TRUE(acpi_find("FACP") != NULL);
+	EXPECT_TRUE(acpi_find("APIC") != NULL);
+}
+
+TEST(boot, acpi_checksums_valid)
+{
+	const struct acpi_table *t;
+	unsigned n = acpi_tables(&t);
+
+	ASSERT_OK(kstate.acpi_err);
+	for (unsigned i = 0; i < n; i++) {
+		if (test_verbose())
+			test_diag("%s at 0x%lx, %u bytes", t[i].sig, t[i].pa,
+				  t[i].len);
+		if (!t[i].checksum_ok)
+			test_fail("%s at 0x%lx: bad checksum or length %u",
+				  t[i].sig, t[i].pa, t[i].len);
+	}
+	EXPECT_GT(n, 2);
+}
+
+TEST(boot, tsc_calibrated)
+{
+	EXPECT_OK(kstate.tsc_err);
+	test_diag("TSC %lu kHz", tsc_khz());
+	EXPECT_GE(tsc_khz(), 1000);
+	u64 t0 = tsc_read_us();
+	udelay(1000);
+	EXPECT_GE(tsc_read_us() - t0, 1000);
+}
+
+TEST(boot, mmio_mapped_uncached)
+{
+	ASSERT_OK(kstate.apic_err);
+	EXPECT_EQ(
+	    mm_cache_type(rdmsr(MSR_IA32_APIC_BASE) & GENMASK_ULL(51, 12)),
+	    CACHE_UC);
+}
+
+static void do_ud2(void *arg)
+{
+	asm volatile("ud2");
+}
+
+static void do_unmapped_read(void *arg)
+{
+	(void)*(volatile u64 *)arg;
+}
+
+TEST(boot, exceptions_caught_and_named)
+{
+	u64 cr2 = 0;
+	void *hole = (void *)0x7f0000000000ULL; /* never mapped */
+
+	EXPECT_EQ(trap_catch(do_ud2, NULL, NULL), 6);
+	EXPECT_EQ(trap_catch(do_unmapped_read, hole, &cr2), 14);
+	EXPECT_EQ(cr2, (u64)hole);
+}
+
+static volatile unsigned ipi_seen;
+static void on_test_ipi(struct trap_frame *f, void *ctx)
+{
+	ipi_seen++;
+}
+
+TEST(boot, apic_delivers_self_ipi)
+{
+	ASSERT_OK(kstate.apic_err);
+	ipi_seen = 0;
+	trap_set_handler(VEC_TEST, on_test_ipi, NULL);
+	apic_self_ipi(VEC_TEST);
+	int err = WAIT_FOR(ipi_seen == 1, 10000);
+	trap_set_handler(VEC_TEST, NULL, NULL);
+	EXPECT_OK(err);
+	EXPECT_EQ(ipi_seen, 1);
+}

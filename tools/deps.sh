@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install the Debian packages the build and the test lanes need, only those missing.
+# Usage: tools/deps.sh [--check]   (--check: list what is missing, install nothing)
+set -eu
+
+PKGS="build-essential binutils make python3 qemu-system-x86 ovmf \
+bochs bochsbios vgabios grub-pc-bin grub-efi-amd64-bin grub-common \
+xorriso mtools acpica-tools libcmocka-dev pkg-config clang-format clang valgrind"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "${1:-}" = "--check" ]; then
+	echo "deps: missing Debian packages:$missing"
+	exit 1
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: run as root, or: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
+echo "deps: done"
