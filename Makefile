@@ -99,6 +99,7 @@ run: deps
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory format-check
+	$(Q)$(PYTHON) tests/runner_selftest.py 2>&1 | tail -1
 	$(Q)$(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES))
 
 bench: deps

@@ -31,6 +31,9 @@ static const struct opt opts[] = {
 	{ "wbinvd", OPT_ENUM, OFF(wbinvd), wbinvd_names, 0 },
 	{ "console", OPT_STR, OFF(console), NULL,
 	  sizeof(((struct options *)0)->console) },
+	{ "vtd_caps", OPT_STR, OFF(vtd_caps), NULL,
+	  sizeof(((struct options *)0)->vtd_caps) },
+	{ "edu_dma_bits", OPT_INT, OFF(edu_dma_bits), NULL, 0 },
 };
 
 static void error(struct options *o, const char *fmt, const char *a,
@@ -82,8 +85,12 @@ static bool set_int(int *field, const char *v, size_t n)
 	return true;
 }
 
+/* Comma-separated globs; an empty list or an empty glob is an error, so
+ * that an empty variable in a script does not silently select all. */
 static bool set_globs(struct options *o, const char *v, size_t n)
 {
+	if (!n || v[n - 1] == ',')
+		return false;
 	while (n) {
 		size_t len = 0;
 		while (len < n && v[len] != ',')
@@ -108,8 +115,10 @@ static bool apply(struct options *o, const struct opt *op, const char *v,
 	void *field = (char *)o + op->off;
 
 	if (op->kind == OPT_FLAG) {
+		if (has_value)
+			return false;
 		*(bool *)field = true;
-		return !has_value;
+		return true;
 	}
 	if (!has_value)
 		return false;
@@ -168,6 +177,7 @@ unsigned cmdline_parse(const char *s, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->expect_edu = -1;
+	o->edu_dma_bits = 28;
 	while (s && *s) {
 		while (*s == ' ' || *s == '\t')
 			s++;

@@ -86,6 +86,10 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap0)
 		}
 		if (*fmt == '*') {
 			width = va_arg(ap, int);
+			if (width < 0) { /* C11 7.21.6.1: a '-' flag */
+				left = true;
+				width = -width;
+			}
 			fmt++;
 		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
@@ -108,12 +112,13 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap0)
 			put_num(&o, get_arg(&ap, lng, false, &neg), 16,
 				*fmt == 'X', false, width, pad, left);
 			break;
-		case 'p':
-			put(&o, '0');
-			put(&o, 'x');
-			put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false,
-				false, width, pad, left);
+		case 'p': { /* "0x" and the digits are padded as one field */
+			char hex[24];
+			ksnprintf(hex, sizeof(hex), "0x%lx",
+				  (u64)(uintptr_t)va_arg(ap, void *));
+			put_str(&o, hex, width, left);
 			break;
+		}
 		case 's':
 			put_str(&o, va_arg(ap, const char *), width, left);
 			break;

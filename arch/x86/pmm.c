@@ -14,7 +14,19 @@ static int add_free(struct pmm *p, u64 base, u64 end)
 	return 0;
 }
 
-/* Remove [base, end) from every free range, splitting where needed. */
+/* End of [base, base+len) rounded out to pages; a length that wraps past
+ * 2^64 (hostile firmware) reaches the top of the address space. */
+static u64 range_end_up(u64 base, u64 len)
+{
+	u64 end = base + len;
+
+	if (end < base || end > ~0ULL - PAGE_SIZE)
+		return ALIGN_DOWN(~0ULL, PAGE_SIZE);
+	return ALIGN_UP(end, PAGE_SIZE);
+}
+
+/* Remove [base, end) from every free range: the range keeps what is left
+ * below, and only what is left above takes a new slot. */
 static int subtract(struct pmm *p, u64 base, u64 end)
 {
 	unsigned n = p->nr_free;
@@ -24,12 +36,33 @@ static int subtract(struct pmm *p, u64 base, u64 end)
 		u64 rb = r->base, re = r->base + r->len;
 		if (end <= rb || base >= re)
 			continue;
-		r->len = 0; /* replaced by what is left either side */
-		if (add_free(p, rb, base > rb ? base : rb) ||
-		    add_free(p, end < re ? end : re, re))
+		r->len = base > rb ? base - rb : 0;
+		if (end < re && add_free(p, end, re))
 			return -ENOSPC;
 	}
 	return 0;
+}
+
+static void compact_and_sort(struct pmm *p);
+
+/* Usable entries may overlap in real memory maps: merge them so that no
+ * page is counted or handed out twice. */
+static void merge_overlaps(struct pmm *p)
+{
+	unsigned n = 0;
+
+	compact_and_sort(p);
+	for (unsigned i = 0; i < p->nr_free; i++) {
+		struct mem_range *last = n ? &p->free[n - 1] : NULL;
+		struct mem_range *r = &p->free[i];
+		if (last && r->base <= last->base + last->len) {
+			u64 end = MAX(last->base + last->len, r->base + r->len);
+			last->len = end - last->base;
+		} else {
+			p->free[n++] = *r;
+		}
+	}
+	p->nr_free = n;
 }
 
 static void compact_and_sort(struct pmm *p)
@@ -58,20 +91,22 @@ int pmm_init(struct pmm *p, const struct mem_range *map, unsigned nr_map,
 	memset(p, 0, sizeof(*p));
 	p->p2v = p2v;
 	p->ctx = ctx;
-	for (unsigned i = 0; i < nr_map && !err; i++)
-		if (map[i].type == MEM_USABLE && map[i].len)
-			err = add_free(
-			    p, ALIGN_UP(map[i].base, PAGE_SIZE),
-			    ALIGN_DOWN(map[i].base + map[i].len, PAGE_SIZE));
+	for (unsigned i = 0; i < nr_map && !err; i++) {
+		const struct mem_range *r = &map[i];
+		u64 end = r->base + r->len < r->base ? ~0ULL : r->base + r->len;
+		if (r->type == MEM_USABLE)
+			err = add_free(p, ALIGN_UP(r->base, PAGE_SIZE),
+				       ALIGN_DOWN(end, PAGE_SIZE));
+	}
+	if (!err)
+		merge_overlaps(p);
 	for (unsigned i = 0; i < nr_map && !err; i++)
 		if (map[i].type != MEM_USABLE)
-			err = subtract(
-			    p, ALIGN_DOWN(map[i].base, PAGE_SIZE),
-			    ALIGN_UP(map[i].base + map[i].len, PAGE_SIZE));
+			err = subtract(p, ALIGN_DOWN(map[i].base, PAGE_SIZE),
+				       range_end_up(map[i].base, map[i].len));
 	for (unsigned i = 0; i < nr_keep && !err; i++)
-		err = subtract(
-		    p, ALIGN_DOWN(keep_out[i].base, PAGE_SIZE),
-		    ALIGN_UP(keep_out[i].base + keep_out[i].len, PAGE_SIZE));
+		err = subtract(p, ALIGN_DOWN(keep_out[i].base, PAGE_SIZE),
+			       range_end_up(keep_out[i].base, keep_out[i].len));
 	/* Page 0 stands for failure: never hand it out. */
 	if (!err)
 		err = subtract(p, 0, PAGE_SIZE);
@@ -85,7 +120,8 @@ hpa_t pmm_alloc_contig(struct pmm *p, u64 npages, u64 align)
 {
 	u64 size = npages * PAGE_SIZE;
 
-	if (!npages || align < PAGE_SIZE || (align & (align - 1)))
+	if (!npages || npages > (~0ULL >> PAGE_SHIFT) || align < PAGE_SIZE ||
+	    (align & (align - 1)))
 		return 0;
 	for (unsigned i = 0; i < p->nr_free; i++) {
 		struct mem_range *r = &p->free[i];
@@ -127,10 +163,15 @@ void pmm_free(struct pmm *p, hpa_t pa)
 
 bool pmm_is_outside(const struct pmm *p, hpa_t pa, u64 len)
 {
+	u64 end = pa + len < pa ? ~0ULL : pa + len;
+
 	for (unsigned i = 0; i < p->nr_free; i++) {
 		const struct mem_range *r = &p->free[i];
-		if (pa < r->base + r->len && pa + len > r->base)
+		if (pa < r->base + r->len && end > r->base)
 			return false;
 	}
+	for (hpa_t f = p->free_list; f; f = *(hpa_t *)p->p2v(p->ctx, f))
+		if (f < end && f + PAGE_SIZE > pa)
+			return false;
 	return true;
 }

@@ -29,7 +29,8 @@ hpa_t pmm_alloc(struct pmm *p);
  * or 0. Taken from the untouched ranges only. */
 hpa_t pmm_alloc_contig(struct pmm *p, u64 npages, u64 align);
 void pmm_free(struct pmm *p, hpa_t pa);
-/* Is [pa, pa+len) entirely outside every range this allocator may give? */
+/* Is [pa, pa+len) entirely outside every page this allocator may give,
+ * untouched ranges and freed pages alike? */
 bool pmm_is_outside(const struct pmm *p, hpa_t pa, u64 len);
 
 #endif

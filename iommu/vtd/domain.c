@@ -1,0 +1,222 @@
+/* DMA domains over the second-level page-table builder. */
+#include "iommu/vtd/domain.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/mm.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+static u64 did_used[1024]; /* 65536 ids */
+
+int vtd_did_alloc(void)
+{
+	for (unsigned id = 1; id < 65536; id++) {
+		if (!(did_used[id / 64] & BIT_ULL(id % 64))) {
+			did_used[id / 64] |= BIT_ULL(id % 64);
+			return (int)id;
+		}
+	}
+	return -ENOSPC;
+}
+
+void vtd_did_free(u16 did)
+{
+	did_used[did / 64] &= ~BIT_ULL(did % 64);
+}
+
+static void *pt_alloc(void *ctx, hpa_t *pa)
+{
+	void *p = page_alloc();
+
+	*pa = virt_to_phys(p);
+	return p;
+}
+
+static void pt_free(void *ctx, void *va, hpa_t pa)
+{
+	page_free(va);
+}
+
+static void *pt_p2v(void *ctx, hpa_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+static void pt_flush(void *ctx, const void *va, size_t len)
+{
+	cache_flush_range(va, len);
+}
+
+static const struct pt_ops kernel_pt_ops = { pt_alloc, pt_free, pt_p2v,
+					     pt_flush };
+
+int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u, unsigned aw)
+{
+	struct pt_config cfg = {
+		.levels = aw == 39   ? 3
+			  : aw == 48 ? 4
+				     : 5,
+		.aw = aw,
+		.page_sizes = pt_vtd_page_sizes(
+		    (unsigned)FIELD_GET(VTD_CAP_SLLPS, u->cap)),
+		.coherent = u->ecap & VTD_ECAP_C,
+	};
+
+	memset(d, 0, sizeof(*d));
+	if (!vtd_sagaw_supports(u, vtd_aw_field(aw)))
+		return -EOPNOTSUPP;
+	int did = vtd_did_alloc();
+	if (did < 0)
+		return did;
+	d->did = (u16)did;
+	d->aw = aw;
+	int err = pt_init(&d->pt, &pt_fmt_vtd_sl, &cfg, &kernel_pt_ops, NULL);
+	if (err)
+		vtd_did_free(d->did);
+	return err;
+}
+
+void vtd_domain_destroy(struct vtd_domain *d)
+{
+	while (d->nr_devs)
+		vtd_domain_detach(d, d->devs[0].unit, d->devs[0].bus,
+				  d->devs[0].devfn);
+	pt_destroy(&d->pt);
+	vtd_did_free(d->did);
+}
+
+/* One IOTLB invalidation per unit for what the call changed. With caching
+ * mode a not-present to present change must be invalidated too (6.1);
+ * without it, a map needs only the write buffer flushed. */
+static int flush_gather(struct vtd_domain *d, struct pt_gather *g)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < d->nr_units && !err; i++) {
+		struct vtd_unit *u = d->units[i];
+		iova_t addr;
+		unsigned am;
+		if (!g->valid ||
+		    (g->nonpresent_to_present && !(u->cap & VTD_CAP_CM))) {
+			err = vtd_flush_write_buffer(u);
+			continue;
+		}
+		bool psi = (u->cap & VTD_CAP_PSI) &&
+			   pt_gather_psi(
+			       g, (unsigned)FIELD_GET(VTD_CAP_MAMV, u->cap),
+			       &addr, &am);
+		err = psi ? vtd_inv_iotlb(u, VTD_GRAN_PAGE, d->did, addr, am)
+			  : vtd_inv_iotlb(u, VTD_GRAN_DOMAIN, d->did, 0, 0);
+		d->inv_calls++;
+	}
+	pt_gather_release(&d->pt, g);
+	return err;
+}
+
+int vtd_domain_map(struct vtd_domain *d, iova_t iova, hpa_t pa, u64 size,
+		   unsigned prot)
+{
+	struct pt_gather g;
+
+	pt_gather_init(&g);
+	int err = pt_map(&d->pt, iova, pa, size, prot, &g);
+	int ferr = flush_gather(d, &g);
+	return err ? err : ferr;
+}
+
+int vtd_domain_unmap(struct vtd_domain *d, iova_t iova, u64 size)
+{
+	struct pt_gather g;
+
+	pt_gather_init(&g);
+	int err = pt_unmap(&d->pt, iova, size, &g);
+	int ferr = flush_gather(d, &g);
+	return err ? err : ferr;
+}
+
+static bool has_unit(const struct vtd_domain *d, const struct vtd_unit *u)
+{
+	for (unsigned i = 0; i < d->nr_units; i++)
+		if (d->units[i] == u)
+			return true;
+	return false;
+}
+
+int vtd_domain_attach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
+		      u8 devfn)
+{
+	struct vtd_ctx_cfg c = { .did = d->did,
+				 .aw_width = d->aw,
+				 .tt = VTD_TT_MULTI_LEVEL,
+				 .slptptr = d->pt.root_pa };
+
+	if (d->enforce_snoop && !(u->ecap & VTD_ECAP_SC))
+		return -EOPNOTSUPP;
+	if (d->nr_devs == VTD_DOMAIN_MAX_DEVS)
+		return -ENOSPC;
+	if (d->did >= vtd_nr_domains(u))
+		return -ERANGE;
+	vtd_flush_struct(u, d->pt.root, PAGE_SIZE);
+	int err = vtd_ctx_set(u, bus, devfn, &c);
+	if (err)
+		return err;
+	d->devs[d->nr_devs++] = (struct vtd_dev_ref){ u, bus, devfn };
+	if (!has_unit(d, u))
+		d->units[d->nr_units++] = u;
+	return 0;
+}
+
+static void forget_unit_if_unused(struct vtd_domain *d, struct vtd_unit *u)
+{
+	for (unsigned i = 0; i < d->nr_devs; i++)
+		if (d->devs[i].unit == u)
+			return;
+	for (unsigned i = 0; i < d->nr_units; i++)
+		if (d->units[i] == u)
+			d->units[i] = d->units[--d->nr_units];
+}
+
+int vtd_domain_detach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
+		      u8 devfn)
+{
+	for (unsigned i = 0; i < d->nr_devs; i++) {
+		struct vtd_dev_ref *r = &d->devs[i];
+		if (r->unit != u || r->bus != bus || r->devfn != devfn)
+			continue;
+		*r = d->devs[--d->nr_devs];
+		forget_unit_if_unused(d, u);
+		return vtd_ctx_clear(u, bus, devfn);
+	}
+	return -ENOENT;
+}
+
+int vtd_domain_enforce_coherency(struct vtd_domain *d)
+{
+	struct pt_gather g;
+
+	for (unsigned i = 0; i < d->nr_units; i++)
+		if (!(d->units[i]->ecap & VTD_ECAP_SC))
+			return -EOPNOTSUPP;
+	if (d->enforce_snoop)
+		return 0;
+	pt_gather_init(&g);
+	int n = pt_set_snoop_all(&d->pt, &g);
+	if (n < 0)
+		return n;
+	d->enforce_snoop = true;
+	/* Leaves written before now may have let non-snooped writes leave
+	 * dirty lines behind: invalidate, then write back the caches. */
+	for (unsigned i = 0; i < d->nr_units; i++) {
+		int err = vtd_inv_iotlb(d->units[i], VTD_GRAN_DOMAIN, d->did, 0,
+					0);
+		if (err)
+			return err;
+	}
+	pt_gather_release(&d->pt, &g);
+	wbinvd();
+	return n;
+}
+
+bool vtd_domain_enforces_snoop(const struct vtd_domain *d)
+{
+	return d->enforce_snoop;
+}

@@ -1,0 +1,105 @@
+/* Primary fault logging (7.1.3) and the fault event interrupt (7.4). */
+#include "iommu/vtd/unit.h"
+#include "arch/x86/apic.h"
+#include "lib/string.h"
+
+static const char *const reason_names[] = {
+	[VTD_FR_ROOT_NOT_PRESENT] = "root entry not present",
+	[VTD_FR_CTX_NOT_PRESENT] = "context entry not present",
+	[VTD_FR_CTX_INVALID] = "invalid context entry programming",
+	[VTD_FR_ADDR_BEYOND_AW] = "input address beyond the address width",
+	[VTD_FR_WRITE] = "write to a page without write permission",
+	[VTD_FR_READ] = "read of a page without read permission",
+	[VTD_FR_SL_ACCESS] = "error accessing a second-level entry",
+	[VTD_FR_ROOT_ACCESS] = "error accessing the root entry",
+	[VTD_FR_CTX_ACCESS] = "error accessing the context entry",
+	[VTD_FR_ROOT_RSVD] = "reserved bit set in the root entry",
+	[VTD_FR_CTX_RSVD] = "reserved bit set in the context entry",
+	[VTD_FR_SL_RSVD] = "reserved bit set in a second-level entry",
+	[VTD_FR_TT_BLOCKED] = "request blocked by the translation type",
+	[VTD_FR_INTR_RANGE] = "output address in the interrupt range",
+};
+
+const char *vtd_fault_reason_name(unsigned reason)
+{
+	if (reason < ARRAY_SIZE(reason_names) && reason_names[reason])
+		return reason_names[reason];
+	return "unknown or reserved reason";
+}
+
+static u32 frcd_off(const struct vtd_unit *u, unsigned i)
+{
+	return (u32)FIELD_GET(VTD_CAP_FRO, u->cap) * 16 + i * 16;
+}
+
+int vtd_fault_irq_setup(struct vtd_unit *u, u8 vector)
+{
+	vtd_write32(u, VTD_REG_FEDATA, vector);
+	vtd_write32(u, VTD_REG_FEADDR, (u32)APIC_MSI_ADDR | apic_id() << 12);
+	vtd_write32(u, VTD_REG_FEUADDR, 0);
+	vtd_fault_mask(u, false);
+	return 0;
+}
+
+void vtd_fault_mask(struct vtd_unit *u, bool masked)
+{
+	vtd_write32(u, VTD_REG_FECTL, masked ? VTD_FECTL_IM : 0);
+}
+
+static void log_fault(struct vtd_unit *u, u64 lo, u64 hi)
+{
+	struct vtd_fault *f =
+	    &u->log[(u->log_head + u->log_count) % VTD_FAULT_LOG];
+
+	/* PASID value bits are meaningful only with PP set; QEMU 7.2 leaves
+	 * junk there otherwise, so nothing but the fields below is read. */
+	f->reason = (u8)FIELD_GET(VTD_FRCD_HI_FR, hi);
+	f->sid = (u16)FIELD_GET(VTD_FRCD_HI_SID, hi);
+	f->addr = lo & GENMASK_ULL(63, 12);
+	f->read = hi & VTD_FRCD_HI_T1;
+	if (u->log_count < VTD_FAULT_LOG)
+		u->log_count++;
+	else
+		u->log_head = (u->log_head + 1) % VTD_FAULT_LOG;
+	u->stats.faults++;
+}
+
+unsigned vtd_fault_drain(struct vtd_unit *u)
+{
+	unsigned n = 0, nfr = vtd_nr_fault_regs(u);
+	u32 fsts = vtd_read32(u, VTD_REG_FSTS);
+
+	for (unsigned i = 0; i < nfr; i++) {
+		u32 off = frcd_off(u, i);
+		u64 hi = (u64)vtd_read32(u, off + 12) << 32 |
+			 vtd_read32(u, off + 8);
+		if (!(hi & VTD_FRCD_HI_F))
+			continue;
+		u64 lo = (u64)vtd_read32(u, off + 4) << 32 | vtd_read32(u, off);
+		log_fault(u, lo, hi);
+		vtd_write32(u, off + 12, (u32)(VTD_FRCD_HI_F >> 32)); /* RW1C */
+		n++;
+	}
+	if (fsts & VTD_FSTS_PFO) {
+		u->stats.pfo++;
+		vtd_write32(u, VTD_REG_FSTS, VTD_FSTS_PFO);
+	}
+	return n;
+}
+
+unsigned vtd_fault_take(struct vtd_unit *u, struct vtd_fault *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (; n < max && u->log_count; n++) {
+		out[n] = u->log[u->log_head];
+		u->log_head = (u->log_head + 1) % VTD_FAULT_LOG;
+		u->log_count--;
+	}
+	return n;
+}
+
+void vtd_fault_clear_log(struct vtd_unit *u)
+{
+	u->log_head = u->log_count = 0;
+}

@@ -1,0 +1,104 @@
+/* Internals shared by pgtable.c and pgtable_map.c: entry accessors, flush
+ * batching, the page pool that makes map/unmap all-or-nothing, and the
+ * deferred free list. Not part of the contract: include pgtable.h. */
+#ifndef IOMMU_VTD_PGTABLE_PRIV_H
+#define IOMMU_VTD_PGTABLE_PRIV_H
+
+#include "iommu/vtd/pgtable.h"
+
+/* Level 1 maps 4 KiB; each level up covers 9 more address bits. */
+static inline unsigned pt_shift(unsigned level)
+{
+	return PAGE_SHIFT + PT_LEVEL_BITS * (level - 1);
+}
+
+static inline u64 pt_size(unsigned level)
+{
+	return 1ULL << pt_shift(level);
+}
+
+static inline unsigned pt_index(iova_t iova, unsigned level)
+{
+	return (iova >> pt_shift(level)) & (PT_ENTRIES - 1);
+}
+
+/* Bytes from iova to the end of its entry at this level, or to end. */
+static inline u64 pt_chunk(iova_t iova, iova_t end, unsigned level)
+{
+	iova_t next = ALIGN_DOWN(iova, pt_size(level)) + pt_size(level);
+
+	return MIN(next, end) - iova;
+}
+
+static inline bool pte_present(const struct pt *pt, u64 e)
+{
+	return e & pt->fmt->present;
+}
+
+static inline bool pte_leaf(const struct pt *pt, u64 e, unsigned level)
+{
+	return level == 1 || (e & pt->fmt->leaf_size);
+}
+
+static inline hpa_t pte_addr(const struct pt *pt, u64 e)
+{
+	return e & pt->fmt->addr;
+}
+
+static inline u64 *pte_table(const struct pt *pt, u64 e)
+{
+	return pt->ops->phys_to_virt(pt->ctx, pte_addr(pt, e));
+}
+
+static inline u64 pte_mk_table(const struct pt *pt, hpa_t pa)
+{
+	return pa | pt->fmt->table;
+}
+
+static inline u64 pte_mk_leaf(const struct pt *pt, hpa_t pa, u64 attrs,
+			      unsigned level)
+{
+	return pa | attrs | (level > 1 ? pt->fmt->leaf_size : 0);
+}
+
+/* One 64-bit store: a concurrent walker sees the old or the new entry. */
+static inline void pte_set(u64 *p, u64 v)
+{
+	*(volatile u64 *)p = v;
+}
+
+/* Changed entries of one table, flushed as one range. Entries are written
+ * in ascending order within a call, so a run is [lo, hi]. */
+struct pt_dirty {
+	u64 *lo, *hi;
+};
+
+static inline void pt_dirty_add(struct pt_dirty *d, u64 *p)
+{
+	if (!d->lo)
+		d->lo = p;
+	d->hi = p;
+}
+
+void pt_flush(const struct pt *pt, const void *va, size_t len);
+void pt_dirty_flush(const struct pt *pt, struct pt_dirty *d);
+
+/* Pages allocated before a map or unmap writes anything, so -ENOMEM never
+ * leaves a half-done change. Linked through words 0 (next) and 1 (pa). */
+struct pt_pool {
+	u64 *head;
+	u64 nr;
+};
+
+int pt_pool_fill(struct pt *pt, struct pt_pool *pool, u64 nr);
+u64 *pt_pool_take(struct pt *pt, struct pt_pool *pool, hpa_t *pa);
+void pt_pool_drain(struct pt *pt, struct pt_pool *pool);
+
+/* Queue an unlinked table on g, to be freed by pt_gather_release. */
+void pt_gather_defer(struct pt *pt, struct pt_gather *g, u64 *table, hpa_t pa);
+void pt_gather_add(struct pt_gather *g, iova_t start, u64 size);
+
+/* Common argument checks: 4 KiB aligned, non-empty, below 2^aw. */
+int pt_check_range(const struct pt *pt, iova_t iova, u64 size);
+
+#endif

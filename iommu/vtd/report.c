@@ -1,0 +1,58 @@
+/* Decoded capability report of a unit: what a bring-up engineer reads
+ * first. Field names follow the specification (11.4.2, 11.4.3). */
+#include "iommu/vtd/unit.h"
+#include "arch/x86/console.h"
+
+static const char *yn(u64 v)
+{
+	return v ? "yes" : "no";
+}
+
+static void report_sagaw(const struct vtd_unit *u, char *buf)
+{
+	static const char *const names[] = { "", "39-bit/3-level ",
+					     "48-bit/4-level ",
+					     "57-bit/5-level " };
+	char *p = buf;
+
+	for (unsigned i = 1; i <= 3; i++)
+		for (const char *s = vtd_sagaw_supports(u, i) ? names[i] : "";
+		     *s;)
+			*p++ = *s++;
+	*p = 0;
+}
+
+void vtd_unit_report(const struct vtd_unit *u)
+{
+	char sagaw[64];
+	u64 c = u->cap, e = u->ecap;
+
+	report_sagaw(u, sagaw);
+	kprintf("# vtd%u: registers 0x%lx, version %u.%u, CAP 0x%016lx "
+		"ECAP 0x%016lx\n",
+		u->index, u->reg_pa, (unsigned)FIELD_GET(VTD_VER_MAJOR, u->ver),
+		(unsigned)FIELD_GET(VTD_VER_MINOR, u->ver), c, e);
+	kprintf("# vtd%u:   SAGAW %sMGAW %u ND %u domains, SLLPS%s%s, "
+		"PSI %s MAMV %u\n",
+		u->index, sagaw, vtd_mgaw(u), vtd_nr_domains(u),
+		FIELD_GET(VTD_CAP_SLLPS, c) & 1 ? " 2M" : "",
+		FIELD_GET(VTD_CAP_SLLPS, c) & 2 ? " 1G" : "",
+		yn(c & VTD_CAP_PSI), (unsigned)FIELD_GET(VTD_CAP_MAMV, c));
+	kprintf("# vtd%u:   fault records %u at 0x%x, CM %s RWBF %s ZLR %s "
+		"PLMR %s PHMR %s\n",
+		u->index, vtd_nr_fault_regs(u),
+		(unsigned)FIELD_GET(VTD_CAP_FRO, c) * 16, yn(c & VTD_CAP_CM),
+		yn(c & VTD_CAP_RWBF), yn(c & VTD_CAP_ZLR), yn(c & VTD_CAP_PLMR),
+		yn(c & VTD_CAP_PHMR));
+	kprintf("# vtd%u:   SC (snoop control) %s, C (coherent walks) %s, "
+		"QI %s DT %s IR %s PT %s, IOTLB regs at 0x%x\n",
+		u->index, yn(e & VTD_ECAP_SC), yn(e & VTD_ECAP_C),
+		yn(e & VTD_ECAP_QI), yn(e & VTD_ECAP_DT), yn(e & VTD_ECAP_IR),
+		yn(e & VTD_ECAP_PT), (unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
+	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_faults)
+		kprintf("# vtd%u:   firmware left: translation %s, protected "
+			"memory %s, queued invalidation %s, %u fault(s)\n",
+			u->index, u->fw_te_on ? "on (disabled)" : "off",
+			u->fw_pmr_on ? "on (disabled)" : "off",
+			u->fw_qi_on ? "on (disabled)" : "off", u->fw_faults);
+}
