@@ -1,1 +1,2 @@
+# The VM layer: one line per object.
 KVMLIKE_OBJS :=

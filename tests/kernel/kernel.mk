@@ -1,2 +1,7 @@
-KTEST_OBJS := tests/kernel/main.o tests/kernel/catch.o \
-	tests/kernel/boot.o tests/kernel/pci.o tests/kernel/cpu.o
+# In-kernel suites and their support code: one line per file, so that
+# changes to different suites do not collide.
+KTEST_OBJS := tests/kernel/main.o
+KTEST_OBJS += tests/kernel/catch.o
+KTEST_OBJS += tests/kernel/boot.o
+KTEST_OBJS += tests/kernel/pci.o
+KTEST_OBJS += tests/kernel/cpu.o
