@@ -23,7 +23,8 @@ struct options {
 	int expect_edu; /* number of edu devices the lane has; -1 if unset */
 	enum wbinvd_policy wbinvd;
 	char console[32];
-	char vtd_caps[96]; /* capabilities the lane configured, name:value,... */
+	char
+	    vtd_caps[96]; /* capabilities the lane configured, name:value,... */
 	int edu_dma_bits; /* edu's dma_mask width (QEMU default: 28) */
 	unsigned nr_errors;
 	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERR_LEN];

@@ -39,6 +39,7 @@ typedef u64 iova_t;
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  4096UL
+#define SZ_1M	   0x100000ULL
 #define SZ_2M	   0x200000ULL
 #define SZ_1G	   0x40000000ULL
 

@@ -189,6 +189,9 @@ int mm_init(const struct boot_info *bi, const struct mem_range *extra,
 		    r->type == MEM_NVS)
 			err = map_range(r->base, r->len, CACHE_WB);
 	}
+	/* ACPI tables may sit in ranges the map calls reserved. */
+	for (unsigned i = 0; i < nr_extra && !err; i++)
+		err = map_range(extra[i].base, extra[i].len, CACHE_WB);
 	/* The kernel image, whatever the map says about it. */
 	if (!err)
 		err = map_range((u64)__image_start,

@@ -11,7 +11,7 @@ struct boot_info;
 
 /* Set up the allocator, keeping out the kernel image, the loader's data,
  * modules and @extra (ACPI tables...), then switch to our page tables:
- * RAM write-back, the rest unmapped until mm_map() asks for it. */
+ * RAM and @extra write-back, the rest unmapped until mm_map() asks. */
 int mm_init(const struct boot_info *bi, const struct mem_range *extra,
 	    unsigned nr_extra);
 /* Identity-map [pa, pa+len) with the cache type (MMIO: CACHE_UC), splitting
