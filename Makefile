@@ -85,8 +85,9 @@ $(ISO): $(KERNEL) boot/grub.cfg
 	$(Q)grub-mkrescue -o $@ $(O)/isodir >$(O)/grub-mkrescue.log 2>&1 || \
 		{ cat $(O)/grub-mkrescue.log; exit 1; }
 
-# Host unit tests (cmocka) of the pure modules.
+# Host unit tests (cmocka) of the pure modules, and host benchmarks.
 include tests/host/host.mk
+include tests/bench/bench.inc
 
 deps:
 	$(Q)tools/deps.sh

@@ -2,22 +2,31 @@
 #include "lib/string.h"
 
 #ifndef HOST_TEST
+/* REP STOSQ/MOVSQ for the 8-byte-aligned bulk, STOSB/MOVSB for the rest:
+ * fast on every CPU, and under QEMU's -icount one instruction per word
+ * rather than per byte (zeroing page tables is most of what the kernel
+ * copies). */
 void *memset(void *s, int c, size_t n)
 {
-	u8 *p = s;
+	void *d = s;
+	size_t words = ((uintptr_t)s & 7) ? 0 : n / 8;
+	u64 pat = 0x0101010101010101ULL * (u8)c;
 
-	while (n--)
-		*p++ = (u8)c;
+	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pat) : "memory");
+	n = ((uintptr_t)s & 7) ? n : n % 8;
+	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return s;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
+	void *d = dst;
+	bool aligned = !(((uintptr_t)dst | (uintptr_t)src) & 7);
+	size_t words = aligned ? n / 8 : 0;
 
-	while (n--)
-		*d++ = *s++;
+	asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words)::"memory");
+	n = aligned ? n % 8 : n;
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n)::"memory");
 	return dst;
 }
 

@@ -2,6 +2,7 @@
 #include "lib/test.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/cmdline.h"
 #include "lib/errno.h"
@@ -27,6 +28,7 @@ static struct {
 	char reason[REASON_LEN];
 } cur;
 static bool verbose;
+static u64 nr_checks; /* assertions evaluated, for the report */
 
 static void emit_line(void *ctx, const char *line)
 {
@@ -75,6 +77,7 @@ static enum ktap_result run_one(const struct test *t)
 		t->fn();
 	}
 	cur.running = false;
+	trap_recover();
 	if (flags & X86_RFLAGS_IF)
 		irq_enable();
 	else
@@ -133,9 +136,9 @@ bool test_run_all(const struct options *o)
 		if (first_of_suite(t) && count_selected(o, t->suite))
 			pass &= run_suite(o, t->suite, ++idx, &tot);
 	}
-	ktap_diag(&ktap, "Totals: pass:%u fail:%u skip:%u todo:%u",
+	ktap_diag(&ktap, "Totals: pass:%u fail:%u skip:%u todo:%u checks:%lu",
 		  tot.r[KTAP_PASS] + tot.r[KTAP_TODO_PASSED], tot.r[KTAP_FAIL],
-		  tot.r[KTAP_SKIP], tot.r[KTAP_TODO]);
+		  tot.r[KTAP_SKIP], tot.r[KTAP_TODO], nr_checks);
 	return pass;
 }
 
@@ -230,6 +233,7 @@ void test_abort_exception(const char *what, u64 rip)
 bool test_check_u64(const char *file, int line, const char *expr, u64 actual,
 		    const char *op, u64 expected)
 {
+	nr_checks++;
 	bool ok;
 
 	switch (op[0] | op[1] << 8) {
@@ -260,6 +264,7 @@ bool test_check_u64(const char *file, int line, const char *expr, u64 actual,
 
 bool test_check_true(const char *file, int line, const char *expr, bool ok)
 {
+	nr_checks++;
 	if (!ok)
 		test_fail("%s:%d: EXPECT %s: false", file, line, expr);
 	return ok;
@@ -267,6 +272,7 @@ bool test_check_true(const char *file, int line, const char *expr, bool ok)
 
 bool test_check_ok(const char *file, int line, const char *expr, int err)
 {
+	nr_checks++;
 	if (err)
 		test_fail("%s:%d: EXPECT %s == 0: got %d (%s)", file, line,
 			  expr, err, strerror_k(err));
@@ -276,6 +282,7 @@ bool test_check_ok(const char *file, int line, const char *expr, int err)
 bool test_check_mem(const char *file, int line, const char *expr,
 		    const void *actual, const void *expected, size_t n)
 {
+	nr_checks++;
 	const u8 *a = actual, *e = expected;
 
 	for (size_t i = 0; i < n; i++) {
@@ -292,9 +299,16 @@ bool test_check_mem(const char *file, int line, const char *expr,
 bool test_check_bytes(const char *file, int line, const char *expr,
 		      const void *p, u8 value, size_t n)
 {
+	nr_checks++;
 	const u8 *a = p;
+	u64 word = 0x0101010101010101ULL * value;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	/* Whole words first (guards are large), bytes for the rest and to
+	 * name the first difference. */
+	while (i + 8 <= n && *(const u64 *)(a + i) == word)
+		i += 8;
+	for (; i < n; i++) {
 		if (a[i] != value) {
 			test_fail("%s:%d: EXPECT %s untouched: byte %zu of %zu "
 				  "is 0x%02x, expected 0x%02x",

@@ -13,9 +13,14 @@
 #define APIC_REG_ICR_LO	   0x300
 #define APIC_REG_ICR_HI	   0x310
 #define APIC_ICR_BUSY	   BIT(12)
+#define APIC_REG_LVT_TIMER 0x320
 #define APIC_REG_LVT_LINT0 0x350
 #define APIC_REG_LVT_LINT1 0x360
 #define APIC_LVT_MASKED	   BIT(16)
+
+#define APIC_REG_TIMER_INIT 0x380
+#define APIC_REG_TIMER_CUR  0x390
+#define APIC_REG_TIMER_DIV  0x3e0
 
 #define APIC_MSI_ADDR 0xfee00000ULL
 
@@ -24,5 +29,10 @@ u32 apic_id(void);
 void apic_eoi(void);
 /* Send a fixed interrupt with @vector to this CPU. */
 void apic_self_ipi(u8 vector);
+/* Halt until the next interrupt, at most about @us microseconds: the APIC
+ * timer is armed as a wake-up. Under QEMU with -icount sleep=off, virtual
+ * time jumps to the next timer, so a halted wait costs no wall time. */
+void apic_idle(u32 us);
+u64 apic_timer_khz(void);
 
 #endif

@@ -43,12 +43,7 @@ unsigned mm_keep_out(const struct mem_range **out)
 
 void *page_alloc_contig(u64 npages, u64 align)
 {
-	hpa_t pa = pmm_alloc_contig(&pmm, npages, align);
-
-	if (!pa)
-		return NULL;
-	memset((void *)pa, 0, npages * PAGE_SIZE);
-	return (void *)pa;
+	return (void *)pmm_alloc_contig(&pmm, npages, align);
 }
 
 void *page_alloc(void)

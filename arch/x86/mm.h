@@ -20,8 +20,10 @@ void *mm_map(hpa_t pa, u64 len, enum cache_type c);
 /* Cache type a page is mapped with, or -ENOENT when it is not mapped. */
 int mm_cache_type(hpa_t pa);
 
-/* Zeroed pages from the allocator; NULL when memory is exhausted. */
+/* A zeroed page from the allocator; NULL when memory is exhausted. */
 void *page_alloc(void);
+/* @npages contiguous pages aligned to @align, NOT zeroed (DMA targets are
+ * filled by their users; zeroing megabytes costs seconds under -icount). */
 void *page_alloc_contig(u64 npages, u64 align);
 void page_free(void *va);
 static inline hpa_t virt_to_phys(const void *va)

@@ -17,6 +17,9 @@ void trap_init(void);
 /* Install @fn for @vector (>= 32: an interrupt; EOI is sent after it). */
 void trap_set_handler(u8 vector, trap_handler_t fn, void *ctx);
 const char *trap_name(u64 vector);
+/* After abandoning code that faulted (a test, trap_catch): send the EOIs
+ * owed by interrupt handlers it was inside of. */
+void trap_recover(void);
 /* Counts of every vector taken since boot. */
 u64 trap_count(u8 vector);
 
@@ -24,5 +27,6 @@ u64 trap_count(u8 vector);
 #define VEC_VTD_FAULT 0x40
 #define VEC_EDU	      0x41
 #define VEC_TEST      0x42
+#define VEC_TIMER     0x43
 
 #endif

@@ -51,6 +51,7 @@ int vtd_qi_enable(struct vtd_unit *u)
 		u->iq_status = page_alloc();
 		if (!u->iq || !u->iq_status)
 			return -ENOMEM;
+		memset(u->iq, 0, PAGE_SIZE << IQ_PAGES_ORDER);
 	}
 	u->iq_len = IQ_LEN;
 	u->iq_tail = 0;

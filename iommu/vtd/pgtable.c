@@ -39,6 +39,28 @@ const struct pt_format pt_fmt_ept = {
 	.write_needs_read = true,
 };
 
+/* AMD APM vol. 2, 15.25 "Nested Paging": nested tables use the host's
+ * long-mode format (5.3.3, 4-level paging entries): P bit 0, RW bit 1, US
+ * bit 2, PS bit 7, NX bit 63, address 51:12. Every nested access counts as
+ * a user access (15.25.5), so US is set at every level and non-leaf entries
+ * carry P|RW|US. A readable leaf is P|US. NX is the inverse of a permission
+ * and the walker only sets bits it is asked for, so this format leaves NX
+ * clear (every mapping executable) and refuses PT_EXEC as unexpressible.
+ * PWT, PCD and PAT stay 0: host PAT entry 0 (WB) combines with the guest's
+ * own PAT (15.25.8). In a 2M leaf bit 12 is PAT, kept clear by alignment. */
+const struct pt_format pt_fmt_npt = {
+	.name = "npt",
+	.present = BIT_ULL(0),
+	.read = BIT_ULL(0) | BIT_ULL(2),
+	.write = BIT_ULL(1),
+	.table = GENMASK_ULL(2, 0),
+	.leaf_size = BIT_ULL(7),
+	.addr = GENMASK_ULL(51, 12),
+	.min_levels = 4,
+	.max_levels = 4,
+	.write_needs_read = true,
+};
+
 u64 pt_vtd_page_sizes(unsigned sllps)
 {
 	u64 sizes = PAGE_SIZE;

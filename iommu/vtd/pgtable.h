@@ -5,7 +5,8 @@
  * for Directed I/O Architecture Specification", section 9.8 "Second-Level
  * Paging Entries" and section 3.7 "Second-Level Translation" (rev 3.x
  * numbering; rev 4.x calls them second-stage). The EPT format follows the
- * Intel SDM vol. 3C, 29.3.2 "EPT Translation Mechanism".
+ * Intel SDM vol. 3C, 29.3.2 "EPT Translation Mechanism"; the NPT format
+ * AMD's APM vol. 2, 15.25 "Nested Paging" (x86-64 4-level entries).
  *
  * The module is pure: it never touches hardware. The caller owns
  *  - the memory: ops->alloc_page / free_page / phys_to_virt,
@@ -59,7 +60,7 @@ struct pt_format {
 	bool write_needs_read; /* EPT: W or X without R is a misconfiguration */
 };
 
-extern const struct pt_format pt_fmt_vtd_sl, pt_fmt_ept;
+extern const struct pt_format pt_fmt_vtd_sl, pt_fmt_ept, pt_fmt_npt;
 
 struct pt_config {
 	unsigned levels; /* 3, 4 or 5 (VT-d CAP.SAGAW bits 1..3; EPT 4, 5) */

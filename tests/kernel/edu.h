@@ -15,6 +15,7 @@ struct edu {
 	struct pci_dev *pci;
 	volatile u8 *bar;
 	u16 sid;
+	bool msi; /* completion interrupt through MSI */
 };
 
 /* The @index'th edu device, BAR mapped, bus mastering on; -ENODEV. */

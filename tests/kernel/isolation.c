@@ -8,7 +8,7 @@
 #include "tests/kernel/vtd_fix.h"
 
 #define IOVA 0x300000ULL
-#define LEN 64
+#define LEN  64
 
 extern char __image_start[];
 
@@ -119,8 +119,7 @@ TEST(isolation, device_without_domain_blocked)
 	fix_setup(&f, 0, false);
 	if (edu_open(&e, 1))
 		test_skip("the lane has one edu device");
-	if (vtd_unit_for_device(e.pci->seg, e.pci->bus, e.pci->devfn) !=
-	    f.unit)
+	if (vtd_unit_for_device(e.pci->seg, e.pci->bus, e.pci->devfn) != f.unit)
 		test_skip("the two edu devices sit behind different units");
 	ASSERT_OK(edu_dma_to_ram(&e, 0, virt_to_phys(f.dst.page), LEN));
 	struct vtd_fault flt;

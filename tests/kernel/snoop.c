@@ -9,9 +9,9 @@
 #include "tests/kernel/vtd_fix.h"
 
 #define VTD_SL_SNP BIT_ULL(11)
-#define VTD_SL_PS BIT_ULL(7)
-#define IOVA 0x400000ULL
-#define LEN 64
+#define VTD_SL_PS  BIT_ULL(7)
+#define IOVA	   0x400000ULL
+#define LEN	   64
 
 struct snp_count {
 	unsigned leaves, leaves_snp, tables_snp;
@@ -51,8 +51,9 @@ static void map_mixed(struct vtd_fix *f, u8 **big)
 		test_skip("no 2 MiB of contiguous memory");
 	ASSERT_OK(vtd_domain_map(&f->dom, SZ_2M, virt_to_phys(*big), SZ_2M,
 				 PT_READ | PT_WRITE));
-	ASSERT_OK(vtd_domain_map(&f->dom, IOVA + SZ_2M, virt_to_phys(f->dst.page),
-				 PAGE_SIZE, PT_READ | PT_WRITE));
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA + SZ_2M,
+				 virt_to_phys(f->dst.page), PAGE_SIZE,
+				 PT_READ | PT_WRITE));
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA + SZ_2M + PAGE_SIZE,
 				 virt_to_phys(f->dst.base), PAGE_SIZE,
 				 PT_READ | PT_WRITE));
@@ -77,8 +78,8 @@ static void dma_lands(struct vtd_fix *f, u8 pat)
 static void need_sc(struct vtd_fix *f, bool sc)
 {
 	if (!!(f->unit->ecap & VTD_ECAP_SC) != sc)
-		test_skip("unit has ECAP.SC=%d; this case needs SC=%d",
-			  !sc, sc);
+		test_skip("unit has ECAP.SC=%d; this case needs SC=%d", !sc,
+			  sc);
 }
 
 TEST(snoop, enforcing_domain_sets_snp_on_every_leaf)
@@ -167,9 +168,9 @@ TEST(snoop, attach_without_sc_to_enforcing_domain_refused)
 	need_sc(&f, false);
 	ASSERT_OK(vtd_domain_init(&d, f.unit, f.dom.aw));
 	EXPECT_EQ(vtd_domain_enforce_coherency(&d), 0); /* no units yet */
-	EXPECT_EQ(vtd_domain_attach(&d, f.unit, f.edu.pci->bus,
-				    f.edu.pci->devfn),
-		  -EOPNOTSUPP);
+	EXPECT_EQ(
+	    vtd_domain_attach(&d, f.unit, f.edu.pci->bus, f.edu.pci->devfn),
+	    -EOPNOTSUPP);
 	EXPECT_EQ(d.nr_devs, 0);
 	vtd_domain_destroy(&d);
 	fix_teardown(&f);

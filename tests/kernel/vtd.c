@@ -267,12 +267,12 @@ TEST(vtd, pass_through_without_ecap_pt_faults_3)
 	fix_setup(&f, 0, false);
 	if (f.unit->ecap & VTD_ECAP_PT)
 		test_skip("unit has pass-through (ECAP.PT=1)");
-	EXPECT_EQ(vtd_ctx_set(f.unit, f.edu.pci->bus, f.edu.pci->devfn,
-			      &(struct vtd_ctx_cfg){ f.dom.did, f.dom.aw,
-						     VTD_TT_PASS_THROUGH, 0,
-						     false }),
-		  -EOPNOTSUPP);
+	EXPECT_EQ(
+	    vtd_ctx_set(f.unit, f.edu.pci->bus, f.edu.pci->devfn,
+			&(struct vtd_ctx_cfg){ f.dom.did, f.dom.aw,
+					       VTD_TT_PASS_THROUGH, 0, false }),
+	    -EOPNOTSUPP);
 	fix_teardown(&f);
-	ctx_fault_case(FIELD_PREP(VTD_CTX_LO_TT, VTD_TT_PASS_THROUGH), 0, 0,
-		       0, VTD_FR_CTX_INVALID);
+	ctx_fault_case(FIELD_PREP(VTD_CTX_LO_TT, VTD_TT_PASS_THROUGH), 0, 0, 0,
+		       VTD_FR_CTX_INVALID);
 }

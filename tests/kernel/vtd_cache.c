@@ -65,7 +65,7 @@ TEST(vtd, full_records_set_pfo_then_recover)
 	EXPECT_TRUE(vtd_read32(f.unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
 	EXPECT_EQ(vtd_fault_drain(f.unit), nfr);
 	EXPECT_EQ(vtd_read32(f.unit, VTD_REG_FSTS) &
-			  (VTD_FSTS_PFO | VTD_FSTS_PPF),
+		      (VTD_FSTS_PFO | VTD_FSTS_PPF),
 		  0);
 	vtd_fault_clear_log(f.unit);
 	vtd_fault_mask(f.unit, false);

@@ -28,7 +28,8 @@ struct vtd_unit *vtd_unit_for_device(u16 seg, u8 bus, u8 devfn)
 {
 	for (unsigned i = 0; i < nr_units; i++)
 		for (unsigned j = 0; j < nr_scope[i]; j++)
-			if (units[i].seg == seg && scope_bdf[i][j] == PCI_SID(bus, devfn))
+			if (units[i].seg == seg &&
+			    scope_bdf[i][j] == PCI_SID(bus, devfn))
 				return &units[i];
 	for (unsigned i = 0; i < nr_units; i++)
 		if (units[i].seg == seg && include_all[i])
@@ -50,20 +51,31 @@ int vtd_platform_init(void)
 		return -ENODEV;
 	const u8 *p = (const u8 *)h;
 	for (u32 off = 48; off + 4 <= h->length && nr_units < VTD_MAX_UNITS;) {
-		u16 type = *(const u16 *)(p + off), len = *(const u16 *)(p + off + 2);
+		u16 type = *(const u16 *)(p + off),
+		    len = *(const u16 *)(p + off + 2);
 		if (len < 4)
 			break;
 		if (type == 0) {
 			struct vtd_unit *u = &units[nr_units];
-			int err = vtd_unit_init(u, nr_units, *(const u64 *)(p + off + 8),
-						PAGE_SIZE, *(const u16 *)(p + off + 6));
+			int err = vtd_unit_init(
+			    u, nr_units, *(const u64 *)(p + off + 8), PAGE_SIZE,
+			    *(const u16 *)(p + off + 6));
 			if (err) {
-				kprintf("# vtd%u: bring-up failed: %s\n", nr_units, strerror_k(err));
+				kprintf("# vtd%u: bring-up failed: %s\n",
+					nr_units, strerror_k(err));
 			} else {
 				include_all[nr_units] = p[off + 4] & 1;
-				for (u32 so = off + 16; so + 8 <= off + len; so += p[so + 1] ? p[so + 1] : 8)
-					if (p[so] == 1 && nr_scope[nr_units] < 32)
-						scope_bdf[nr_units][nr_scope[nr_units]++] = PCI_SID(p[so + 5], PCI_DEVFN(p[so + 6], p[so + 7]));
+				for (u32 so = off + 16; so + 8 <= off + len;
+				     so += p[so + 1] ? p[so + 1] : 8)
+					if (p[so] == 1 &&
+					    nr_scope[nr_units] < 32)
+						scope_bdf
+						    [nr_units]
+						    [nr_scope[nr_units]++] =
+							PCI_SID(p[so + 5],
+								PCI_DEVFN(
+								    p[so + 6],
+								    p[so + 7]));
 				vtd_fault_irq_setup(u, VEC_VTD_FAULT);
 				nr_units++;
 			}
