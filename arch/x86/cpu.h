@@ -148,6 +148,10 @@ static inline void barrier(void)
  * IOMMU's page walks do not snoop (ECAP.C=0, VT-d 3.0 section 6.1). */
 void cache_flush_range(const void *p, size_t len);
 
+/* Write back and invalidate every cache (WBINVD), as a function so that
+ * code shared with the host tests can call it. */
+void cache_wbinvd(void);
+
 /* Halt forever with interrupts off. */
 __attribute__((noreturn)) void cpu_halt_forever(void);
 

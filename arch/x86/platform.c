@@ -124,6 +124,11 @@ void cpu_halt_forever(void)
 		asm volatile("cli; hlt");
 }
 
+void cache_wbinvd(void)
+{
+	wbinvd();
+}
+
 void cache_flush_range(const void *p, size_t len)
 {
 	const u8 *a = (const u8 *)ALIGN_DOWN((uintptr_t)p, 64);

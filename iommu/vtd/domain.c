@@ -212,7 +212,7 @@ int vtd_domain_enforce_coherency(struct vtd_domain *d)
 			return err;
 	}
 	pt_gather_release(&d->pt, &g);
-	wbinvd();
+	cache_wbinvd();
 	return n;
 }
 

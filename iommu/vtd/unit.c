@@ -26,37 +26,6 @@ void vtd_write64(const struct vtd_unit *u, u32 off, u64 v)
 	*(volatile u64 *)(u->regs + off) = v;
 }
 
-void vtd_flush_struct(const struct vtd_unit *u, const void *p, size_t len)
-{
-	if (!(u->ecap & VTD_ECAP_C))
-		cache_flush_range(p, len);
-}
-
-unsigned vtd_nr_domains(const struct vtd_unit *u)
-{
-	return 1u << (4 + 2 * FIELD_GET(VTD_CAP_ND, u->cap));
-}
-
-unsigned vtd_mgaw(const struct vtd_unit *u)
-{
-	return (unsigned)FIELD_GET(VTD_CAP_MGAW, u->cap) + 1;
-}
-
-unsigned vtd_nr_fault_regs(const struct vtd_unit *u)
-{
-	return (unsigned)FIELD_GET(VTD_CAP_NFR, u->cap) + 1;
-}
-
-bool vtd_sagaw_supports(const struct vtd_unit *u, unsigned aw_field)
-{
-	return FIELD_GET(VTD_CAP_SAGAW, u->cap) & BIT(aw_field);
-}
-
-unsigned vtd_aw_field(unsigned width)
-{
-	return width == 39 ? 1 : width == 48 ? 2 : width == 57 ? 3 : 0;
-}
-
 int vtd_gcmd(struct vtd_unit *u, u32 bit, bool on)
 {
 	u32 sts = vtd_read32(u, VTD_REG_GSTS) & VTD_GSTS_PERSISTENT;
