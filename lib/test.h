@@ -36,6 +36,8 @@ bool test_check_mem(const char *file, int line, const char *expr,
 bool test_check_bytes(const char *file, int line, const char *expr,
 		      const void *p, u8 value, size_t n);
 
+/* Comparisons are unsigned 64-bit: compare errno results with EXPECT_OK
+ * or EXPECT_EQ, never with an ordering against 0. */
 #define TEST_CMP(a, op, b)                                                   \
 	test_check_u64(__FILE__, __LINE__, #a " " #op " " #b, (u64)(a), #op, \
 		       (u64)(b))

@@ -38,18 +38,18 @@
 /* Table layout: byte offsets, all fields little-endian, no alignment. */
 
 /* ACPI 5.2.6 System Description Table Header, then 8.1 DMAR fields */
-#define DMAR_HDR_SIGNATURE    0 /* "DMAR" */
-#define DMAR_HDR_LENGTH	      4 /* u32, whole table */
-#define DMAR_HDR_REVISION     8
-#define DMAR_HDR_CHECKSUM     9 /* all Length bytes sum to 0 (mod 256) */
-#define DMAR_HDR_OEM_ID	      10 /* 6 chars */
-#define DMAR_HDR_OEM_TABLE_ID 16 /* 8 chars */
-#define DMAR_HDR_HAW	      36 /* host address width minus one */
-#define DMAR_HDR_FLAGS	      37
-#define  DMAR_FLAG_INTR_REMAP		     BIT(0)
-#define  DMAR_FLAG_X2APIC_OPT_OUT	     BIT(1)
-#define  DMAR_FLAG_DMA_CTRL_PLATFORM_OPT_IN BIT(2)
-#define DMAR_HDR_SIZE 48 /* remapping structures start here */
+#define DMAR_HDR_SIGNATURE		   0 /* "DMAR" */
+#define DMAR_HDR_LENGTH			   4 /* u32, whole table */
+#define DMAR_HDR_REVISION		   8
+#define DMAR_HDR_CHECKSUM		   9 /* all Length bytes sum to 0 (mod 256) */
+#define DMAR_HDR_OEM_ID			   10 /* 6 chars */
+#define DMAR_HDR_OEM_TABLE_ID		   16 /* 8 chars */
+#define DMAR_HDR_HAW			   36 /* host address width minus one */
+#define DMAR_HDR_FLAGS			   37
+#define DMAR_FLAG_INTR_REMAP		   BIT(0)
+#define DMAR_FLAG_X2APIC_OPT_OUT	   BIT(1)
+#define DMAR_FLAG_DMA_CTRL_PLATFORM_OPT_IN BIT(2)
+#define DMAR_HDR_SIZE			   48 /* remapping structures start here */
 
 /* 8.2 Remapping structure header, common to every type */
 #define DMAR_ST_TYPE   0 /* u16, enum dmar_type */
@@ -57,13 +57,13 @@
 #define DMAR_ST_SIZE   4
 
 /* 8.3 DMA Remapping Hardware Unit Definition (DRHD), type 0 */
-#define DMAR_DRHD_FLAGS 4
-#define  DMAR_DRHD_INCLUDE_PCI_ALL BIT(0)
-#define DMAR_DRHD_SIZE_FIELD 5 /* VT-d 3.0+; 0 in older tables */
-#define  DMAR_DRHD_SIZE_PAGES GENMASK(3, 0) /* register set: 2^N pages */
-#define DMAR_DRHD_SEGMENT  6
-#define DMAR_DRHD_REG_BASE 8 /* u64 */
-#define DMAR_DRHD_SCOPES   16
+#define DMAR_DRHD_FLAGS		  4
+#define DMAR_DRHD_INCLUDE_PCI_ALL BIT(0)
+#define DMAR_DRHD_SIZE_FIELD	  5 /* VT-d 3.0+; 0 in older tables */
+#define DMAR_DRHD_SIZE_PAGES	  GENMASK(3, 0) /* register set: 2^N pages */
+#define DMAR_DRHD_SEGMENT	  6
+#define DMAR_DRHD_REG_BASE	  8 /* u64 */
+#define DMAR_DRHD_SCOPES	  16
 
 /* 8.4 Reserved Memory Region Reporting (RMRR), type 1 */
 #define DMAR_RMRR_SEGMENT 6
@@ -72,10 +72,10 @@
 #define DMAR_RMRR_SCOPES  24
 
 /* 8.5 Root Port ATS Capability Reporting (ATSR), type 2 */
-#define DMAR_ATSR_FLAGS 4
-#define  DMAR_ATSR_ALL_PORTS BIT(0)
-#define DMAR_ATSR_SEGMENT 6
-#define DMAR_ATSR_SCOPES  8
+#define DMAR_ATSR_FLAGS	    4
+#define DMAR_ATSR_ALL_PORTS BIT(0)
+#define DMAR_ATSR_SEGMENT   6
+#define DMAR_ATSR_SCOPES    8
 
 /* 8.6 Remapping Hardware Static Affinity (RHSA), type 3 */
 #define DMAR_RHSA_REG_BASE  8  /* u64, names a DRHD */
@@ -87,10 +87,10 @@
 #define DMAR_ANDD_NAME		8 /* NUL-terminated ACPI path */
 
 /* 8.8 SoC Integrated Address Translation Cache (SATC), type 5 */
-#define DMAR_SATC_FLAGS 4
-#define  DMAR_SATC_ATC_REQUIRED BIT(0)
-#define DMAR_SATC_SEGMENT 6
-#define DMAR_SATC_SCOPES  8
+#define DMAR_SATC_FLAGS	       4
+#define DMAR_SATC_ATC_REQUIRED BIT(0)
+#define DMAR_SATC_SEGMENT      6
+#define DMAR_SATC_SCOPES       8
 
 /* 8.3.1 Device Scope: 6 bytes, then 2-byte (device, function) path entries */
 #define DMAR_SCOPE_TYPE	     0
@@ -128,35 +128,35 @@ enum dmar_scope_type {
 enum dmar_error {
 	DMAR_E_FIRST = 1000,
 	DMAR_E_TABLE_SHORT = DMAR_E_FIRST, /* buffer or Length < 48 */
-	DMAR_E_TABLE_TRUNCATED,	   /* Length larger than the buffer */
+	DMAR_E_TABLE_TRUNCATED,		   /* Length larger than the buffer */
 	DMAR_E_SIGNATURE,
 	DMAR_E_CHECKSUM,
-	DMAR_E_HAW,		   /* host address width implausible */
-	DMAR_E_STRUCT_TRUNCATED,   /* under 4 bytes left for a header */
+	DMAR_E_HAW,		 /* host address width implausible */
+	DMAR_E_STRUCT_TRUNCATED, /* under 4 bytes left for a header */
 	DMAR_E_STRUCT_LEN_ZERO,
-	DMAR_E_STRUCT_LEN_SHORT,   /* shorter than its type's fixed part */
-	DMAR_E_STRUCT_OVERRUN,	   /* runs past the end of the table */
-	DMAR_E_SCOPE_TRUNCATED,	   /* under 2 bytes left for a header */
+	DMAR_E_STRUCT_LEN_SHORT, /* shorter than its type's fixed part */
+	DMAR_E_STRUCT_OVERRUN,	 /* runs past the end of the table */
+	DMAR_E_SCOPE_TRUNCATED,	 /* under 2 bytes left for a header */
 	DMAR_E_SCOPE_LEN_ZERO,
-	DMAR_E_SCOPE_LEN_SHORT,	   /* no room for one path entry */
+	DMAR_E_SCOPE_LEN_SHORT, /* no room for one path entry */
 	DMAR_E_SCOPE_ODD_PATH,
-	DMAR_E_SCOPE_OVERRUN,	   /* runs past the end of its structure */
-	DMAR_E_SCOPE_DEVFN,	   /* device > 31 or function > 7 */
-	DMAR_E_NO_UNIT,		   /* no DRHD at all */
-	DMAR_E_UNIT_DUP,	   /* two DRHDs with one register base */
+	DMAR_E_SCOPE_OVERRUN, /* runs past the end of its structure */
+	DMAR_E_SCOPE_DEVFN,   /* device > 31 or function > 7 */
+	DMAR_E_NO_UNIT,	      /* no DRHD at all */
+	DMAR_E_UNIT_DUP,      /* two DRHDs with one register base */
 	DMAR_E_REG_BASE_ZERO,
 	DMAR_E_REG_BASE_UNALIGNED,
-	DMAR_E_INCLUDE_ALL_DUP,	   /* two INCLUDE_PCI_ALL on a segment */
+	DMAR_E_INCLUDE_ALL_DUP, /* two INCLUDE_PCI_ALL on a segment */
 	DMAR_E_RMRR_UNALIGNED,
-	DMAR_E_RMRR_RANGE,	   /* limit below base */
+	DMAR_E_RMRR_RANGE, /* limit below base */
 	DMAR_E_ANDD_NAME_EMPTY,
 	DMAR_E_ANDD_NAME_UNTERMINATED,
-	DMAR_E_ANDD_DUP,	   /* two ANDDs with one device number */
+	DMAR_E_ANDD_DUP, /* two ANDDs with one device number */
 	/* dmar_resolve() results, kept per scope in dmar_scope.status */
-	DMAR_E_RES_PENDING,	   /* dmar_resolve() not run yet */
-	DMAR_E_RES_NO_DEVICE,	   /* a bridge on the path is absent */
-	DMAR_E_RES_NOT_BRIDGE,	   /* a hop that must be a bridge is not */
-	DMAR_E_RES_BUS_RANGE,	   /* bridge bus numbers unconfigured */
+	DMAR_E_RES_PENDING,    /* dmar_resolve() not run yet */
+	DMAR_E_RES_NO_DEVICE,  /* a bridge on the path is absent */
+	DMAR_E_RES_NOT_BRIDGE, /* a hop that must be a bridge is not */
+	DMAR_E_RES_BUS_RANGE,  /* bridge bus numbers unconfigured */
 	DMAR_E_LAST,
 };
 
@@ -182,7 +182,7 @@ struct dmar_path_entry {
 };
 
 struct dmar_scope {
-	u8 type; /* enum dmar_scope_type */
+	u8 type;    /* enum dmar_scope_type */
 	u8 enum_id; /* IOAPIC id, HPET number or ANDD device number */
 	u8 start_bus;
 	u8 path_len; /* entries in path[], 1 .. DMAR_MAX_PATH */
@@ -192,7 +192,7 @@ struct dmar_scope {
 	/* Filled by dmar_resolve(): status 0 means bus/devfn are valid. */
 	int status; /* 0 or -DMAR_E_RES_* */
 	u8 bus;
-	u8 devfn; /* (device << 3) | function of the last path entry */
+	u8 devfn;   /* (device << 3) | function of the last path entry */
 	u8 sec_bus; /* PCI sub-hierarchy: the buses below the bridge, */
 	u8 sub_bus; /* [sec_bus, sub_bus]; 0 for other types */
 };
@@ -202,7 +202,7 @@ struct dmar_unit {
 	hpa_t reg_base;
 	u64 reg_size; /* bytes, from the Size field (2^N pages) */
 	u16 segment;
-	u8 flags; /* DMAR_DRHD_* */
+	u8 flags;	    /* DMAR_DRHD_* */
 	bool has_proximity; /* an RHSA names this unit */
 	u32 proximity;
 	u16 scope_first;
@@ -251,7 +251,7 @@ struct dmar_andd {
 struct dmar_info {
 	u32 length; /* table Length */
 	u8 revision;
-	u8 haw; /* host address width in bits (field + 1) */
+	u8 haw;	  /* host address width in bits (field + 1) */
 	u8 flags; /* DMAR_FLAG_* */
 	char oem_id[7];
 	char oem_table_id[9];
@@ -296,13 +296,12 @@ typedef u32 (*dmar_cfg_read_fn)(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn,
  * (8.3.1.1), and each PCI sub-hierarchy scope to its bus range. Call once
  * PCI buses are numbered. Returns how many scopes stay unresolved; each
  * keeps its reason in status. */
-int dmar_resolve(struct dmar_info *info, dmar_cfg_read_fn cfg_read,
-		 void *ctx);
+int dmar_resolve(struct dmar_info *info, dmar_cfg_read_fn cfg_read, void *ctx);
 
 /* The unit that translates requests from seg:bus:devfn: a resolved scope
  * naming the device, else the narrowest sub-hierarchy holding its bus,
  * else the segment's INCLUDE_PCI_ALL unit. NULL when none serves it. */
-const struct dmar_unit *dmar_unit_for_bdf(const struct dmar_info *info,
-					  u16 seg, u8 bus, u8 devfn);
+const struct dmar_unit *dmar_unit_for_bdf(const struct dmar_info *info, u16 seg,
+					  u8 bus, u8 devfn);
 
 #endif

@@ -165,6 +165,43 @@ int vtd_domain_attach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
 	return 0;
 }
 
+static bool rmrr_names(const struct dmar_info *info, const struct dmar_rmrr *r,
+		       u16 seg, u8 bus, u8 devfn)
+{
+	for (u16 i = r->scope_first; i < r->scope_first + r->nr_scopes; i++) {
+		const struct dmar_scope *s = &info->scopes[i];
+		if (r->segment == seg && !s->status &&
+		    s->type == DMAR_SCOPE_PCI_ENDPOINT && s->bus == bus &&
+		    s->devfn == devfn)
+			return true;
+	}
+	return false;
+}
+
+int vtd_domain_attach_device(struct vtd_domain *d, struct vtd_unit *u,
+			     const struct dmar_info *info, u16 seg, u8 bus,
+			     u8 devfn)
+{
+	int n = 0, err = 0;
+
+	for (u32 i = 0; info && i < info->nr_rmrrs && !err; i++) {
+		const struct dmar_rmrr *r = &info->rmrrs[i];
+		if (!rmrr_names(info, r, seg, bus, devfn))
+			continue;
+		err = vtd_domain_map(d, r->base, r->base,
+				     r->limit + 1 - r->base,
+				     PT_READ | PT_WRITE);
+		/* Already there: another RMRR of the range, or a device of
+		 * the same domain named by it too. */
+		if (err == -EEXIST)
+			err = 0;
+		n++;
+	}
+	if (!err)
+		err = vtd_domain_attach(d, u, bus, devfn);
+	return err ? err : n;
+}
+
 static void forget_unit_if_unused(struct vtd_domain *d, struct vtd_unit *u)
 {
 	for (unsigned i = 0; i < d->nr_devs; i++)

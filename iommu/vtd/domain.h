@@ -4,6 +4,7 @@
 #ifndef IOMMU_VTD_DOMAIN_H
 #define IOMMU_VTD_DOMAIN_H
 
+#include "iommu/vtd/dmar.h"
 #include "iommu/vtd/pgtable.h"
 #include "iommu/vtd/unit.h"
 
@@ -43,6 +44,13 @@ int vtd_domain_attach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
 		      u8 devfn);
 int vtd_domain_detach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
 		      u8 devfn);
+/* Attach as above, after identity-mapping (read/write) every RMRR of @info
+ * that names seg:bus:devfn (8.4: firmware may DMA there, e.g. USB legacy
+ * emulation, graphics stolen memory). Returns the number of RMRRs mapped,
+ * or an error with nothing attached. */
+int vtd_domain_attach_device(struct vtd_domain *d, struct vtd_unit *u,
+			     const struct dmar_info *info, u16 seg, u8 bus,
+			     u8 devfn);
 /* Enforce snooping from now on; upgrades existing leaves in place (SNP set,
  * flushed, IOTLB invalidated, then WBINVD). -EOPNOTSUPP when a unit of
  * the domain lacks SC. One-way. Returns leaves upgraded, or an error. */

@@ -98,8 +98,12 @@ void fix_setup(struct vtd_fix *f, unsigned edu_index, bool qi)
 		test_skip("unit has no queued invalidation");
 	ASSERT_OK(set_qi(f->unit, qi));
 	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, pick_aw(f->unit)));
-	ASSERT_OK(vtd_domain_attach(&f->dom, f->unit, f->edu.pci->bus,
-				    f->edu.pci->devfn));
+	int err;
+	const struct dmar_info *dmar = vtd_dmar(&err);
+	int rmrrs = vtd_domain_attach_device(&f->dom, f->unit, dmar,
+					     f->edu.pci->seg, f->edu.pci->bus,
+					     f->edu.pci->devfn);
+	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
 	guarded_init(&f->src);
 	guarded_init(&f->dst);
 	vtd_fault_drain(f->unit);

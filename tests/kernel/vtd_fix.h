@@ -39,6 +39,8 @@ int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len);
 
 struct vtd_unit *vtd_unit_for_device(u16 seg, u8 bus, u8 devfn);
 unsigned vtd_nr_units(void);
+/* The parsed DMAR, or NULL with *err set (no table, or malformed). */
+const struct dmar_info *vtd_dmar(int *err);
 struct vtd_unit *vtd_unit(unsigned i);
 
 #endif

@@ -1,0 +1,700 @@
+/* ACPI DMAR table parser; the contract is in dmar.h.
+ *
+ * Section numbers are from the VT-d specification, chapter 8. The table is
+ * hostile input: every length is checked against the bytes that hold it
+ * before anything inside it is read, so a zero or overflowing length is an
+ * error, never a loop or an out-of-bounds read. */
+#include "iommu/vtd/dmar.h"
+#include "lib/errno.h"
+
+struct dmar_parser {
+	const u8 *tbl;
+	u32 len; /* table Length, already checked against the buffer */
+	struct dmar_info *info;
+	int last_type; /* for the 8.2 ordering check */
+};
+
+/* Little-endian load of 1..8 bytes at any alignment. */
+static u64 dmar_get(const u8 *p, unsigned int bytes)
+{
+	u64 v = 0;
+
+	while (bytes--)
+		v = (v << 8) | p[bytes];
+	return v;
+}
+
+static u16 dmar_u16(const struct dmar_parser *p, u32 off)
+{
+	return (u16)dmar_get(p->tbl + off, 2);
+}
+
+static u64 dmar_u64(const struct dmar_parser *p, u32 off)
+{
+	return dmar_get(p->tbl + off, 8);
+}
+
+static void dmar_zero(void *buf, size_t n)
+{
+	u8 *b = buf;
+
+	while (n--)
+		*b++ = 0;
+}
+
+static int dmar_fail(struct dmar_parser *p, int err, u16 type, u32 off)
+{
+	p->info->err_offset = off;
+	p->info->err_type = type;
+	return -err;
+}
+
+static void dmar_warn(struct dmar_parser *p, enum dmar_warn kind, u16 type,
+		      u32 off)
+{
+	struct dmar_info *info = p->info;
+
+	if (info->nr_warnings < DMAR_MAX_WARNINGS) {
+		info->warnings[info->nr_warnings].kind = kind;
+		info->warnings[info->nr_warnings].type = type;
+		info->warnings[info->nr_warnings].offset = off;
+	}
+	info->nr_warnings++;
+}
+
+/* ACPI 5.2.6 header and the 8.1 DMAR fields that follow it. */
+static int dmar_parse_header(struct dmar_parser *p, size_t buflen)
+{
+	const u8 *t = p->tbl;
+	struct dmar_info *info = p->info;
+	u8 sum = 0;
+	u32 len, i;
+
+	if (buflen < DMAR_HDR_SIZE)
+		return dmar_fail(p, DMAR_E_TABLE_SHORT, DMAR_TYPE_NONE, 0);
+	if (t[0] != 'D' || t[1] != 'M' || t[2] != 'A' || t[3] != 'R')
+		return dmar_fail(p, DMAR_E_SIGNATURE, DMAR_TYPE_NONE, 0);
+	len = (u32)dmar_get(t + DMAR_HDR_LENGTH, 4);
+	if (len < DMAR_HDR_SIZE)
+		return dmar_fail(p, DMAR_E_TABLE_SHORT, DMAR_TYPE_NONE,
+				 DMAR_HDR_LENGTH);
+	if (len > buflen)
+		return dmar_fail(p, DMAR_E_TABLE_TRUNCATED, DMAR_TYPE_NONE,
+				 DMAR_HDR_LENGTH);
+	for (i = 0; i < len; i++)
+		sum += t[i];
+	if (sum)
+		return dmar_fail(p, DMAR_E_CHECKSUM, DMAR_TYPE_NONE,
+				 DMAR_HDR_CHECKSUM);
+	/* 8.1: the width is the field plus one. Below 12 bits not even a
+	 * page is addressable (Linux refuses it too); above 64 bits is not
+	 * representable. Anything between is left to the caller to judge
+	 * against the units' CAP.MGAW. */
+	if (t[DMAR_HDR_HAW] < PAGE_SHIFT - 1 || t[DMAR_HDR_HAW] > 63)
+		return dmar_fail(p, DMAR_E_HAW, DMAR_TYPE_NONE, DMAR_HDR_HAW);
+	p->len = len;
+	info->length = len;
+	info->revision = t[DMAR_HDR_REVISION];
+	info->haw = t[DMAR_HDR_HAW] + 1;
+	info->flags = t[DMAR_HDR_FLAGS];
+	for (i = 0; i < 6; i++)
+		info->oem_id[i] = (char)t[DMAR_HDR_OEM_ID + i];
+	for (i = 0; i < 8; i++)
+		info->oem_table_id[i] = (char)t[DMAR_HDR_OEM_TABLE_ID + i];
+	return 0;
+}
+
+/* 8.3.1: a scope header is 6 bytes; the path has one or more 2-byte
+ * (device, function) entries, so the length is 6 + 2 * n with n >= 1. */
+static int dmar_check_scope_len(struct dmar_parser *p, u16 type, u32 pos,
+				u8 len, u32 left)
+{
+	if (len == 0)
+		return dmar_fail(p, DMAR_E_SCOPE_LEN_ZERO, type, pos);
+	if (len > left)
+		return dmar_fail(p, DMAR_E_SCOPE_OVERRUN, type, pos);
+	if (len < DMAR_SCOPE_PATH + 2)
+		return dmar_fail(p, DMAR_E_SCOPE_LEN_SHORT, type, pos);
+	if ((len - DMAR_SCOPE_PATH) & 1)
+		return dmar_fail(p, DMAR_E_SCOPE_ODD_PATH, type, pos);
+	return 0;
+}
+
+static int dmar_add_scope(struct dmar_parser *p, u16 type, u32 pos, u8 len,
+			  u16 segment)
+{
+	struct dmar_info *info = p->info;
+	const u8 *t = p->tbl + pos;
+	u32 i, n = (len - DMAR_SCOPE_PATH) / 2u;
+	struct dmar_scope *s;
+
+	/* 8.3.1: types above 5 are reserved; skip them as 8.2 asks for
+	 * structures, so a newer table still parses. */
+	if (t[DMAR_SCOPE_TYPE] < DMAR_SCOPE_PCI_ENDPOINT ||
+	    t[DMAR_SCOPE_TYPE] > DMAR_SCOPE_ACPI_NAMESPACE) {
+		dmar_warn(p, DMAR_W_UNKNOWN_SCOPE, t[DMAR_SCOPE_TYPE], pos);
+		return 0;
+	}
+	if (info->nr_scopes == DMAR_MAX_SCOPES || n > DMAR_MAX_PATH)
+		return dmar_fail(p, ENOSPC, type, pos);
+	s = &info->scopes[info->nr_scopes];
+	for (i = 0; i < n; i++) {
+		s->path[i].dev = t[DMAR_SCOPE_PATH + 2 * i];
+		s->path[i].fn = t[DMAR_SCOPE_PATH + 2 * i + 1];
+		if (s->path[i].dev > 31 || s->path[i].fn > 7)
+			return dmar_fail(p, DMAR_E_SCOPE_DEVFN, type, pos);
+	}
+	s->type = t[DMAR_SCOPE_TYPE];
+	s->enum_id = t[DMAR_SCOPE_ENUM_ID];
+	s->start_bus = t[DMAR_SCOPE_START_BUS];
+	s->path_len = (u8)n;
+	s->segment = segment;
+	s->offset = pos;
+	s->status = -DMAR_E_RES_PENDING;
+	info->nr_scopes++;
+	return 0;
+}
+
+/* The scopes filling [pos, end) of a structure of the given type. */
+static int dmar_parse_scopes(struct dmar_parser *p, u16 type, u32 pos, u32 end,
+			     u16 segment)
+{
+	int err;
+
+	while (pos < end) {
+		u8 len;
+
+		if (end - pos < 2)
+			return dmar_fail(p, DMAR_E_SCOPE_TRUNCATED, type, pos);
+		len = p->tbl[pos + DMAR_SCOPE_LENGTH];
+		err = dmar_check_scope_len(p, type, pos, len, end - pos);
+		if (!err)
+			err = dmar_add_scope(p, type, pos, len, segment);
+		if (err)
+			return err;
+		pos += len;
+	}
+	return 0;
+}
+
+/* 8.3: register sets are page aligned; each unit has its own; at most one
+ * INCLUDE_PCI_ALL unit per segment (it claims every device left over). */
+static int dmar_check_unit(struct dmar_parser *p, u32 off, hpa_t base, u8 flags,
+			   u16 segment)
+{
+	const struct dmar_info *info = p->info;
+	u32 i;
+
+	if (!base)
+		return dmar_fail(p, DMAR_E_REG_BASE_ZERO, DMAR_TYPE_DRHD, off);
+	if (!IS_ALIGNED(base, PAGE_SIZE))
+		return dmar_fail(p, DMAR_E_REG_BASE_UNALIGNED, DMAR_TYPE_DRHD,
+				 off);
+	for (i = 0; i < info->nr_units; i++) {
+		const struct dmar_unit *u = &info->units[i];
+
+		if (u->reg_base == base)
+			return dmar_fail(p, DMAR_E_UNIT_DUP, DMAR_TYPE_DRHD,
+					 off);
+		if (u->segment == segment &&
+		    (u->flags & flags & DMAR_DRHD_INCLUDE_PCI_ALL))
+			return dmar_fail(p, DMAR_E_INCLUDE_ALL_DUP,
+					 DMAR_TYPE_DRHD, off);
+	}
+	return 0;
+}
+
+static int dmar_parse_drhd(struct dmar_parser *p, u32 off, u32 len)
+{
+	struct dmar_info *info = p->info;
+	hpa_t base = dmar_u64(p, off + DMAR_DRHD_REG_BASE);
+	u8 flags = p->tbl[off + DMAR_DRHD_FLAGS];
+	u16 segment = dmar_u16(p, off + DMAR_DRHD_SEGMENT);
+	u8 size = p->tbl[off + DMAR_DRHD_SIZE_FIELD];
+	struct dmar_unit *u;
+	int err;
+
+	if (info->nr_units == DMAR_MAX_UNITS)
+		return dmar_fail(p, ENOSPC, DMAR_TYPE_DRHD, off);
+	err = dmar_check_unit(p, off, base, flags, segment);
+	if (err)
+		return err;
+	u = &info->units[info->nr_units];
+	u->reg_base = base;
+	u->reg_size = (u64)PAGE_SIZE << FIELD_GET(DMAR_DRHD_SIZE_PAGES, size);
+	u->segment = segment;
+	u->flags = flags;
+	u->offset = off;
+	u->scope_first = (u16)info->nr_scopes;
+	err = dmar_parse_scopes(p, DMAR_TYPE_DRHD, off + DMAR_DRHD_SCOPES,
+				off + len, segment);
+	if (err)
+		return err;
+	u->nr_scopes = (u16)(info->nr_scopes - u->scope_first);
+	info->nr_units++;
+	return 0;
+}
+
+/* 8.4: the region is [base, limit], whole pages. */
+static int dmar_parse_rmrr(struct dmar_parser *p, u32 off, u32 len)
+{
+	struct dmar_info *info = p->info;
+	hpa_t base = dmar_u64(p, off + DMAR_RMRR_BASE);
+	hpa_t limit = dmar_u64(p, off + DMAR_RMRR_LIMIT);
+	struct dmar_rmrr *r;
+	int err;
+
+	if (info->nr_rmrrs == DMAR_MAX_RMRRS)
+		return dmar_fail(p, ENOSPC, DMAR_TYPE_RMRR, off);
+	if (!IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(limit + 1, PAGE_SIZE))
+		return dmar_fail(p, DMAR_E_RMRR_UNALIGNED, DMAR_TYPE_RMRR, off);
+	if (limit < base)
+		return dmar_fail(p, DMAR_E_RMRR_RANGE, DMAR_TYPE_RMRR, off);
+	r = &info->rmrrs[info->nr_rmrrs];
+	r->base = base;
+	r->limit = limit;
+	r->segment = dmar_u16(p, off + DMAR_RMRR_SEGMENT);
+	r->offset = off;
+	r->scope_first = (u16)info->nr_scopes;
+	err = dmar_parse_scopes(p, DMAR_TYPE_RMRR, off + DMAR_RMRR_SCOPES,
+				off + len, r->segment);
+	if (err)
+		return err;
+	r->nr_scopes = (u16)(info->nr_scopes - r->scope_first);
+	info->nr_rmrrs++;
+	return 0;
+}
+
+/* 8.5 ATSR and 8.8 SATC share a layout: flags, segment, scopes. */
+static int dmar_parse_atsr(struct dmar_parser *p, u32 off, u32 len)
+{
+	struct dmar_info *info = p->info;
+	struct dmar_atsr *a;
+	int err;
+
+	if (info->nr_atsrs == DMAR_MAX_ATSRS)
+		return dmar_fail(p, ENOSPC, DMAR_TYPE_ATSR, off);
+	a = &info->atsrs[info->nr_atsrs];
+	a->flags = p->tbl[off + DMAR_ATSR_FLAGS];
+	a->segment = dmar_u16(p, off + DMAR_ATSR_SEGMENT);
+	a->offset = off;
+	a->scope_first = (u16)info->nr_scopes;
+	err = dmar_parse_scopes(p, DMAR_TYPE_ATSR, off + DMAR_ATSR_SCOPES,
+				off + len, a->segment);
+	if (err)
+		return err;
+	a->nr_scopes = (u16)(info->nr_scopes - a->scope_first);
+	info->nr_atsrs++;
+	return 0;
+}
+
+static int dmar_parse_satc(struct dmar_parser *p, u32 off, u32 len)
+{
+	struct dmar_info *info = p->info;
+	struct dmar_satc *a;
+	int err;
+
+	if (info->nr_satcs == DMAR_MAX_SATCS)
+		return dmar_fail(p, ENOSPC, DMAR_TYPE_SATC, off);
+	a = &info->satcs[info->nr_satcs];
+	a->flags = p->tbl[off + DMAR_SATC_FLAGS];
+	a->segment = dmar_u16(p, off + DMAR_SATC_SEGMENT);
+	a->offset = off;
+	a->scope_first = (u16)info->nr_scopes;
+	err = dmar_parse_scopes(p, DMAR_TYPE_SATC, off + DMAR_SATC_SCOPES,
+				off + len, a->segment);
+	if (err)
+		return err;
+	a->nr_scopes = (u16)(info->nr_scopes - a->scope_first);
+	info->nr_satcs++;
+	return 0;
+}
+
+/* 8.6: linked to its DRHD by dmar_link_rhsas() once all units are known. */
+static int dmar_parse_rhsa(struct dmar_parser *p, u32 off)
+{
+	struct dmar_info *info = p->info;
+	struct dmar_rhsa *r;
+
+	if (info->nr_rhsas == DMAR_MAX_RHSAS)
+		return dmar_fail(p, ENOSPC, DMAR_TYPE_RHSA, off);
+	r = &info->rhsas[info->nr_rhsas++];
+	r->reg_base = dmar_u64(p, off + DMAR_RHSA_REG_BASE);
+	r->proximity = (u32)dmar_get(p->tbl + off + DMAR_RHSA_PROXIMITY, 4);
+	r->unit = -1;
+	r->offset = off;
+	return 0;
+}
+
+/* 8.7: the name is "ASCII, null terminated", a full ACPI path such as
+ * "\_SB.I2C0"; an empty path names nothing, so both an empty and an
+ * unterminated name are errors. Device numbers must be unique. */
+static int dmar_parse_andd(struct dmar_parser *p, u32 off, u32 len)
+{
+	struct dmar_info *info = p->info;
+	const u8 *name = p->tbl + off + DMAR_ANDD_NAME;
+	u32 i, n = len - DMAR_ANDD_NAME;
+	struct dmar_andd *a;
+	u8 dev = p->tbl[off + DMAR_ANDD_DEVICE_NUMBER];
+
+	if (info->nr_andds == DMAR_MAX_ANDDS)
+		return dmar_fail(p, ENOSPC, DMAR_TYPE_ANDD, off);
+	if (n == 0 || name[0] == 0)
+		return dmar_fail(p, DMAR_E_ANDD_NAME_EMPTY, DMAR_TYPE_ANDD,
+				 off);
+	for (i = 0; i < n && name[i]; i++)
+		;
+	if (i == n)
+		return dmar_fail(p, DMAR_E_ANDD_NAME_UNTERMINATED,
+				 DMAR_TYPE_ANDD, off);
+	if (i >= DMAR_ANDD_NAME_MAX)
+		return dmar_fail(p, ENOSPC, DMAR_TYPE_ANDD, off);
+	for (n = 0; n < info->nr_andds; n++)
+		if (info->andds[n].acpi_dev == dev)
+			return dmar_fail(p, DMAR_E_ANDD_DUP, DMAR_TYPE_ANDD,
+					 off);
+	a = &info->andds[info->nr_andds++];
+	a->acpi_dev = dev;
+	a->offset = off;
+	for (n = 0; n <= i; n++)
+		a->name[n] = (char)name[n];
+	return 0;
+}
+
+/* Fixed part of each known type; the rest of its Length is scopes (or
+ * the ANDD name). Unknown types only need their 4-byte header. */
+static u32 dmar_fixed_size(u16 type)
+{
+	static const u8 fixed[] = {
+		[DMAR_TYPE_DRHD] = DMAR_DRHD_SCOPES,
+		[DMAR_TYPE_RMRR] = DMAR_RMRR_SCOPES,
+		[DMAR_TYPE_ATSR] = DMAR_ATSR_SCOPES,
+		[DMAR_TYPE_RHSA] = DMAR_RHSA_SIZE,
+		[DMAR_TYPE_ANDD] = DMAR_ANDD_NAME,
+		[DMAR_TYPE_SATC] = DMAR_SATC_SCOPES,
+	};
+
+	return type < ARRAY_SIZE(fixed) ? fixed[type] : DMAR_ST_SIZE;
+}
+
+static int dmar_parse_struct(struct dmar_parser *p, u16 type, u32 off, u32 len)
+{
+	/* 8.2: unknown types are skipped by their Length, for forward
+	 * compatibility. Known types must come in ascending type order. */
+	if (type > DMAR_TYPE_SATC) {
+		dmar_warn(p, DMAR_W_UNKNOWN_TYPE, type, off);
+		return 0;
+	}
+	if ((int)type < p->last_type)
+		dmar_warn(p, DMAR_W_TYPE_ORDER, type, off);
+	p->last_type = type;
+	switch (type) {
+	case DMAR_TYPE_DRHD:
+		return dmar_parse_drhd(p, off, len);
+	case DMAR_TYPE_RMRR:
+		return dmar_parse_rmrr(p, off, len);
+	case DMAR_TYPE_ATSR:
+		return dmar_parse_atsr(p, off, len);
+	case DMAR_TYPE_RHSA:
+		return dmar_parse_rhsa(p, off);
+	case DMAR_TYPE_ANDD:
+		return dmar_parse_andd(p, off, len);
+	default:
+		return dmar_parse_satc(p, off, len);
+	}
+}
+
+static int dmar_walk(struct dmar_parser *p)
+{
+	u32 off = DMAR_HDR_SIZE;
+	int err;
+
+	while (off < p->len) {
+		u32 left = p->len - off;
+		u16 type, len;
+
+		if (left < DMAR_ST_SIZE)
+			return dmar_fail(p, DMAR_E_STRUCT_TRUNCATED,
+					 DMAR_TYPE_NONE, off);
+		type = dmar_u16(p, off + DMAR_ST_TYPE);
+		len = dmar_u16(p, off + DMAR_ST_LENGTH);
+		if (len == 0)
+			return dmar_fail(p, DMAR_E_STRUCT_LEN_ZERO, type, off);
+		if (len < dmar_fixed_size(type))
+			return dmar_fail(p, DMAR_E_STRUCT_LEN_SHORT, type, off);
+		if (len > left)
+			return dmar_fail(p, DMAR_E_STRUCT_OVERRUN, type, off);
+		err = dmar_parse_struct(p, type, off, len);
+		if (err)
+			return err;
+		off += len;
+	}
+	return 0;
+}
+
+/* 8.3: "If a DRHD structure with INCLUDE_PCI_ALL flag Set is reported for
+ * a Segment, it must be enumerated by BIOS after all other DRHD structures
+ * for the same Segment." Only a warning here: dmar_unit_for_bdf() tries
+ * explicit scopes before INCLUDE_PCI_ALL whatever the order, as Linux does
+ * (it re-sorts such units to the end), so the order changes nothing. */
+static void dmar_check_include_all_last(struct dmar_parser *p)
+{
+	const struct dmar_info *info = p->info;
+	u32 i, j;
+
+	for (i = 0; i < info->nr_units; i++) {
+		if (!(info->units[i].flags & DMAR_DRHD_INCLUDE_PCI_ALL))
+			continue;
+		for (j = i + 1; j < info->nr_units; j++)
+			if (info->units[j].segment == info->units[i].segment)
+				break;
+		if (j < info->nr_units)
+			dmar_warn(p, DMAR_W_INCLUDE_ALL_NOT_LAST,
+				  DMAR_TYPE_DRHD, info->units[i].offset);
+	}
+}
+
+/* 8.6: an RHSA's base is "reported in the corresponding DRHD structure".
+ * One naming no DRHD is a firmware bug that Linux warns about and ignores
+ * ("Your BIOS is broken; RHSA refers to non-existent DMAR unit"): proximity
+ * is a hint, so it is a warning here too, and the RHSA keeps unit -1. */
+static void dmar_link_rhsas(struct dmar_parser *p)
+{
+	struct dmar_info *info = p->info;
+	u32 i, u;
+
+	for (i = 0; i < info->nr_rhsas; i++) {
+		struct dmar_rhsa *r = &info->rhsas[i];
+
+		for (u = 0; u < info->nr_units; u++)
+			if (info->units[u].reg_base == r->reg_base)
+				break;
+		if (u == info->nr_units) {
+			dmar_warn(p, DMAR_W_RHSA_NO_UNIT, DMAR_TYPE_RHSA,
+				  r->offset);
+			continue;
+		}
+		r->unit = (s16)u;
+		info->units[u].has_proximity = true;
+		info->units[u].proximity = r->proximity;
+	}
+}
+
+int dmar_parse(const void *buf, size_t len, struct dmar_info *info)
+{
+	struct dmar_parser p = { .tbl = buf, .info = info, .last_type = -1 };
+	int err;
+
+	dmar_zero(info, sizeof(*info));
+	info->err_type = DMAR_TYPE_NONE;
+	err = dmar_parse_header(&p, len);
+	if (!err)
+		err = dmar_walk(&p);
+	if (err)
+		return err;
+	/* 8.1: the table lists "one or more" DRHD structures. */
+	if (!info->nr_units)
+		return dmar_fail(&p, DMAR_E_NO_UNIT, DMAR_TYPE_NONE,
+				 DMAR_HDR_SIZE);
+	dmar_check_include_all_last(&p);
+	dmar_link_rhsas(&p);
+	return 0;
+}
+
+/* Scope resolution (8.3.1.1): the path starts at Start Bus; each entry but
+ * the last is a PCI-to-PCI bridge whose secondary bus the next entry is
+ * on. A sub-hierarchy scope's last entry is a bridge too. */
+struct dmar_walker {
+	dmar_cfg_read_fn read;
+	void *ctx;
+	u16 segment;
+};
+
+static u8 dmar_cfg8(const struct dmar_walker *w, u8 bus,
+		    const struct dmar_path_entry *e, u16 off)
+{
+	u32 v = w->read(w->ctx, w->segment, bus, e->dev, e->fn, off & ~3u);
+
+	return (u8)(v >> ((off & 3u) * 8));
+}
+
+static int dmar_bridge_buses(const struct dmar_walker *w, u8 bus,
+			     const struct dmar_path_entry *e, u8 *sec, u8 *sub)
+{
+	if (dmar_cfg8(w, bus, e, DMAR_PCI_VENDOR_ID) == 0xff &&
+	    dmar_cfg8(w, bus, e, DMAR_PCI_VENDOR_ID + 1) == 0xff)
+		return -DMAR_E_RES_NO_DEVICE;
+	if ((dmar_cfg8(w, bus, e, DMAR_PCI_HEADER_TYPE) & 0x7f) != 1)
+		return -DMAR_E_RES_NOT_BRIDGE;
+	*sec = dmar_cfg8(w, bus, e, DMAR_PCI_SECONDARY);
+	*sub = dmar_cfg8(w, bus, e, DMAR_PCI_SUBORDINATE);
+	/* Enumerated buses lie strictly below their bridge's own bus. */
+	if (*sec <= bus || *sub < *sec)
+		return -DMAR_E_RES_BUS_RANGE;
+	return 0;
+}
+
+static int dmar_resolve_scope(const struct dmar_walker *w, struct dmar_scope *s)
+{
+	const struct dmar_path_entry *last = &s->path[s->path_len - 1];
+	u8 bus = s->start_bus, sub;
+	u32 i;
+	int err;
+
+	for (i = 0; i + 1 < s->path_len; i++) {
+		err = dmar_bridge_buses(w, bus, &s->path[i], &bus, &sub);
+		if (err)
+			return err;
+	}
+	s->bus = bus;
+	s->devfn = (u8)(last->dev << 3 | last->fn);
+	if (s->type != DMAR_SCOPE_PCI_SUBHIERARCHY)
+		return 0;
+	return dmar_bridge_buses(w, bus, last, &s->sec_bus, &s->sub_bus);
+}
+
+int dmar_resolve(struct dmar_info *info, dmar_cfg_read_fn cfg_read, void *ctx)
+{
+	struct dmar_walker w = { .read = cfg_read, .ctx = ctx };
+	int unresolved = 0;
+	u32 i;
+
+	for (i = 0; i < info->nr_scopes; i++) {
+		struct dmar_scope *s = &info->scopes[i];
+
+		w.segment = s->segment;
+		s->sec_bus = s->sub_bus = 0;
+		s->status = dmar_resolve_scope(&w, s);
+		if (s->status) {
+			s->bus = s->devfn = s->sec_bus = s->sub_bus = 0;
+			unresolved++;
+		}
+	}
+	return unresolved;
+}
+
+/* How closely a resolved scope covers bus:devfn: 0 names it, 1 + width of
+ * the bus range for a sub-hierarchy holding its bus, -1u not at all. */
+static u32 dmar_scope_cover(const struct dmar_scope *s, u8 bus, u8 devfn)
+{
+	if (s->status)
+		return -1u;
+	if (s->bus == bus && s->devfn == devfn)
+		return 0;
+	if (s->type == DMAR_SCOPE_PCI_SUBHIERARCHY && bus >= s->sec_bus &&
+	    bus <= s->sub_bus)
+		return 1u + (u32)(s->sub_bus - s->sec_bus);
+	return -1u;
+}
+
+const struct dmar_unit *dmar_unit_for_bdf(const struct dmar_info *info, u16 seg,
+					  u8 bus, u8 devfn)
+{
+	const struct dmar_unit *best = NULL, *all = NULL;
+	u32 best_cover = -1u, i, j;
+
+	for (i = 0; i < info->nr_units; i++) {
+		const struct dmar_unit *u = &info->units[i];
+
+		if (u->segment != seg)
+			continue;
+		if (u->flags & DMAR_DRHD_INCLUDE_PCI_ALL)
+			all = u;
+		for (j = 0; j < u->nr_scopes; j++) {
+			u32 c = dmar_scope_cover(
+			    &info->scopes[u->scope_first + j], bus, devfn);
+
+			if (c < best_cover) {
+				best_cover = c;
+				best = u;
+			}
+		}
+	}
+	return best ? best : all;
+}
+
+static const char *const dmar_errors[DMAR_E_LAST - DMAR_E_FIRST] = {
+#define E(code) [DMAR_E_##code - DMAR_E_FIRST]
+	E(TABLE_SHORT) = "table shorter than the 48-byte DMAR header",
+	E(TABLE_TRUNCATED) = "table Length larger than the buffer holding it",
+	E(SIGNATURE) = "signature is not \"DMAR\"",
+	E(CHECKSUM) = "checksum mismatch: table bytes do not sum to zero",
+	E(HAW) = "host address width implausible (under 12 or over 64 bits)",
+	E(STRUCT_TRUNCATED) = "under 4 bytes left for a structure header",
+	E(STRUCT_LEN_ZERO) = "remapping structure of length zero",
+	E(STRUCT_LEN_SHORT) = "remapping structure shorter than its fields",
+	E(STRUCT_OVERRUN) = "remapping structure runs past the table end",
+	E(SCOPE_TRUNCATED) = "under 2 bytes left for a device scope header",
+	E(SCOPE_LEN_ZERO) = "device scope of length zero",
+	E(SCOPE_LEN_SHORT) = "device scope too short for one path entry",
+	E(SCOPE_ODD_PATH) = "device scope path of odd length",
+	E(SCOPE_OVERRUN) = "device scope runs past the end of its structure",
+	E(SCOPE_DEVFN) = "device scope path: device over 31 or function over 7",
+	E(NO_UNIT) = "no DRHD (remapping hardware unit) structure",
+	E(UNIT_DUP) = "two DRHD structures with one register base address",
+	E(REG_BASE_ZERO) = "DRHD register base address is zero",
+	E(REG_BASE_UNALIGNED) = "DRHD register base address not 4 KiB aligned",
+	E(INCLUDE_ALL_DUP) = "two INCLUDE_PCI_ALL DRHDs on one PCI segment",
+	E(RMRR_UNALIGNED) = "RMRR base or limit + 1 not 4 KiB aligned",
+	E(RMRR_RANGE) = "RMRR limit below its base",
+	E(ANDD_NAME_EMPTY) = "ANDD with an empty ACPI object name",
+	E(ANDD_NAME_UNTERMINATED) = "ANDD object name not NUL-terminated",
+	E(ANDD_DUP) = "two ANDD structures with one ACPI device number",
+	E(RES_PENDING) = "device scope not resolved yet",
+	E(RES_NO_DEVICE) = "no PCI function at a bridge on the scope path",
+	E(RES_NOT_BRIDGE) = "scope path crosses a function that is no bridge",
+	E(RES_BUS_RANGE) = "bridge on the scope path has unset bus numbers",
+#undef E
+};
+
+const char *dmar_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		return "success";
+	if (err == ENOSPC)
+		return "more structures, scopes, path entries or name bytes "
+		       "than the parser's fixed capacity";
+	if (err >= DMAR_E_FIRST && err < DMAR_E_LAST &&
+	    dmar_errors[err - DMAR_E_FIRST])
+		return dmar_errors[err - DMAR_E_FIRST];
+	return "unknown DMAR parser error";
+}
+
+const char *dmar_warning_str(unsigned int kind)
+{
+	static const char *const msgs[DMAR_W_LAST] = {
+		[DMAR_W_UNKNOWN_TYPE] = "reserved structure type skipped",
+		[DMAR_W_UNKNOWN_SCOPE] = "reserved device scope type skipped",
+		[DMAR_W_TYPE_ORDER] = "structures not in ascending type order",
+		[DMAR_W_INCLUDE_ALL_NOT_LAST] =
+		    "INCLUDE_PCI_ALL DRHD not last on its segment",
+		[DMAR_W_RHSA_NO_UNIT] = "RHSA names no DRHD's register base",
+	};
+
+	return kind < DMAR_W_LAST && msgs[kind] ? msgs[kind]
+						: "unknown warning";
+}
+
+const char *dmar_type_name(u16 type)
+{
+	static const char *const names[] = { "DRHD", "RMRR", "ATSR",
+					     "RHSA", "ANDD", "SATC" };
+
+	return type < ARRAY_SIZE(names) ? names[type] : "reserved";
+}
+
+const char *dmar_scope_type_name(u8 type)
+{
+	static const char *const names[] = {
+		[DMAR_SCOPE_PCI_ENDPOINT] = "PCI endpoint",
+		[DMAR_SCOPE_PCI_SUBHIERARCHY] = "PCI sub-hierarchy",
+		[DMAR_SCOPE_IOAPIC] = "IOAPIC",
+		[DMAR_SCOPE_HPET] = "MSI-capable HPET",
+		[DMAR_SCOPE_ACPI_NAMESPACE] = "ACPI namespace device",
+	};
+
+	return type < ARRAY_SIZE(names) && names[type] ? names[type]
+						       : "reserved";
+}
