@@ -238,3 +238,62 @@ TEST(vtd, queue_error_reported_and_recovered)
 	EXPECT_OK(vtd_inv_context(f.unit, VTD_GRAN_GLOBAL, 0, 0));
 	fix_teardown(&f);
 }
+
+/* Bring-up over a unit left running, as firmware or a previous kernel may
+ * leave it: translation on and a fault pending. A second bring-up of the
+ * same unit must notice both, turn translation off, record and clear the
+ * fault, and install its own root table. */
+TEST(vtd, bring_up_quiesces_translation_and_faults)
+{
+	static struct vtd_unit again;
+	struct vtd_fix f;
+
+	fix_setup(&f, 0, false);
+	vtd_fault_mask(f.unit, true);
+	ASSERT_OK(fault_dma(&f, IOVA_T));
+	ASSERT_TRUE(vtd_read32(f.unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
+	ASSERT_OK(vtd_unit_init(&again, 99, f.unit->reg_pa, f.unit->reg_size,
+				f.unit->seg));
+	EXPECT_TRUE(again.fw_te_on);
+	EXPECT_EQ(again.fw_faults, 1);
+	EXPECT_EQ(vtd_read32(f.unit, VTD_REG_GSTS) & VTD_GCMD_TE, 0);
+	EXPECT_EQ(vtd_read32(f.unit, VTD_REG_FSTS) & VTD_FSTS_PPF, 0);
+	EXPECT_EQ(vtd_read64(f.unit, VTD_REG_RTADDR), virt_to_phys(again.root));
+	vtd_unit_report(&again);
+	/* Give the unit back to the fixture's structures. */
+	page_free(again.root);
+	ASSERT_OK(vtd_set_root_table(f.unit));
+	vtd_fault_irq_setup(f.unit, VEC_VTD_FAULT);
+	fix_teardown(&f);
+}
+
+/* Registers that never answer must give -ETIMEDOUT, not a hang. QEMU
+ * ignores register-based invalidation while queued invalidation is on
+ * (its busy bit stays set), which makes such a register on demand. */
+TEST(vtd, hardware_wait_times_out_cleanly)
+{
+	struct vtd_fix f;
+
+	if (platform_kind() != PLATFORM_QEMU)
+		test_skip("needs QEMU's behaviour to provoke a stuck register");
+	fix_setup(&f, 0, true);
+	f.unit->qi = false; /* lie: use the register with QI on */
+	u64 t0 = tsc_read_us();
+	EXPECT_EQ(vtd_inv_context(f.unit, VTD_GRAN_GLOBAL, 0, 0), -ETIMEDOUT);
+	test_diag("gave up after %lu us", tsc_read_us() - t0);
+	EXPECT_GE(tsc_read_us() - t0, VTD_TIMEOUT_US);
+	f.unit->qi = true;
+	EXPECT_OK(vtd_inv_context(f.unit, VTD_GRAN_GLOBAL, 0, 0));
+	fix_teardown(&f);
+}
+
+/* A DRHD pointing where nothing decodes reads all ones (or zeros): the
+ * unit is refused with -ENODEV and nothing else is touched. */
+TEST(vtd, unit_where_nothing_decodes_refused)
+{
+	static struct vtd_unit u;
+
+	if (platform_kind() != PLATFORM_QEMU)
+		test_skip("an unused MMIO address is known only on QEMU q35");
+	EXPECT_EQ(vtd_unit_init(&u, 99, 0xfeb00000ULL, PAGE_SIZE, 0), -ENODEV);
+}
