@@ -131,6 +131,27 @@ TEST(sl_map, leaf_2m_first_and_last_bytes)
 	leaf_case(SZ_2M, IOVA_2M);
 }
 
+/* The last page below the domain's address width (2^39 or 2^48): the
+ * walk uses the top entry of every level. */
+TEST(sl_map, last_page_below_address_width)
+{
+	struct vtd_fix f;
+
+	fix_setup(&f, 0, false);
+	iova_t top = (1ULL << f.dom.aw) - PAGE_SIZE;
+	if ((unsigned)kstate.opts.edu_dma_bits < f.dom.aw)
+		test_skip("edu dma_mask (%u bits) cannot reach 0x%lx",
+			  kstate.opts.edu_dma_bits, top);
+	ASSERT_OK(vtd_domain_map(&f.dom, top, virt_to_phys(f.dst.page),
+				 PAGE_SIZE, PT_READ | PT_WRITE));
+	write_lands(&f, top + PAGE_SIZE - LEN, f.dst.page + PAGE_SIZE - LEN,
+		    0x1f);
+	read_fetches(&f, top, f.dst.page, 0x2e);
+	guarded_intact(&f.dst, 0, 0);
+	expect_no_fault(&f);
+	fix_teardown(&f);
+}
+
 /* A 1 GiB leaf needs 1 GiB of physically contiguous, aligned memory: map
  * [0, 1G) and touch its first and last bytes where RAM is free there. */
 TEST(sl_map, leaf_1g_maps_a_whole_gigabyte)
