@@ -94,6 +94,17 @@ TEST(vtd, fpd_suppresses_fault_recording)
 	fix_teardown(&f);
 }
 
+/* Map IOVA_T to f->src's page (A), stage @pat in the device and write it
+ * there once: the unit now caches the context entry and the translation. */
+static void prime(struct vtd_fix *f, u8 pat)
+{
+	ASSERT_OK(fix_stage(f, 0x100000, pat, LEN));
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->src.page),
+				 PAGE_SIZE, PT_READ | PT_WRITE));
+	ASSERT_OK(edu_dma_to_ram(&f->edu, 0, IOVA_T, LEN));
+	EXPECT_BYTES(f->src.page, pat, LEN);
+}
+
 /* Map IOVA_T to page A, DMA (the IOTLB now holds it), repoint the leaf to
  * page B without invalidating: the DMA still lands in A. After the
  * invalidation of granularity @g it lands in B. */
@@ -103,11 +114,7 @@ static void iotlb_case(enum vtd_gran g, bool qi)
 	struct pt_walk w;
 
 	fix_setup(&f, 0, qi);
-	ASSERT_OK(fix_stage(&f, 0x100000, 0xa1, LEN));
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_T, virt_to_phys(f.src.page),
-				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, IOVA_T, LEN));
-	EXPECT_BYTES(f.src.page, 0xa1, LEN);
+	prime(&f, 0xa1);
 	ASSERT_OK(pt_lookup(&f.dom.pt, IOVA_T, &w));
 	*w.ptep = (*w.ptep & ~GENMASK_ULL(51, 12)) | virt_to_phys(f.dst.page);
 	vtd_flush_struct(f.unit, w.ptep, 8);
@@ -161,10 +168,7 @@ static void context_case(enum vtd_gran g, bool qi)
 	struct vtd_domain d2;
 
 	fix_setup(&f, 0, qi);
-	ASSERT_OK(fix_stage(&f, 0x100000, 0xb2, LEN));
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_T, virt_to_phys(f.src.page),
-				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, IOVA_T, LEN));
+	prime(&f, 0xb2);
 	ASSERT_OK(vtd_domain_init(&d2, f.unit, f.dom.aw));
 	ASSERT_OK(vtd_domain_map(&d2, IOVA_T, virt_to_phys(f.dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
