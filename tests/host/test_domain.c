@@ -17,7 +17,7 @@
 
 /* CAP: SAGAW 39-bit, ND 6 (65536 ids), SLLPS 2M+1G, PSI, MAMV 18, NFR 0.
  * ECAP: QI, PT; SC and C per unit. */
-#define CAP_BASE 0x00d2008c22260206ULL
+#define CAP_BASE  0x00d2008c22260206ULL
 #define ECAP_BASE 0x0000000000f00f42ULL
 
 static struct vtd_unit gfx, rest;
@@ -237,16 +237,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-			context_entry_names_domain_and_table, setup, teardown),
+		    context_entry_names_domain_and_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(domain_id_zero_is_never_used,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(domain_over_sc_unit_enforces,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			attach_behind_unit_without_sc_refused, setup, teardown),
+		    attach_behind_unit_without_sc_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			enforcement_refused_when_any_unit_lacks_sc, setup,
-			teardown),
+		    enforcement_refused_when_any_unit_lacks_sc, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(coherency_is_decided_per_domain,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(upgrade_in_place_then_wbinvd,
@@ -254,8 +254,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(detach_forgets_unit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
-			invalidations_per_call_follow_caching_mode, setup,
-			teardown),
+		    invalidations_per_call_follow_caching_mode, setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
