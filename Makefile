@@ -88,6 +88,7 @@ $(ISO): $(KERNEL) boot/grub.cfg
 # Host unit tests (cmocka) of the pure modules, and host benchmarks.
 include tests/host/host.mk
 include tests/bench/bench.inc
+include tests/fuzz/fuzz.mk
 
 deps:
 	$(Q)tools/deps.sh

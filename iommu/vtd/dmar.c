@@ -328,12 +328,13 @@ static int dmar_parse_rhsa(struct dmar_parser *p, u32 off)
 
 /* 8.7: the name is "ASCII, null terminated", a full ACPI path such as
  * "\_SB.I2C0"; an empty path names nothing, so both an empty and an
- * unterminated name are errors. Device numbers must be unique. */
+ * unterminated name are errors (Linux refuses the latter too: "ANDD object
+ * name is not NUL-terminated"). Device numbers must be unique. */
 static int dmar_parse_andd(struct dmar_parser *p, u32 off, u32 len)
 {
 	struct dmar_info *info = p->info;
 	const u8 *name = p->tbl + off + DMAR_ANDD_NAME;
-	u32 i, n = len - DMAR_ANDD_NAME;
+	u32 i, j, n = len - DMAR_ANDD_NAME;
 	struct dmar_andd *a;
 	u8 dev = p->tbl[off + DMAR_ANDD_DEVICE_NUMBER];
 
@@ -349,15 +350,15 @@ static int dmar_parse_andd(struct dmar_parser *p, u32 off, u32 len)
 				 DMAR_TYPE_ANDD, off);
 	if (i >= DMAR_ANDD_NAME_MAX)
 		return dmar_fail(p, ENOSPC, DMAR_TYPE_ANDD, off);
-	for (n = 0; n < info->nr_andds; n++)
-		if (info->andds[n].acpi_dev == dev)
+	for (j = 0; j < info->nr_andds; j++)
+		if (info->andds[j].acpi_dev == dev)
 			return dmar_fail(p, DMAR_E_ANDD_DUP, DMAR_TYPE_ANDD,
 					 off);
 	a = &info->andds[info->nr_andds++];
 	a->acpi_dev = dev;
 	a->offset = off;
-	for (n = 0; n <= i; n++)
-		a->name[n] = (char)name[n];
+	for (j = 0; j <= i; j++)
+		a->name[j] = (char)name[j];
 	return 0;
 }
 
@@ -501,7 +502,7 @@ int dmar_parse(const void *buf, size_t len, struct dmar_info *info)
 	return 0;
 }
 
-/* Scope resolution (8.3.1.1): the path starts at Start Bus; each entry but
+/* Scope resolution (8.3.1): the path starts at Start Bus; each entry but
  * the last is a PCI-to-PCI bridge whose secondary bus the next entry is
  * on. A sub-hierarchy scope's last entry is a bridge too. */
 struct dmar_walker {

@@ -9,7 +9,7 @@
  * caller-owned struct dmar_info; it allocates nothing, prints nothing and
  * touches no hardware, so it builds unchanged in the kernel and on the host.
  * The caller owns the table buffer (which is not referenced after
- * dmar_parse() returns) and the struct dmar_info (about 20 KiB: make it
+ * dmar_parse() returns) and the struct dmar_info (about 22 KiB: make it
  * static, not a stack variable).
  *
  * Errors are negative: either -DMAR_E_* (a malformed table, one code per
@@ -293,14 +293,16 @@ typedef u32 (*dmar_cfg_read_fn)(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn,
 				u16 off);
 
 /* Resolves every scope's path to a bus/devfn through the PCI bridges on it
- * (8.3.1.1), and each PCI sub-hierarchy scope to its bus range. Call once
+ * (8.3.1), and each PCI sub-hierarchy scope to its bus range. Call once
  * PCI buses are numbered. Returns how many scopes stay unresolved; each
  * keeps its reason in status. */
 int dmar_resolve(struct dmar_info *info, dmar_cfg_read_fn cfg_read, void *ctx);
 
-/* The unit that translates requests from seg:bus:devfn: a resolved scope
- * naming the device, else the narrowest sub-hierarchy holding its bus,
- * else the segment's INCLUDE_PCI_ALL unit. NULL when none serves it. */
+/* The unit that remaps requests from seg:bus:devfn: the unit of a resolved
+ * scope naming it (any scope type: its path is a requester id), else of
+ * the narrowest resolved sub-hierarchy holding its bus, else the segment's
+ * INCLUDE_PCI_ALL unit (8.3); NULL when none serves it. Table order does
+ * not matter. */
 const struct dmar_unit *dmar_unit_for_bdf(const struct dmar_info *info, u16 seg,
 					  u8 bus, u8 devfn);
 

@@ -14,6 +14,7 @@
 #include "iommu/vtd/domain.h"
 #include "lib/errno.h"
 #include "tests/host/fake_hw.h"
+#include "tests/host/tables.h"
 
 /* CAP: SAGAW 39-bit, ND 6 (65536 ids), SLLPS 2M+1G, PSI, MAMV 18, NFR 0.
  * ECAP: QI, PT; SC and C per unit. */
@@ -233,6 +234,114 @@ static void invalidations_per_call_follow_caching_mode(void **state)
 	page_free(page);
 }
 
+/* The client platform of tests/tables/client_dmar.dsl: a graphics unit
+ * (00:02.0) without snoop control, an INCLUDE_PCI_ALL unit with it, RMRRs
+ * for USB (00:14.0, 00:1a.0, and 01:00.0 behind root port 00:1c.0) and for
+ * graphics. Units are matched to the table by register base. */
+static struct dmar_info client;
+
+/* Config space of that platform: the functions the table names, and the
+ * root port 00:1c.0 forwarding to bus 1. */
+static u32 client_cfg(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn, u16 off)
+{
+	bool bridge = bus == 0 && dev == 0x1c && fn == 0;
+	bool present = bridge || (bus == 1 && dev == 0 && fn == 0) ||
+		       (bus == 0 && fn == 0 &&
+			(dev == 2 || dev == 0x14 || dev == 0x1a ||
+			 dev == 0x1f));
+
+	if (seg || !present)
+		return 0xffffffff;
+	if (off == 0x0c)
+		return bridge ? 1u << 16 : 0; /* header type at 0x0e */
+	if (off == 0x18)
+		return bridge ? 1u << 16 | 1u << 8 : 0; /* sub 1, sec 1 */
+	return 0x12348086;
+}
+
+static struct vtd_unit *client_unit(u16 seg, u8 bus, u8 devfn)
+{
+	const struct dmar_unit *d = dmar_unit_for_bdf(&client, seg, bus, devfn);
+
+	assert_non_null(d);
+	return d->reg_base == 0xfed90000 ? &gfx : &rest;
+}
+
+static int client_setup(void **state)
+{
+	size_t len;
+	u8 *t = table_load("client_dmar", &len);
+
+	assert_int_equal(dmar_parse(t, len, &client), 0);
+	free(t);
+	assert_int_equal(dmar_resolve(&client, client_cfg, NULL), 0);
+	return setup(state);
+}
+
+static void client_units_resolve_devices(void **state)
+{
+	assert_ptr_equal(client_unit(0, 0, GFX_DEVFN), &gfx);
+	assert_ptr_equal(client_unit(0, 0, USB_DEVFN), &rest);
+	assert_ptr_equal(client_unit(0, 1, 0), &rest); /* behind 00:1c.0 */
+}
+
+static int count_leaf(void *arg, const struct pt_walk *leaf)
+{
+	++*(int *)arg;
+	return 0; /* go on */
+}
+
+/* A domain of devices behind the SC unit enforces; the graphics device,
+ * behind the unit without SC, is then refused. */
+static void client_domain_enforces_until_graphics_joins(void **state)
+{
+	struct vtd_domain d;
+
+	assert_int_equal(vtd_domain_init(&d, &rest, 39), 0);
+	assert_true(vtd_domain_attach_device(&d, client_unit(0, 0, USB_DEVFN),
+					     &client, 0, 0, USB_DEVFN) >= 0);
+	assert_true(vtd_domain_attach_device(&d, client_unit(0, 0, NIC_DEVFN),
+					     &client, 0, 0, NIC_DEVFN) >= 0);
+	/* Upgrade in place: every leaf so far (the USB RMRR's) gets SNP. */
+	int leaves = 0;
+	assert_int_equal(pt_for_each_leaf(&d.pt, count_leaf, &leaves), 0);
+	assert_true(leaves > 0);
+	assert_int_equal(vtd_domain_enforce_coherency(&d), leaves);
+	assert_int_equal(vtd_domain_attach_device(&d,
+						  client_unit(0, 0, GFX_DEVFN),
+						  &client, 0, 0, GFX_DEVFN),
+			 -EOPNOTSUPP);
+	assert_int_equal(d.nr_devs, 2);
+	vtd_domain_destroy(&d);
+}
+
+/* Attaching a device named by an RMRR identity-maps the region first. */
+static void rmrr_identity_mapped_on_attach(void **state)
+{
+	struct vtd_domain d;
+	struct pt_walk w;
+	const struct dmar_rmrr *usb = &client.rmrrs[0];
+
+	assert_int_equal(vtd_domain_init(&d, &rest, 39), 0);
+	assert_int_equal(
+	    vtd_domain_attach_device(&d, &rest, &client, 0, 0, USB_DEVFN), 1);
+	for (hpa_t a = usb->base; a < usb->limit; a += PAGE_SIZE) {
+		assert_int_equal(pt_lookup(&d.pt, a, &w), 0);
+		assert_int_equal(w.pa, a);
+		assert_int_equal(w.prot, PT_READ | PT_WRITE);
+	}
+	assert_int_equal(pt_lookup(&d.pt, usb->limit + 1, &w), -ENOENT);
+	/* A second device of the same RMRR finds it mapped already. */
+	assert_int_equal(vtd_domain_attach_device(&d, &rest, &client, 0, 1, 0),
+			 1);
+	/* A device no RMRR names maps nothing. */
+	u64 tables = d.pt.nr_tables;
+	assert_int_equal(
+	    vtd_domain_attach_device(&d, &rest, &client, 0, 0, NIC_DEVFN), 0);
+	assert_int_equal(d.pt.nr_tables, tables);
+	vtd_domain_destroy(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +365,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 		    invalidations_per_call_follow_caching_mode, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(client_units_resolve_devices,
+						client_setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    client_domain_enforces_until_graphics_joins, client_setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(rmrr_identity_mapped_on_attach,
+						client_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,34 @@
+/*
+ * bad_no_unit: an RMRR and no DRHD at all; 8.1 requires one or more.
+ * Expected: -DMAR_E_NO_UNIT.
+ */
+
+[000h 0000   4]                    Signature : "DMAR"    [DMA Remapping table]
+[004h 0004   4]                 Table Length : 00000050
+[008h 0008   1]                     Revision : 01
+[009h 0009   1]                     Checksum : 91
+[00Ah 0010   6]                       Oem ID : "VTDTST"
+[010h 0016   8]                 Oem Table ID : "BADTABLE"
+[018h 0024   4]                 Oem Revision : 00000001
+[01Ch 0028   4]              Asl Compiler ID : "INTL"
+[020h 0032   4]        Asl Compiler Revision : 20200925
+
+[024h 0036   1]           Host Address Width : 26
+[025h 0037   1]                        Flags : 01
+[026h 0038  10]                     Reserved : 00 00 00 00 00 00 00 00 00 00
+
+[030h 0048   2]                Subtable Type : 0001 [Reserved Memory Region]
+[032h 0050   2]                       Length : 0020
+
+[034h 0052   2]                     Reserved : 0000
+[036h 0054   2]           PCI Segment Number : 0000
+[038h 0056   8]                 Base Address : 000000003E2E0000
+[040h 0064   8]          End Address (limit) : 000000003E2FFFFF
+
+[048h 0072   1]            Device Scope Type : 01 [PCI Endpoint Device]
+[049h 0073   1]                 Entry Length : 08
+[04Ah 0074   2]                     Reserved : 0000
+[04Ch 0076   1]               Enumeration ID : 00
+[04Dh 0077   1]               PCI Bus Number : 00
+
+[04Eh 0078   2]                     PCI Path : 14,00

@@ -1,0 +1,38 @@
+/*
+ * bad_scope_len_short: a scope of Length 6: its header and no path entry at
+ * all (8.3.1 requires at least one).
+ * Expected: -DMAR_E_SCOPE_LEN_SHORT at offset 0x40.
+ *
+ * Written raw: iasl 20200925's DMAR compiler recomputes every Length and
+ * checksum, loops forever on a Length that disagrees with the fields, and
+ * knows no SATC (type 5) or reserved types. So this table is compiled as
+ * generic data under the signature "XMAR", every byte as written here;
+ * tests/host/test_dmar.c renames it to "DMAR" and recomputes the checksum
+ * before parsing. Offsets in brackets are from the start of the table.
+ */
+
+[000h 0000   4]                          Signature : "XMAR"
+[004h 0004   4]                       Table Length : 00000000
+[008h 0008   1]                           Revision : 01
+[009h 0009   1]                           Checksum : 00
+[00Ah 0010   6]                             Oem ID : "VTDTST"
+[010h 0016   8]                       Oem Table ID : "BADTABLE"
+[018h 0024   4]                       Oem Revision : 00000001
+[01Ch 0028   4]                    Asl Compiler ID : "INTL"
+[020h 0032   4]              Asl Compiler Revision : 20200925
+
+UINT8 : 26                 // [024h] Host Address Width (bits - 1)
+UINT8 : 01                 // [025h] Flags
+Buffer : 00 00 00 00 00 00 00 00 00 00 // [026h] Reserved
+
+UINT16 : 0000              // [030h] Type: DRHD
+UINT16 : 0016              // [032h] Length
+UINT8 : 00                 // [034h] Flags
+UINT8 : 00                 // [035h] Size: register set 2^N pages
+UINT16 : 0000              // [036h] Segment
+UINT64 : 00000000FED90000  // [038h] Register Base Address
+UINT8 : 01                 // [040h] Device Scope Type: PCI endpoint, no path
+UINT8 : 06                 // [041h] Length
+UINT16 : 0000              // [042h] Reserved
+UINT8 : 00                 // [044h] Enumeration ID
+UINT8 : 00                 // [045h] Start Bus Number

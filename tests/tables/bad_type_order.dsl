@@ -1,0 +1,54 @@
+/*
+ * bad_type_order: an RMRR before the DRHD. 8.2: structures must come in
+ * numerical order of type. Nothing depends on the order here (RHSAs are
+ * linked after the walk), so it is a warning.
+ * Expected: success, with warning DMAR_W_TYPE_ORDER for the DRHD at offset
+ * 0x50.
+ */
+
+[000h 0000   4]                    Signature : "DMAR"    [DMA Remapping table]
+[004h 0004   4]                 Table Length : 00000068
+[008h 0008   1]                     Revision : 01
+[009h 0009   1]                     Checksum : 7F
+[00Ah 0010   6]                       Oem ID : "VTDTST"
+[010h 0016   8]                 Oem Table ID : "BADTABLE"
+[018h 0024   4]                 Oem Revision : 00000001
+[01Ch 0028   4]              Asl Compiler ID : "INTL"
+[020h 0032   4]        Asl Compiler Revision : 20200925
+
+[024h 0036   1]           Host Address Width : 26
+[025h 0037   1]                        Flags : 01
+[026h 0038  10]                     Reserved : 00 00 00 00 00 00 00 00 00 00
+
+[030h 0048   2]                Subtable Type : 0001 [Reserved Memory Region]
+[032h 0050   2]                       Length : 0020
+
+[034h 0052   2]                     Reserved : 0000
+[036h 0054   2]           PCI Segment Number : 0000
+[038h 0056   8]                 Base Address : 000000003E2E0000
+[040h 0064   8]          End Address (limit) : 000000003E2FFFFF
+
+[048h 0072   1]            Device Scope Type : 01 [PCI Endpoint Device]
+[049h 0073   1]                 Entry Length : 08
+[04Ah 0074   2]                     Reserved : 0000
+[04Ch 0076   1]               Enumeration ID : 00
+[04Dh 0077   1]               PCI Bus Number : 00
+
+[04Eh 0078   2]                     PCI Path : 14,00
+
+
+[050h 0080   2]                Subtable Type : 0000 [Hardware Unit Definition]
+[052h 0082   2]                       Length : 0018
+
+[054h 0084   1]                        Flags : 01
+[055h 0085   1]                     Reserved : 00
+[056h 0086   2]           PCI Segment Number : 0000
+[058h 0088   8]        Register Base Address : 00000000FED90000
+
+[060h 0096   1]            Device Scope Type : 03 [IOAPIC Device]
+[061h 0097   1]                 Entry Length : 08
+[062h 0098   2]                     Reserved : 0000
+[064h 0100   1]               Enumeration ID : 00
+[065h 0101   1]               PCI Bus Number : FF
+
+[066h 0102   2]                     PCI Path : 00,00
