@@ -13,3 +13,6 @@ KTEST_OBJS += tests/kernel/vtd_cache.o
 KTEST_OBJS += tests/kernel/sl_map.o
 KTEST_OBJS += tests/kernel/isolation.o
 KTEST_OBJS += tests/kernel/snoop.o
+KTEST_OBJS += tests/kernel/kvm_fix.o
+KTEST_OBJS += tests/kernel/kvm_wbinvd.o
+KTEST_OBJS += tests/kernel/kvm_exits.o

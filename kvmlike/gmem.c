@@ -1,0 +1,154 @@
+/* Guest memory and its nested page tables. */
+#include "kvmlike/gmem.h"
+#include "arch/x86/mm.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+static void *gmem_pt_alloc(void *ctx, hpa_t *pa)
+{
+	void *p = page_alloc();
+
+	*pa = virt_to_phys(p);
+	return p;
+}
+
+static void gmem_pt_free(void *ctx, void *va, hpa_t pa)
+{
+	page_free(va);
+}
+
+static void *gmem_pt_p2v(void *ctx, hpa_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+/* The CPU's EPT and NPT walks go through its caches (SDM vol. 3C 29.3.6;
+ * APM vol. 2 15.25): the tables are "coherent" for the walker, no flush. */
+static const struct pt_ops gmem_pt_ops = { gmem_pt_alloc, gmem_pt_free,
+					   gmem_pt_p2v, NULL };
+
+/* 4-level tables, 48-bit guest-physical addresses, 4K and 2M leaves. */
+static int gmem_build(struct gmem *g, u8 memtype, bool ipat)
+{
+	struct pt_config cfg = {
+		.levels = 4,
+		.aw = 48,
+		.page_sizes = PAGE_SIZE | SZ_2M,
+		.coherent = true,
+		.memtype = g->fmt->memtype ? memtype : 0,
+		.ipat = g->fmt->ipat ? ipat : false,
+	};
+	struct pt_gather gather;
+	int err;
+
+	err = pt_init(&g->pt, g->fmt, &cfg, &gmem_pt_ops, NULL);
+	if (err)
+		return err;
+	pt_gather_init(&gather);
+	err = pt_map(&g->pt, 0, virt_to_phys(g->ram), g->size,
+		     PT_READ | PT_WRITE | (g->fmt->exec ? PT_EXEC : 0),
+		     &gather);
+	for (unsigned i = 0; !err && i < g->nr_extra; i++)
+		err = pt_map(&g->pt, g->extra[i].gpa,
+			     virt_to_phys(g->extra[i].page), PAGE_SIZE,
+			     PT_READ | PT_WRITE | (g->fmt->exec ? PT_EXEC : 0),
+			     &gather);
+	pt_gather_release(&g->pt, &gather);
+	if (err)
+		pt_destroy(&g->pt);
+	return err;
+}
+
+int gmem_init(struct gmem *g, const struct pt_format *fmt, u64 size, u8 memtype,
+	      bool ipat)
+{
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	g->fmt = fmt;
+	g->size = ALIGN_UP(size, PAGE_SIZE);
+	g->ram = page_alloc_contig(g->size / PAGE_SIZE, PAGE_SIZE);
+	if (!g->ram)
+		return -ENOMEM;
+	memset(g->ram, 0, g->size);
+	err = gmem_build(g, memtype, ipat);
+	if (err) {
+		gmem_destroy(g);
+		return err;
+	}
+	return 0;
+}
+
+void gmem_destroy(struct gmem *g)
+{
+	pt_destroy(&g->pt);
+	for (u64 off = 0; g->ram && off < g->size; off += PAGE_SIZE)
+		page_free(g->ram + off);
+	for (unsigned i = 0; i < g->nr_extra; i++)
+		page_free(g->extra[i].page);
+	g->ram = NULL;
+	g->nr_extra = 0;
+}
+
+/* The old tables are freed at once: the only CPU that could walk them is
+ * this one, in the host, and its next entry loads the new root and
+ * invalidates (INVEPT) before the guest runs again. */
+int gmem_set_memtype(struct gmem *g, u8 memtype, bool ipat)
+{
+	struct pt old = g->pt;
+	int err = gmem_build(g, memtype, ipat);
+
+	if (err) {
+		g->pt = old;
+		return err;
+	}
+	pt_destroy(&old);
+	g->rebuilds++;
+	return 0;
+}
+
+int gmem_map_page(struct gmem *g, gpa_t gpa)
+{
+	struct pt_gather gather;
+	u8 *page;
+	int err;
+
+	if (!IS_ALIGNED(gpa, PAGE_SIZE) || gpa < g->size)
+		return -EINVAL;
+	if (g->nr_extra == GMEM_MAX_EXTRA)
+		return -ENOSPC;
+	page = page_alloc();
+	if (!page)
+		return -ENOMEM;
+	pt_gather_init(&gather);
+	err = pt_map(&g->pt, gpa, virt_to_phys(page), PAGE_SIZE,
+		     PT_READ | PT_WRITE | (g->fmt->exec ? PT_EXEC : 0),
+		     &gather);
+	pt_gather_release(&g->pt, &gather);
+	if (err) {
+		page_free(page);
+		return err;
+	}
+	g->extra[g->nr_extra].gpa = gpa;
+	g->extra[g->nr_extra++].page = page;
+	return 0;
+}
+
+void *gmem_hva(struct gmem *g, gpa_t gpa, u64 len)
+{
+	if (gpa < g->size && len <= g->size - gpa)
+		return g->ram + gpa;
+	for (unsigned i = 0; i < g->nr_extra; i++) {
+		gpa_t base = g->extra[i].gpa;
+
+		if (gpa >= base && gpa - base < PAGE_SIZE &&
+		    len <= PAGE_SIZE - (gpa - base))
+			return g->extra[i].page + (gpa - base);
+	}
+	return NULL;
+}
+
+hpa_t gmem_root(const struct gmem *g)
+{
+	return g->pt.root_pa;
+}

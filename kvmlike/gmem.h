@@ -1,0 +1,46 @@
+/* Guest memory: host pages the VM owns, mapped at guest-physical addresses
+ * by the nested page tables (EPT or NPT) built with the shared walker
+ * (iommu/vtd/pgtable.h). Only these pages are mapped: the guest reaches
+ * none of the host's memory. The caller owns the struct. */
+#ifndef KVMLIKE_GMEM_H
+#define KVMLIKE_GMEM_H
+
+#include "iommu/vtd/pgtable.h"
+
+#define GMEM_MAX_EXTRA 4
+
+/* EPT leaf memory types (SDM vol. 3C 29.3.7) */
+#define GMEM_MT_UC 0
+#define GMEM_MT_WB 6
+
+struct gmem {
+	const struct pt_format *fmt;
+	u8 *ram; /* contiguous host pages, mapped at GPA 0 */
+	u64 size;
+	struct pt pt;
+	struct { /* pages mapped later (a guest's touch of unmapped memory) */
+		gpa_t gpa;
+		u8 *page;
+	} extra[GMEM_MAX_EXTRA];
+	unsigned nr_extra;
+	u64 rebuilds; /* times the tables were rebuilt for a memory type */
+};
+
+/* RAM of @size bytes at GPA 0 behind tables of format @fmt (pt_fmt_ept or
+ * pt_fmt_npt). @memtype/@ipat: EPT leaf attributes, ignored for NPT.
+ * 0, -ENOMEM or a pt_init/pt_map error. */
+int gmem_init(struct gmem *g, const struct pt_format *fmt, u64 size, u8 memtype,
+	      bool ipat);
+void gmem_destroy(struct gmem *g);
+/* Rebuild the tables with new EPT leaf attributes: a new root, every
+ * mapping again. The caller loads the new root and invalidates the old
+ * translations (INVEPT) before the next entry. */
+int gmem_set_memtype(struct gmem *g, u8 memtype, bool ipat);
+/* Map a fresh zeroed page at @gpa (4K aligned, outside RAM). */
+int gmem_map_page(struct gmem *g, gpa_t gpa);
+/* The host address of guest-physical @gpa..+len, or NULL when any of it
+ * is not guest memory. */
+void *gmem_hva(struct gmem *g, gpa_t gpa, u64 len);
+hpa_t gmem_root(const struct gmem *g);
+
+#endif

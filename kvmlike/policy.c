@@ -1,0 +1,138 @@
+/* The coherency counter, the WBINVD policies and the dirty mask. Pure:
+ * compiled into the kernel and into the host tests unchanged. */
+#include "kvmlike/policy.h"
+#include "lib/errno.h"
+
+void kvmc_init(struct kvmc *c, enum wbinvd_policy policy)
+{
+	*c = (struct kvmc){ .policy = policy };
+}
+
+static struct kvmc_domain *kvmc_find(const struct kvmc *c, const void *dom)
+{
+	for (unsigned i = 0; i < c->nr_doms; i++)
+		if (c->doms[i].dom == dom)
+			return (struct kvmc_domain *)&c->doms[i];
+	return NULL;
+}
+
+/* The answer flips when the counter leaves or reaches zero. */
+static int kvmc_count(struct kvmc *c, int delta)
+{
+	bool before = kvmc_noncoherent(c);
+
+	c->nr_noncoherent += delta;
+	return before != kvmc_noncoherent(c) ? KVMC_CHANGED : 0;
+}
+
+int kvmc_attach(struct kvmc *c, const void *dom, bool coherent)
+{
+	if (!dom)
+		return -EINVAL;
+	if (kvmc_find(c, dom))
+		return -EEXIST;
+	if (c->nr_doms == KVMC_MAX_DOMAINS)
+		return -ENOSPC;
+	/* Linux refuses an incompatible device at attach time; strict does
+	 * the same for a VM whose guest already ran with WBINVD a no-op. */
+	if (!coherent && c->policy == WBINVD_STRICT && c->ran_coherent)
+		return -EPERM;
+	c->doms[c->nr_doms++] = (struct kvmc_domain){ dom, coherent };
+	return coherent ? 0 : kvmc_count(c, +1);
+}
+
+int kvmc_detach(struct kvmc *c, const void *dom)
+{
+	struct kvmc_domain *d = kvmc_find(c, dom);
+	bool coherent;
+
+	if (!d)
+		return -ENOENT;
+	coherent = d->coherent;
+	*d = c->doms[--c->nr_doms];
+	return coherent ? 0 : kvmc_count(c, -1);
+}
+
+int kvmc_upgrade(struct kvmc *c, const void *dom)
+{
+	struct kvmc_domain *d = kvmc_find(c, dom);
+
+	if (!d)
+		return -ENOENT;
+	if (d->coherent)
+		return 0;
+	d->coherent = true;
+	return kvmc_count(c, -1);
+}
+
+int kvmc_domain_coherent(const struct kvmc *c, const void *dom)
+{
+	const struct kvmc_domain *d = kvmc_find(c, dom);
+
+	return d ? d->coherent : -ENOENT;
+}
+
+bool kvmc_wbinvd_intercept(const struct kvmc *c)
+{
+	if (c->policy == WBINVD_KVM)
+		return true;
+	return !kvmc_noncoherent(c);
+}
+
+/* The same under every policy: with a non-coherent domain the guest's
+ * WBINVD must reach memory. Under auto and strict such an exit only
+ * happens if an entry ran before a pending request was applied, and then
+ * flushing is the safe answer. */
+enum kvmc_action kvmc_wbinvd_action(const struct kvmc *c)
+{
+	return kvmc_noncoherent(c) ? KVMC_FLUSH : KVMC_SKIP;
+}
+
+void kvmc_note_entry(struct kvmc *c)
+{
+	if (!kvmc_noncoherent(c))
+		c->ran_coherent = true;
+}
+
+void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu)
+{
+	if (cpu < KVMC_MAX_CPUS && kvmc_wbinvd_intercept(c) &&
+	    kvmc_wbinvd_action(c) == KVMC_FLUSH)
+		d->mask |= BIT_ULL(cpu);
+}
+
+unsigned kvmc_wbinvd_exit(const struct kvmc *c, struct kvmc_dirty *d,
+			  unsigned cpu, kvmc_flush_fn flush, void *ctx)
+{
+	unsigned n = 0;
+
+	if (kvmc_wbinvd_action(c) == KVMC_SKIP)
+		return 0;
+	if (cpu < KVMC_MAX_CPUS) {
+		d->mask |= BIT_ULL(cpu);
+	} else { /* beyond the mask: flush where we are all the same */
+		flush(ctx, cpu);
+		n++;
+	}
+	for (unsigned i = 0; i < KVMC_MAX_CPUS; i++) {
+		if (d->mask & BIT_ULL(i)) {
+			flush(ctx, i);
+			n++;
+		}
+	}
+	d->mask = 0;
+	return n;
+}
+
+const char *kvmc_policy_name(enum wbinvd_policy p)
+{
+	switch (p) {
+	case WBINVD_AUTO:
+		return "auto";
+	case WBINVD_KVM:
+		return "kvm";
+	case WBINVD_STRICT:
+		return "strict";
+	}
+	return "?";
+}

@@ -1,0 +1,94 @@
+/* The VM's coherency answer and its WBINVD policy, as pure logic: no
+ * hardware, no VT-d, so that the host tests cover every decision.
+ *
+ * A VM asks one question of its DMA domains: does any attached domain not
+ * enforce snooping? The answer is a counter (KVM's noncoherent_dma_count)
+ * changed by attach, detach and a domain's upgrade to enforced coherency,
+ * never recomputed by scanning. Each attached domain keeps the coherency
+ * it was counted with, so that a detach undoes exactly what its attach or
+ * upgrade did.
+ *
+ * The policies (DESIGN.md, "The semantics it implements"):
+ *  auto   WBINVD exiting while every domain is coherent, and the exit is a
+ *         no-op; off while any is not, so the guest's WBINVD runs natively.
+ *  kvm    WBINVD always exits; it is emulated (the caches flushed on every
+ *         physical CPU the vCPU ran on since the last flush: KVM's
+ *         wbinvd_dirty_mask) only while a domain is non-coherent.
+ *  strict as auto, and a non-coherent domain is refused once the VM has run
+ *         coherent: its guest was told WBINVD costs nothing.
+ *
+ * The caller owns the structs and serialises calls on one VM. */
+#ifndef KVMLIKE_POLICY_H
+#define KVMLIKE_POLICY_H
+
+#include "lib/cmdline.h" /* enum wbinvd_policy */
+#include "lib/types.h"
+
+#define KVMC_MAX_DOMAINS 8
+#define KVMC_MAX_CPUS	 64 /* bits of a dirty mask */
+
+struct kvmc_domain {
+	const void *dom; /* the caller's domain, an opaque key */
+	bool coherent;	 /* as counted */
+};
+
+struct kvmc {
+	enum wbinvd_policy policy;
+	struct kvmc_domain doms[KVMC_MAX_DOMAINS];
+	unsigned nr_doms;
+	unsigned nr_noncoherent; /* the counter */
+	bool ran_coherent;	 /* entered a guest while the counter was 0 */
+};
+
+/* Physical CPUs a vCPU ran on since its last emulated WBINVD. */
+struct kvmc_dirty {
+	u64 mask;
+};
+
+/* What a WBINVD exit does. */
+enum kvmc_action { KVMC_SKIP, KVMC_FLUSH };
+
+/* Return value of attach/detach/upgrade when the VM's answer changed: the
+ * caller raises a request on every vCPU so that the change is applied
+ * before their next entry. */
+#define KVMC_CHANGED 1
+
+void kvmc_init(struct kvmc *c, enum wbinvd_policy policy);
+
+/* 0 or KVMC_CHANGED; -EEXIST (already attached), -ENOSPC, -EINVAL (NULL),
+ * -EPERM (strict: non-coherent after a coherent run). */
+int kvmc_attach(struct kvmc *c, const void *dom, bool coherent);
+/* 0 or KVMC_CHANGED; -ENOENT when not attached. */
+int kvmc_detach(struct kvmc *c, const void *dom);
+/* The domain now enforces coherency (one-way). 0 or KVMC_CHANGED;
+ * -ENOENT when not attached. Idempotent. */
+int kvmc_upgrade(struct kvmc *c, const void *dom);
+/* The coherency a domain was counted with; -ENOENT when not attached. */
+int kvmc_domain_coherent(const struct kvmc *c, const void *dom);
+
+static inline bool kvmc_noncoherent(const struct kvmc *c)
+{
+	return c->nr_noncoherent != 0;
+}
+
+/* Is WBINVD exiting on, given the current answer? */
+bool kvmc_wbinvd_intercept(const struct kvmc *c);
+/* What an intercepted WBINVD does: flush while non-coherent, else skip. */
+enum kvmc_action kvmc_wbinvd_action(const struct kvmc *c);
+
+/* Called just before every VM entry (records a coherent run for strict). */
+void kvmc_note_entry(struct kvmc *c);
+/* The vCPU is about to run on @cpu: while exits must flush, the CPU may
+ * now hold the guest's dirty lines (KVM's kvm_arch_vcpu_load). */
+void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu);
+
+typedef void (*kvmc_flush_fn)(void *ctx, unsigned cpu);
+/* An intercepted WBINVD on @cpu: KVMC_SKIP does nothing; KVMC_FLUSH adds
+ * @cpu to the mask, calls @flush once for every CPU in it and clears it.
+ * Returns the number of flushes. */
+unsigned kvmc_wbinvd_exit(const struct kvmc *c, struct kvmc_dirty *d,
+			  unsigned cpu, kvmc_flush_fn flush, void *ctx);
+
+const char *kvmc_policy_name(enum wbinvd_policy p);
+
+#endif

@@ -1,0 +1,296 @@
+/* Suite kvm_wbinvd, continued: the exits around the policy. INVD always
+ * exits and is never executed, a touch of unmapped memory exits with its
+ * address, a triple fault and an unexpected exit are contained, the EPT
+ * memory type follows coherency, and the cost of a trapped WBINVD. */
+#include "arch/x86/console.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/platform.h"
+#include "kvmlike/svm.h"
+#include "kvmlike/vmx.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/test.h"
+#include "tests/kernel/kvm_fix.h"
+
+static struct kvm_fix fix;
+
+/* QEMU 7.2's translator checks the WBINVD intercept for INVD too and
+ * reports SVM_EXIT_WBINVD (target/i386/tcg/translate.c: "(b & 2) ?
+ * SVM_EXIT_INVD : SVM_EXIT_WBINVD" where b is 0x108 or 0x109, so never
+ * INVD); fixed upstream in 2023. */
+static void todo_if_qemu_invd(void)
+{
+	if (platform_kind() == PLATFORM_QEMU && fix.vm.ops == &svm_ops)
+		test_todo("QEMU 7.2 reports a guest INVD as a WBINVD exit, "
+			  "and runs it when WBINVD is not intercepted");
+}
+
+static void invd_case(enum wbinvd_policy p, bool noncoherent)
+{
+	const struct guest_step s[] = { { GOP_INVD, 0 } };
+	struct vtd_domain *n;
+	struct vcpu *v;
+
+	if (!kvm_fix_begin(&fix, p))
+		return;
+	v = fix.v;
+	todo_if_qemu_invd();
+	n = noncoherent ? kvm_dom_new(&fix, false) : NULL;
+	if (n)
+		vm_attach_domain(&fix.vm, n);
+	if (kvm_run_script(&fix, s, 1)) {
+		test_diag("%s wbinvd=%s %s: invd_exits=%lu (RIP 0x%lx) "
+			  "wbinvd_exits=%lu (RIP 0x%lx); the INVD is at 0x%lx",
+			  v->ops->name, kvmc_policy_name(p),
+			  noncoherent ? "noncoherent" : "coherent",
+			  v->stats.invd_exits, v->stats.invd_rip,
+			  v->stats.wbinvd_exits, v->stats.wbinvd_rip,
+			  guest_stub_gpa(guest_stub_invd));
+		EXPECT_EQ(v->stats.invd_exits, 1);
+		EXPECT_EQ(v->stats.invd_rip, guest_stub_gpa(guest_stub_invd));
+		EXPECT_EQ(v->stats.wbinvd_exits, 0);
+	}
+	kvm_fix_end(&fix);
+}
+
+/* The intercept is fault-like: the exit's RIP is the INVD itself, so the
+ * instruction did not run; the host skips it. Under every policy, with
+ * WBINVD trapped or not. */
+TEST(kvm_wbinvd, invd_always_exits_and_is_never_executed)
+{
+	for (int p = WBINVD_AUTO; p <= WBINVD_STRICT; p++) {
+		invd_case((enum wbinvd_policy)p, false);
+		invd_case((enum wbinvd_policy)p, true);
+	}
+}
+
+static bool exit_seen_at(struct kvm_fix *f, enum vcpu_exit_kind kind, u64 rip)
+{
+	const struct vcpu_exit *e = &f->v->last_exit;
+
+	return EXPECT_EQ(e->kind, kind) && EXPECT_EQ(e->rip, rip);
+}
+
+TEST(kvm_wbinvd, unmapped_gpa_touch_exits_with_its_address)
+{
+	const gpa_t gpa = GUEST_UNMAPPED_GPA + 0x10;
+	const struct guest_step s[] = { { GOP_TOUCH, (u32)gpa } };
+	enum vcpu_stop stop;
+	u32 *p;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	vm_load_script(&fix.vm, s, 1);
+	if (EXPECT_OK(kvm_run(&fix, &stop)) && EXPECT_EQ(stop, VCPU_STOP_NPF)) {
+		test_diag("%s: exit 0x%lx qualification 0x%lx gpa 0x%lx",
+			  fix.v->ops->name, fix.v->last_exit.reason,
+			  fix.v->last_exit.qual, fix.v->last_exit.gpa);
+		EXPECT_EQ(fix.v->last_exit.gpa, gpa);
+		exit_seen_at(&fix, VCPU_EXIT_NPF,
+			     guest_stub_gpa(guest_stub_touch));
+		/* Map it and resume: the access is retried and succeeds. */
+		EXPECT_OK(vm_map_page(&fix.vm, ALIGN_DOWN(gpa, PAGE_SIZE)));
+		p = gmem_hva(&fix.vm.mem, gpa, 4);
+		if (EXPECT_TRUE(p != NULL))
+			*p = 0x5eed1234;
+		if (EXPECT_OK(kvm_run(&fix, &stop)) &&
+		    EXPECT_EQ(stop, VCPU_STOP_HALT) &&
+		    EXPECT_TRUE(vcpu_report_find(fix.v, GREP_TOUCH)))
+			EXPECT_EQ(vcpu_report_find(fix.v, GREP_TOUCH)->a,
+				  0x5eed1234);
+	}
+	kvm_fix_end(&fix);
+}
+
+struct leaf_check {
+	const struct gmem *g;
+	unsigned leaves, outside;
+};
+
+static int check_leaf(void *arg, const struct pt_walk *w)
+{
+	struct leaf_check *c = arg;
+	hpa_t ram = virt_to_phys(c->g->ram);
+
+	c->leaves++;
+	if (w->pa < ram || w->pa + w->size > ram + c->g->size)
+		c->outside++;
+	return 0;
+}
+
+TEST(kvm_wbinvd, guest_maps_only_its_own_ram)
+{
+	struct leaf_check c = { 0 };
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	c.g = &fix.vm.mem;
+	pt_for_each_leaf(&fix.vm.mem.pt, check_leaf, &c);
+	EXPECT_EQ(c.leaves, GUEST_RAM_SIZE / PAGE_SIZE);
+	EXPECT_EQ(c.outside, 0);
+	kvm_fix_end(&fix);
+}
+
+TEST(kvm_wbinvd, triple_fault_is_contained)
+{
+	const struct guest_step t[] = { { GOP_TRIPLE, 0 } };
+	const struct guest_step w[] = { { GOP_WBINVD, 2 } };
+	enum vcpu_stop stop;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	if (platform_kind() == PLATFORM_BOCHS && fix.vm.ops == &svm_ops) {
+		/* Bochs 2.7 panics on a triple fault before looking at the
+		 * SVM shutdown intercept (cpu/exception.cc; fixed upstream in
+		 * 2023, "add missing SVM VMEXIT in case of triple fault
+		 * shutdown"): with panic=fatal the emulator would end. */
+		kvm_fix_end(&fix);
+		test_todo("Bochs 2.7 SVM: a guest triple fault is the host's");
+		test_fail("not run: it would end the emulator");
+		return;
+	}
+	vm_load_script(&fix.vm, t, 1);
+	if (EXPECT_OK(kvm_run(&fix, &stop))) {
+		test_diag("%s: exit 0x%lx at RIP 0x%lx", fix.v->ops->name,
+			  fix.v->last_exit.reason, fix.v->last_exit.rip);
+		EXPECT_EQ(stop, VCPU_STOP_SHUTDOWN);
+		EXPECT_TRUE(fix.v->dead);
+		EXPECT_EQ(kvm_run(&fix, &stop), -EIO); /* stays dead */
+	}
+	kvm_fix_end(&fix);
+	/* The host is fine and the next VM runs. */
+	if (kvm_fix_begin(&fix, WBINVD_AUTO) && kvm_run_script(&fix, w, 1))
+		EXPECT_EQ(fix.v->stats.wbinvd_exits, 2);
+	kvm_fix_end(&fix);
+}
+
+TEST(kvm_wbinvd, unexpected_exit_is_reported_and_vm_destroyed)
+{
+	const struct guest_step o[] = { { GOP_OUT_OTHER, 0 } };
+	const struct guest_step w[] = { { GOP_WBINVD, 1 } };
+	enum vcpu_stop stop;
+	u64 io_reason;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	io_reason = fix.vm.ops == &svm_ops ? SVM_EXIT_IOIO : VMX_EXIT_IO;
+	vm_load_script(&fix.vm, o, 1);
+	if (EXPECT_EQ(kvm_run(&fix, &stop), -EIO)) {
+		const struct vcpu_exit *e = &fix.v->last_exit;
+
+		test_diag("reported: reason 0x%lx qualification 0x%lx",
+			  e->reason, e->qual);
+		EXPECT_EQ(e->reason, io_reason);
+		EXPECT_EQ(e->port, GUEST_OTHER_PORT);
+		EXPECT_EQ(e->qual >> 16, GUEST_OTHER_PORT);
+		EXPECT_TRUE(fix.v->dead);
+	}
+	kvm_fix_end(&fix);
+	if (kvm_fix_begin(&fix, WBINVD_AUTO) && kvm_run_script(&fix, w, 1))
+		EXPECT_EQ(fix.v->stats.wbinvd_exits, 1);
+	kvm_fix_end(&fix);
+}
+
+struct memtype_check {
+	u64 mask, want;
+	unsigned leaves, wrong;
+};
+
+static int check_memtype(void *arg, const struct pt_walk *w)
+{
+	struct memtype_check *c = arg;
+
+	c->leaves++;
+	c->wrong += (w->pte & c->mask) != c->want;
+	return 0;
+}
+
+/* Every leaf of guest RAM has WB, and IPAT exactly when coherent. Then
+ * the guest's own PAT reads back as the VM gave it. */
+static void expect_ram_memtype(struct kvm_fix *f, bool coherent)
+{
+	const struct guest_step s[] = { { GOP_RDPAT, 0 } };
+	const struct pt_format *fmt = f->vm.mem.fmt;
+	struct memtype_check c = {
+		.mask = fmt->memtype | fmt->ipat,
+		.want = FIELD_PREP(fmt->memtype, GMEM_MT_WB) |
+			(coherent ? fmt->ipat : 0),
+	};
+	const struct vcpu_report *pat;
+
+	if (!kvm_run_script(f, s, 1))
+		return;
+	pt_for_each_leaf(&f->vm.mem.pt, check_memtype, &c);
+	test_diag("%s: %u leaves, %u not WB%s; EPT rebuilt %lu times",
+		  coherent ? "coherent" : "noncoherent", c.leaves, c.wrong,
+		  coherent ? "+IPAT" : " without IPAT", f->vm.mem.rebuilds);
+	EXPECT_EQ(c.wrong, 0);
+	EXPECT_EQ(c.leaves, GUEST_RAM_SIZE / PAGE_SIZE);
+	pat = vcpu_report_find(f->v, GREP_PAT);
+	if (EXPECT_TRUE(pat != NULL))
+		EXPECT_EQ(((u64)pat->b << 32) | pat->a, VM_GUEST_PAT);
+}
+
+TEST(kvm_wbinvd, ept_memtype_of_guest_ram_follows_coherency)
+{
+	struct vtd_domain *n;
+	hpa_t root;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	if (fix.vm.ops != &vmx_ops) {
+		const char *name = fix.vm.ops->name;
+
+		kvm_fix_end(&fix);
+		test_skip("EPT memory types are VMX's (this is %s)", name);
+	}
+	expect_ram_memtype(&fix, true);
+	root = gmem_root(&fix.vm.mem);
+	n = kvm_dom_new(&fix, false);
+	if (n && EXPECT_OK(vm_attach_domain(&fix.vm, n))) {
+		expect_ram_memtype(&fix, false);
+		EXPECT_EQ(fix.v->stats.nested_reloads, 1);
+		EXPECT_NE(gmem_root(&fix.vm.mem), root); /* a new EPT */
+		EXPECT_OK(vm_detach_domain(&fix.vm, n));
+		expect_ram_memtype(&fix, true);
+		EXPECT_EQ(fix.vm.mem.rebuilds, 2);
+	}
+	kvm_fix_end(&fix);
+}
+
+#define BENCH_N 256
+
+static u64 cycles_of(struct kvm_fix *f, u32 op)
+{
+	const struct guest_step s[] = { { op, BENCH_N } };
+	const struct vcpu_report *r;
+
+	if (!kvm_run_script(f, s, 1))
+		return 0;
+	r = vcpu_report_find(f->v, GREP_CYCLES);
+	return r ? ((u64)r->b << 32) | r->a : 0;
+}
+
+/* The guest times BENCH_N trapped WBINVDs (coherent: each exit skipped
+ * as a no-op) and BENCH_N hypercalls with its own RDTSC: each one a full
+ * round trip through the host. */
+TEST(kvm_wbinvd, trapped_wbinvd_costs_about_a_hypercall)
+{
+	u64 wb, hc, milli;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	wb = cycles_of(&fix, GOP_BENCH_WBINVD);
+	EXPECT_EQ(fix.v->stats.wbinvd_exits, BENCH_N);
+	hc = cycles_of(&fix, GOP_BENCH_HCALL);
+	EXPECT_EQ(fix.v->stats.hypercalls, BENCH_N + 1); /* + the end */
+	if (EXPECT_NE(wb, 0) && EXPECT_NE(hc, 0)) {
+		milli = wb * 1000 / hc;
+		test_diag("%s: %lu cycles per trapped WBINVD, %lu per %s",
+			  fix.vm.ops->name, wb / BENCH_N, hc / BENCH_N,
+			  fix.vm.ops == &svm_ops ? "VMMCALL" : "VMCALL");
+		kprintf("    # bench: wbinvd_exit_vs_vmcall ratio=%lu.%03lu\n",
+			milli / 1000, milli % 1000);
+	}
+	kvm_fix_end(&fix);
+}
