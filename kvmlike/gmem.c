@@ -4,29 +4,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-static void *gmem_pt_alloc(void *ctx, hpa_t *pa)
-{
-	void *p = page_alloc();
-
-	*pa = virt_to_phys(p);
-	return p;
-}
-
-static void gmem_pt_free(void *ctx, void *va, hpa_t pa)
-{
-	page_free(va);
-}
-
-static void *gmem_pt_p2v(void *ctx, hpa_t pa)
-{
-	return phys_to_virt(pa);
-}
-
-/* The CPU's EPT and NPT walks go through its caches (SDM vol. 3C 29.3.6;
- * APM vol. 2 15.25): the tables are "coherent" for the walker, no flush. */
-static const struct pt_ops gmem_pt_ops = { gmem_pt_alloc, gmem_pt_free,
-					   gmem_pt_p2v, NULL };
-
 /* 4-level tables, 48-bit guest-physical addresses, 4K and 2M leaves. */
 static int gmem_build(struct gmem *g, u8 memtype, bool ipat)
 {
@@ -41,7 +18,7 @@ static int gmem_build(struct gmem *g, u8 memtype, bool ipat)
 	struct pt_gather gather;
 	int err;
 
-	err = pt_init(&g->pt, g->fmt, &cfg, &gmem_pt_ops, NULL);
+	err = pt_init(&g->pt, g->fmt, &cfg, &pt_kernel_ops, NULL);
 	if (err)
 		return err;
 	pt_gather_init(&gather);

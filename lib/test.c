@@ -28,6 +28,7 @@ static struct {
 	char reason[REASON_LEN];
 } cur;
 static bool verbose;
+static void (*abort_hooks[4])(void);
 static u64 nr_checks; /* assertions evaluated, for the report */
 
 static void emit_line(void *ctx, const char *line)
@@ -72,12 +73,17 @@ static enum ktap_result run_one(const struct test *t)
 
 	memset(&cur, 0, sizeof(cur));
 	cur.test = t;
+	bool abandoned = true;
 	if (ksetjmp(&cur.jb) == 0) {
 		cur.running = true;
 		t->fn();
+		abandoned = false;
 	}
 	cur.running = false;
 	trap_recover();
+	for (unsigned i = 0; abandoned && i < ARRAY_SIZE(abort_hooks); i++)
+		if (abort_hooks[i])
+			abort_hooks[i]();
 	if (flags & X86_RFLAGS_IF)
 		irq_enable();
 	else
@@ -202,6 +208,18 @@ void test_todo(const char *fmt, ...)
 void test_abort(void)
 {
 	klongjmp(&cur.jb, 1);
+}
+
+void test_add_abort_hook(void (*fn)(void))
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(abort_hooks); i++) {
+		if (abort_hooks[i] == fn)
+			return;
+		if (!abort_hooks[i]) {
+			abort_hooks[i] = fn;
+			return;
+		}
+	}
 }
 
 bool test_running(void)

@@ -78,6 +78,11 @@ __attribute__((noreturn, format(printf, 1, 2))) void test_skip(const char *fmt,
  * failure is then reported as "not ok # TODO reason", never as a pass. */
 __attribute__((format(printf, 1, 2))) void test_todo(const char *fmt, ...);
 __attribute__((noreturn)) void test_abort(void);
+/* Run @fn after every test abandoned midway (an exception, a failed
+ * ASSERT, a skip), to undo hardware state it may have left behind, such
+ * as VMX or SVM still on. Hooks must be safe to call when there is
+ * nothing to undo. */
+void test_add_abort_hook(void (*fn)(void));
 
 /* For the trap handler. */
 bool test_running(void);

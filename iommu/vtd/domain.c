@@ -23,32 +23,6 @@ void vtd_did_free(u16 did)
 	did_used[did / 64] &= ~BIT_ULL(did % 64);
 }
 
-static void *pt_alloc(void *ctx, hpa_t *pa)
-{
-	void *p = page_alloc();
-
-	*pa = virt_to_phys(p);
-	return p;
-}
-
-static void pt_free(void *ctx, void *va, hpa_t pa)
-{
-	page_free(va);
-}
-
-static void *pt_p2v(void *ctx, hpa_t pa)
-{
-	return phys_to_virt(pa);
-}
-
-static void pt_flush(void *ctx, const void *va, size_t len)
-{
-	cache_flush_range(va, len);
-}
-
-static const struct pt_ops kernel_pt_ops = { pt_alloc, pt_free, pt_p2v,
-					     pt_flush };
-
 int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u, unsigned aw)
 {
 	struct pt_config cfg = {
@@ -69,7 +43,7 @@ int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u, unsigned aw)
 		return did;
 	d->did = (u16)did;
 	d->aw = aw;
-	int err = pt_init(&d->pt, &pt_fmt_vtd_sl, &cfg, &kernel_pt_ops, NULL);
+	int err = pt_init(&d->pt, &pt_fmt_vtd_sl, &cfg, &pt_kernel_ops, NULL);
 	if (err)
 		vtd_did_free(d->did);
 	return err;

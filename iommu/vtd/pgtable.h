@@ -61,6 +61,9 @@ struct pt_format {
 };
 
 extern const struct pt_format pt_fmt_vtd_sl, pt_fmt_ept, pt_fmt_npt;
+/* Pages from the kernel's allocator (pgtable_kernel.c); the host tests
+ * link the same file against their fakes. */
+extern const struct pt_ops pt_kernel_ops;
 
 struct pt_config {
 	unsigned levels; /* 3, 4 or 5 (VT-d CAP.SAGAW bits 1..3; EPT 4, 5) */
