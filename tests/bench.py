@@ -47,11 +47,15 @@ def with_args(cmd, args):
     return cmd
 
 
-def qemu_bench(out, runs, lane):
-    r = sh([sys.executable, "tests/run", "--out", out, "--lanes", lane])
-    lane_dir = Path(out) / "lanes" / lane
+def run_lanes(out, lanes):
+    r = sh([sys.executable, "tests/run", "--out", out, "--lanes", lanes])
     if r.returncode:
-        sys.exit(f"bench: lane {lane} fails; fix that first\n{r.stdout[-2000:]}")
+        sys.exit(f"bench: lanes {lanes} fail; fix that first\n"
+                 f"{r.stdout[-2000:]}")
+
+
+def qemu_bench(out, runs, lane):
+    lane_dir = Path(out) / "lanes" / lane
     cmd = shlex.split((lane_dir / "cmd.txt").read_text().splitlines()[0])
     totals = re.search(r"# Totals: pass:(\d+).*checks:(\d+)",
                        (lane_dir / "ktap.txt").read_text())
@@ -70,11 +74,12 @@ def qemu_bench(out, runs, lane):
 
 
 def kvm_bench(out):
-    for ktap in sorted(Path(out, "lanes").glob("*/ktap.txt")):
+    for name in ("qemu", "bochs", "bochs-svm"):
+        ktap = Path(out, "lanes", name, "ktap.txt")
         for line in ktap.read_text().splitlines():
             m = re.search(r"# bench: (.*)", line)
             if m:
-                print(f"bench: lane={ktap.parent.name} {m[1]}")
+                print(f"bench: lane={name} {m[1]}")
 
 
 def main():
@@ -84,6 +89,7 @@ def main():
     ap.add_argument("--lane", default="qemu")
     a = ap.parse_args()
     host_bench(a.out)
+    run_lanes(a.out, f"{a.lane},bochs,bochs-svm")
     qemu_bench(a.out, a.runs, a.lane)
     kvm_bench(a.out)
 
