@@ -25,8 +25,8 @@ TEST(vtd, units_found_and_reported)
 		vtd_unit_report(u);
 		EXPECT_NE(u->cap, 0);
 		EXPECT_GE(vtd_mgaw(u), 39);
-		EXPECT_EQ(vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_TE, 0);
 		EXPECT_TRUE(vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_SRTP);
+		EXPECT_EQ(vtd_read64(u, VTD_REG_RTADDR), virt_to_phys(u->root));
 	}
 }
 
