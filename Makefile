@@ -53,7 +53,7 @@ KERNEL := $(O)/kernel.elf
 ISO := $(O)/vtdtest.iso
 
 .PHONY: all kernel iso run check bench format format-check host-tests \
-	deps clean fuzz gdb
+	deps clean fuzz gdb usb lava-check
 all: kernel iso host-build
 
 kernel: $(KERNEL) $(O)/kernel.sym
@@ -102,6 +102,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(PYTHON) tests/runner_selftest.py 2>&1 | tail -1
+	$(Q)$(MAKE) --no-print-directory lava-check
 	$(Q)$(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES))
 
 bench: deps
@@ -117,6 +118,44 @@ format-check:
 
 gdb: $(KERNEL)
 	$(Q)$(PYTHON) tests/run --out $(O) --lanes qemu --gdb
+
+# LAVA job definitions (tests/lava/): lava-common's schema, the qemu lane's
+# machine line, the KTAP monitor against tests/run's parser. Debian's own
+# python3 has lava-common; the last qemu lane's serial log is used if any.
+LAVA_PYTHON ?= /usr/bin/python3
+lava-check:
+	$(call say,LAVA,tests/lava)
+	$(Q)out=$$($(LAVA_PYTHON) tests/lava/check.py \
+		--log $(O)/lanes/qemu/serial.log 2>&1) || \
+		{ echo "$$out"; exit 1; }; echo "$$out" | tail -1
+
+# Write the hybrid ISO to a USB stick: make usb DEV=/dev/sdX (the whole
+# disk, not a partition). Refuses partitions, mounted disks and the disk
+# holding /; asks before writing. DEV may also be an existing image file.
+usb: $(ISO)
+	$(Q)dev='$(DEV)'; \
+	if [ -z "$$dev" ]; then \
+		echo "usage: make usb DEV=/dev/sdX   (lsblk lists the disks)"; \
+		exit 2; \
+	elif [ -b "$$dev" ]; then \
+		[ "$$(lsblk -dno TYPE "$$dev")" = disk ] || \
+			{ echo "usb: $$dev is not a whole disk"; exit 2; }; \
+		! lsblk -no MOUNTPOINT "$$dev" | grep -q . || \
+			{ echo "usb: $$dev has mounted partitions:"; \
+			  lsblk -o NAME,MOUNTPOINT "$$dev"; exit 2; }; \
+		root=$$(findmnt -no SOURCE / 2>/dev/null); \
+		[ -z "$$root" ] || ! lsblk -no PKNAME "$$root" 2>/dev/null | \
+			grep -qx "$$(basename "$$dev")" || \
+			{ echo "usb: $$dev holds /"; exit 2; }; \
+		lsblk -do NAME,SIZE,MODEL,TRAN "$$dev"; \
+	elif [ ! -f "$$dev" ]; then \
+		echo "usb: $$dev is neither a block device nor a file"; exit 2; \
+	fi; \
+	printf 'Write %s to %s, destroying what is on it? Type yes: ' \
+		'$(ISO)' "$$dev"; \
+	read answer; [ "$$answer" = yes ] || { echo "usb: not written"; exit 1; }; \
+	dd if='$(ISO)' of="$$dev" bs=4M conv=fsync,notrunc status=none && \
+	sync && echo "usb: $$dev written; boot it with Secure Boot off"
 
 clean:
 	rm -rf $(O)

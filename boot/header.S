@@ -34,6 +34,15 @@ mb2_header:
 	.long 8 + 4 * 5
 	.long 1, 6, 14, 15, 8
 
+	/* Framebuffer, optional, no preferred mode: GRUB's multiboot2
+	 * command then sets gfxpayload=auto, which under UEFI gives the
+	 * GOP mode; under BIOS grub.cfg sets gfxpayload=text after that
+	 * command, to keep the VGA text screen. */
+	.align 8
+	.short 5, 1
+	.long 20
+	.long 0, 0, 0	/* width, height, depth */
+
 	/* Entry address: the 32-bit entry below. */
 	.align 8
 	.short 3, 0

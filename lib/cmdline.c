@@ -25,6 +25,7 @@ static const struct opt opts[] = {
 	{ "verbose", OPT_FLAG, OFF(verbose), NULL, 0 },
 	{ "report", OPT_FLAG, OFF(report), NULL, 0 },
 	{ "acpidump", OPT_FLAG, OFF(acpidump), NULL, 0 },
+	{ "hold", OPT_FLAG, OFF(hold), NULL, 0 },
 	{ "exit", OPT_ENUM, OFF(exit), exit_names, 0 },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
 	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },

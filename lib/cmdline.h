@@ -18,6 +18,7 @@ struct options {
 	char tests[CMDLINE_MAX_GLOBS][CMDLINE_GLOB_LEN];
 	unsigned nr_tests;
 	bool list, verbose, report, acpidump;
+	bool hold; /* wait for a key on the verdict screen before leaving */
 	enum exit_mode exit;
 	enum virt_expect expect_virt;
 	int expect_edu; /* number of edu devices the lane has; -1 if unset */

@@ -30,6 +30,7 @@ static struct {
 static bool verbose;
 static void (*abort_hooks[4])(void);
 static u64 nr_checks; /* assertions evaluated, for the report */
+static struct test_results results;
 
 static void emit_line(void *ctx, const char *line)
 {
@@ -101,6 +102,27 @@ struct totals {
 	unsigned r[KTAP_TODO_PASSED + 1];
 };
 
+static void fill_counts(struct test_counts *c, const char *suite,
+			const struct totals *t)
+{
+	*c = (struct test_counts){ suite,
+				   t->r[KTAP_PASS] + t->r[KTAP_TODO_PASSED],
+				   t->r[KTAP_FAIL], t->r[KTAP_SKIP],
+				   t->r[KTAP_TODO] };
+}
+
+static void record_failure(const struct test *t)
+{
+	if (results.nr_failed < TEST_MAX_FAILED)
+		results.failed[results.nr_failed] = t;
+	results.nr_failed++;
+}
+
+const struct test_results *test_results(void)
+{
+	return &results;
+}
+
 static bool run_suite(const struct options *o, const char *suite, unsigned idx,
 		      struct totals *tot)
 {
@@ -116,7 +138,12 @@ static bool run_suite(const struct options *o, const char *suite, unsigned idx,
 		ktap_result(&ktap, ++n, t->name, r, cur.reason);
 		s.r[r]++;
 		tot->r[r]++;
+		if (r == KTAP_FAIL)
+			record_failure(t);
 	}
+	if (results.nr_suites < TEST_MAX_SUITES)
+		fill_counts(&results.suites[results.nr_suites], suite, &s);
+	results.nr_suites++;
 	ktap_diag(&ktap, "%s: pass:%u fail:%u skip:%u todo:%u", suite,
 		  s.r[KTAP_PASS] + s.r[KTAP_TODO_PASSED], s.r[KTAP_FAIL],
 		  s.r[KTAP_SKIP], s.r[KTAP_TODO]);
@@ -145,6 +172,8 @@ bool test_run_all(const struct options *o)
 	ktap_diag(&ktap, "Totals: pass:%u fail:%u skip:%u todo:%u checks:%lu",
 		  tot.r[KTAP_PASS] + tot.r[KTAP_TODO_PASSED], tot.r[KTAP_FAIL],
 		  tot.r[KTAP_SKIP], tot.r[KTAP_TODO], nr_checks);
+	fill_counts(&results.total, "total", &tot);
+	results.checks = nr_checks;
 	return pass;
 }
 
@@ -232,14 +261,19 @@ bool test_verbose(void)
 	return verbose;
 }
 
-const char *test_current_name(void)
+const char *test_full_name(const struct test *t)
 {
 	static char buf[96];
 
+	ksnprintf(buf, sizeof(buf), "%s.%s", t->suite, t->name);
+	return buf;
+}
+
+const char *test_current_name(void)
+{
 	if (!cur.running || !cur.test)
 		return "(no test)";
-	ksnprintf(buf, sizeof(buf), "%s.%s", cur.test->suite, cur.test->name);
-	return buf;
+	return test_full_name(cur.test);
 }
 
 void test_abort_exception(const char *what, u64 rip)

@@ -26,6 +26,25 @@ struct test {
 bool test_run_all(const struct options *o);
 void test_list(const struct options *o);
 
+/* What the last test_run_all() found, for the verdict screen. A TODO that
+ * passed counts as passed, as in the KTAP totals line. */
+#define TEST_MAX_SUITES 32
+#define TEST_MAX_FAILED 32
+struct test_counts {
+	const char *suite;
+	unsigned pass, fail, skip, todo;
+};
+struct test_results {
+	struct test_counts suites[TEST_MAX_SUITES], total;
+	unsigned nr_suites; /* all that ran; the first TEST_MAX_SUITES kept */
+	const struct test *failed[TEST_MAX_FAILED];
+	unsigned nr_failed; /* all; the first TEST_MAX_FAILED kept */
+	u64 checks;
+};
+const struct test_results *test_results(void);
+/* "suite.name", in a buffer reused by the next call. */
+const char *test_full_name(const struct test *t);
+
 /* Assertion back ends: return whether the check held. */
 bool test_check_u64(const char *file, int line, const char *expr, u64 actual,
 		    const char *op, u64 expected);

@@ -6,12 +6,16 @@ the QEMU verdict rules, and whole runs against a fake QEMU (a shell script).
 """
 
 import json
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import unittest
+import zlib
 import xml.etree.ElementTree as ET
 from importlib.machinery import SourceFileLoader
 from pathlib import Path
@@ -267,6 +271,187 @@ class HelpersTest(unittest.TestCase):
         cmd = run.qemu_command(dict(lane, boot="iso-bios"), ctx, None)
         self.assertEqual(cmd[-2:], ["-fw_cfg",
                                     "name=opt/vtdtest/args,string=k=1 x=a,,b"])
+        cmd = run.qemu_command(dict(lane, boot="kernel", screendump=True),
+                               ctx, None, "/q.sock")
+        self.assertIn("unix:/q.sock,server=on,wait=off", cmd)
+        self.assertEqual(cmd[-1], "k=1 x=a,b hold")
+
+
+def render_text(lines, glyphs, scale=1, attr_bg=b"\0\0\xaa", fg=b"\xff\xff\xff"):
+    """An RGB picture of @lines drawn with the kernel font, as fb.c draws."""
+    by_char = {c: bm for bm, c in glyphs.items()}
+    cols = max(len(l) for l in lines) + 1
+    w, h = 8 * scale * cols, 16 * scale * (len(lines) + 1)
+    rgb = bytearray(attr_bg * (w * h))
+    for row, line in enumerate(lines):
+        for col, ch in enumerate(line):
+            bm = by_char[ch]
+            for y in range(16 * scale):
+                for x in range(8 * scale):
+                    if bm[y // scale] & (0x80 >> (x // scale)):
+                        p = 3 * ((row * 16 * scale + y) * w + col * 8 * scale
+                                 + x)
+                        rgb[p:p + 3] = fg
+    return w, h, bytes(rgb)
+
+
+class ScreenTest(unittest.TestCase):
+    glyphs = run.load_font()
+
+    def test_font_has_95_distinct_glyphs(self):
+        self.assertEqual(len(self.glyphs), 95)
+        self.assertEqual(self.glyphs[bytes(16)], " ")
+
+    def test_decode_at_scale_1_and_2(self):
+        text = ["Totals: pass:76 fail:0 skip:13", "suite.name_[x] {y} ~|"]
+        for scale in (1, 2):
+            w, h, rgb = render_text(text, self.glyphs, scale)
+            got = run.decode_screen(w, h, rgb, self.glyphs, scale)
+            self.assertEqual(got[:2], text)
+
+    def test_png_and_ppm(self):
+        w, h, rgb = render_text(["PNG"], self.glyphs)
+        with tempfile.TemporaryDirectory() as tmp:
+            ppm, png = Path(tmp) / "s.ppm", Path(tmp) / "s.png"
+            ppm.write_bytes(b"P6\n%d %d\n255\n" % (w, h) + rgb)
+            self.assertEqual(run.read_ppm(ppm), (w, h, rgb))
+            run.write_png(png, w, h, rgb)
+            data = png.read_bytes()
+        self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(data[16:24], w.to_bytes(4, "big") + h.to_bytes(4, "big"))
+        idat = data[data.index(b"IDAT") + 4:data.index(b"IEND") - 8]
+        raw = zlib.decompress(idat)
+        self.assertEqual(raw[1:1 + 3 * w], rgb[:3 * w])
+
+    def judge(self, lines, text):
+        with tempfile.TemporaryDirectory() as tmp:
+            grab = run.ScreenGrab(Path(tmp))
+            grab.taken = True
+            w, h, rgb = render_text(lines, self.glyphs)
+            grab.ppm.write_bytes(b"P6\n%d %d\n255\n" % (w, h) + rgb)
+            suite = grab.judge(text)
+            grab.close()
+            self.assertTrue((Path(tmp) / "screen.png").exists())
+            return {t.name: t for t in suite.tests}
+
+    def test_judge_finds_the_totals_line(self):
+        text = ["# console: screen: framebuffer 1280x800, 32 bpp, pitch 5120 "
+                "at 0xc0000000 (uncached), 160x50 cells of 8x16 at scale 1",
+                "# Totals: pass:1 fail:0 skip:0 todo:0 checks:3",
+                "# screen: verdict page drawn (PASS)"]
+        ok = self.judge(["PASS", "Totals: pass:1 fail:0 skip:0 todo:0 checks:3"],
+                        text)
+        self.assertEqual({n: t.status for n, t in ok.items()},
+                         {"verdict_page_drawn": run.PASS,
+                          "screendump_taken": run.PASS,
+                          "screen_not_blank": run.PASS,
+                          "verdict_on_screen": run.PASS})
+        bad = self.judge(["Totals: pass:9"], text)
+        self.assertEqual(bad["verdict_on_screen"].status, run.FAIL)
+        vga = self.judge(["x"], text[1:])
+        self.assertEqual(vga["verdict_on_screen"].status, run.SKIP)
+
+    def test_qmp_screendump_then_key(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            grab = run.ScreenGrab(Path(tmp))
+            seen = []
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(str(grab.socket))
+            server.listen(1)
+
+            def fake_qemu():
+                conn, _ = server.accept()
+                f = conn.makefile("rwb")
+                f.write(b'{"QMP": {"version": {}}}\r\n')
+                f.flush()
+                for line in f:
+                    cmd = json.loads(line)
+                    seen.append(cmd["execute"])
+                    if cmd["execute"] == "screendump":
+                        Path(cmd["arguments"]["filename"]).write_bytes(b"P6")
+                        f.write(b'{"event": "X"}\r\n')
+                    f.write(b'{"return": {}}\r\n')
+                    f.flush()
+                conn.close()
+
+            t = threading.Thread(target=fake_qemu)
+            t.start()
+            grab.on_line("# hold: verdict on the screen; press a key\r")
+            t.join(5)
+            server.close()
+            grab.close()
+            self.assertIsNone(grab.error)
+            self.assertEqual(seen, ["qmp_capabilities", "screendump",
+                                    "send-key"])
+            self.assertTrue(grab.ppm.exists())
+
+
+DUMP = """\
+KTAP version 1
+# acpi: 1 tables follow in acpidump format
+# acpidump: MCFG @ 0x000000007FFE0000
+# acpidump:     0000: 4D 43 46 47 3C 00 00 00 01 {c:02X} 42 4F 43 48 53 20  MCFG<.....BOCHS
+# acpidump:     0010: 42 58 50 43 20 20 20 20 01 00 00 00 42 58 50 43  BXPC    ....BXPC
+# acpidump:     0020: 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 B0  ................
+# acpidump:     0030: 00 00 00 00 00 00 00 FF 00 00 00 00              ............
+# acpidump:
+# acpi: end of the tables
+1..0
+"""
+
+
+def mcfg_dump():
+    body = bytes.fromhex("4D4346473C000000 0100 424F43485320 4258504320202020"
+                         "01000000 42585043 01000000 0000000000000000"
+                         "00000000B0000000 0000 00 FF 00000000")
+    return DUMP.format(c=(-sum(body)) % 256)
+
+
+class AcpiTest(unittest.TestCase):
+    def test_prefix_stripped(self):
+        lines = run.acpidump_lines(mcfg_dump().splitlines())
+        self.assertEqual(lines[0], "MCFG @ 0x000000007FFE0000")
+        self.assertTrue(lines[1].startswith("    0000: 4D 43"))
+        self.assertEqual(lines[-1], "")
+
+    def test_no_dump(self):
+        self.assertIsNone(run.acpi_suite(["KTAP version 1"], Path("/x"), False))
+        suite = run.acpi_suite(["KTAP version 1"], Path("/x"), True)
+        self.assertEqual(suite.tests[0].status, run.FAIL)
+
+    @unittest.skipUnless(shutil.which("acpixtract") and shutil.which("iasl"),
+                         "acpica-tools not installed")
+    def test_extract_and_disassemble(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            suite = run.acpi_suite(mcfg_dump().splitlines(), Path(tmp), False)
+            got = {t.name: t.status for t in suite.tests}
+            self.assertEqual(got, {"extracted": run.PASS,
+                                   "mcfg_disassembled": run.PASS})
+            self.assertIn("Base Address",
+                          (Path(tmp) / "mcfg.dsl").read_text())
+            required = run.acpi_suite(mcfg_dump().splitlines(), Path(tmp), True)
+            self.assertEqual({t.name: t.status for t in required.tests
+                              if t.status == run.FAIL},
+                             {n + "_dumped": run.FAIL for n in
+                              ("DMAR", "FACP", "APIC", "DSDT", "XSDT_or_RSDT")})
+
+    def test_reports_suite(self):
+        suite = run.reports_suite([{"type": "vtd_unit"}], ["vtd_unit", "x"])
+        self.assertEqual([t.status for t in suite.tests], [run.PASS, run.FAIL])
+
+
+class LogModeTest(unittest.TestCase):
+    def test_saved_log_is_judged(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "board.log"
+            log.write_text(REPORT)
+            proc = subprocess.run([sys.executable, str(HERE / "run"), "--out",
+                                   tmp, "--log", str(log)],
+                                  capture_output=True, text=True)
+            self.assertEqual(proc.returncode, 1)
+            self.assertEqual(proc.stdout.splitlines()[-1],
+                             "3 passed, 1 failed, 3 skipped")
+            self.assertTrue((Path(tmp) / "lanes/log/report.json").exists())
 
 
 FAKE_QEMU = """\

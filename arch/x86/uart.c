@@ -13,6 +13,7 @@
 #define UART_LCR_8N1  0x03
 #define UART_MCR      4
 #define UART_LSR      5
+#define UART_LSR_DR   0x01
 #define UART_LSR_THRE 0x20
 #define UART_SCR      7
 
@@ -33,11 +34,22 @@ bool uart_init(u16 port, u32 baud)
 	return true;
 }
 
-void uart_putc(u16 port, char c)
+/* Bounded: a port whose transmitter never drains (a stuck or absent
+ * UART that passed the scratch test) must not stop the kernel. */
+bool uart_putc(u16 port, char c)
 {
-	/* Bounded: a port wired to nothing must not stop the kernel. */
-	for (unsigned spin = 0; spin < 100000; spin++)
-		if (inb(port + UART_LSR) & UART_LSR_THRE)
-			break;
-	outb(port + UART_THR, (u8)c);
+	for (unsigned spin = 0; spin < 100000; spin++) {
+		if (inb(port + UART_LSR) & UART_LSR_THRE) {
+			outb(port + UART_THR, (u8)c);
+			return true;
+		}
+	}
+	return false;
+}
+
+int uart_getc(u16 port)
+{
+	if (!(inb(port + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(port + UART_THR); /* RBR: the same offset, read */
 }

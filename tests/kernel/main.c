@@ -14,6 +14,7 @@
 #include "lib/string.h"
 #include "lib/test.h"
 #include "tests/kernel/kernel.h"
+#include "tests/kernel/report.h"
 
 struct kernel_state kstate;
 
@@ -54,6 +55,7 @@ static void platform_up(void)
 	if (kstate.opts.console[0])
 		kstate.console_err = console_configure(kstate.opts.console);
 	kstate.mm_err = mm_init(&kstate.boot, keep, acpi_ranges(keep, 16));
+	console_screen_init(kstate.mm_err == 0);
 	kstate.tsc_err = tsc_calibrate();
 	kstate.apic_err = apic_init();
 	kstate.pci_err = pci_init();
@@ -76,6 +78,18 @@ static void print_banner(void)
 	if (kstate.console_err)
 		kprintf("# error: console=%s: %s; consoles unchanged\n",
 			o->console, strerror_k(kstate.console_err));
+	console_report();
+}
+
+/* The platform's reports come first; "report" stops after them. */
+static void reports(void)
+{
+	report_units();
+	report_coherency(&kstate.opts);
+	if (!kstate.opts.report)
+		return;
+	kprintf("1..0\n");
+	platform_exit(kstate.opts.nr_errors == 0);
 }
 
 void kmain(u32 magic, u32 info_pa);
@@ -88,10 +102,14 @@ void kmain(u32 magic, u32 info_pa)
 	platform_up();
 	print_banner();
 	irq_enable();
+	if (kstate.opts.acpidump)
+		acpidump_print();
 	if (kstate.opts.list) {
 		test_list(&kstate.opts);
 		platform_exit(kstate.opts.nr_errors == 0);
 	}
-	bool pass = test_run_all(&kstate.opts);
-	platform_exit(pass && kstate.opts.nr_errors == 0);
+	reports();
+	bool pass = test_run_all(&kstate.opts) && kstate.opts.nr_errors == 0;
+	report_verdict(&kstate.opts, pass);
+	platform_exit(pass);
 }
