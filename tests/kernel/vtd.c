@@ -16,13 +16,12 @@
 #define OFF	   0x100 /* DMA lands mid-page: canaries on both sides */
 #define LEN	   64
 
-TEST(vtd, units_found_and_reported)
+TEST(vtd, units_found_and_brought_up)
 {
 	if (!vtd_nr_units())
 		test_skip("no usable DMAR table: no VT-d, or off in firmware");
 	for (unsigned i = 0; i < vtd_nr_units(); i++) {
-		struct vtd_unit *u = vtd_unit(i);
-		vtd_unit_report(u);
+		struct vtd_unit *u = vtd_unit(i); /* reported at boot */
 		EXPECT_NE(u->cap, 0);
 		EXPECT_GE(vtd_mgaw(u), 39);
 		EXPECT_TRUE(vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_SRTP);
