@@ -839,6 +839,63 @@ static void ept_write_or_exec_without_read_is_einval(void **state)
 			 -EINVAL);
 }
 
+static struct pt_config npt_cfg(void)
+{
+	return vtd_cfg(4);
+}
+
+static void npt_leaf_is_p_us_rw_and_nonleaf_p_rw_us(void **state)
+{
+	struct fx *f = *state;
+	struct pt_walk w;
+
+	fx_init(f, &pt_fmt_npt, npt_cfg());
+	map_ok(f, 0x5000, DATA_PA, PAGE_SIZE, PT_READ | PT_WRITE);
+	map_ok(f, 0x6000, DATA_PA + 0x1000, PAGE_SIZE, PT_READ);
+	map_ok(f, SZ_2M, DATA_PA, SZ_2M, PT_READ | PT_WRITE);
+	assert_int_equal(pt_lookup(&f->pt, 0x5000, &w), 0);
+	assert_int_equal(w.pte, DATA_PA | 0x7); /* P|RW|US, NX clear */
+	assert_int_equal(w.prot, PT_READ | PT_WRITE);
+	assert_int_equal(pt_lookup(&f->pt, 0x6000, &w), 0);
+	assert_int_equal(w.pte, (DATA_PA + 0x1000) | 0x5); /* P|US */
+	assert_int_equal(w.prot, PT_READ);
+	assert_int_equal(pt_lookup(&f->pt, SZ_2M + 0x1234, &w), 0);
+	assert_int_equal(w.pte, DATA_PA | BIT(7) | 0x7);
+	assert_int_equal(w.level, 2);
+	check_visible(f); /* non-leaf entries: P|RW|US and the address only */
+}
+
+static void npt_exec_unexpressible_and_write_needs_read(void **state)
+{
+	struct fx *f = *state;
+
+	fx_init(f, &pt_fmt_npt, npt_cfg());
+	assert_int_equal(
+	    pt_map(&f->pt, 0, DATA_PA, 0x1000, PT_READ | PT_EXEC, &f->g),
+	    -EOPNOTSUPP);
+	assert_int_equal(pt_map(&f->pt, 0, DATA_PA, 0x1000, PT_WRITE, &f->g),
+			 -EINVAL);
+	assert_int_equal(pt_set_snoop_all(&f->pt, &f->g), -EOPNOTSUPP);
+	assert_int_equal(f->pt.nr_tables, 1);
+}
+
+static void npt_unmap_splits_2m_and_never_sets_nx(void **state)
+{
+	struct fx *f = *state;
+	struct leaves *l;
+
+	fx_init(f, &pt_fmt_npt, npt_cfg());
+	map_ok(f, SZ_1G, DATA_PA, SZ_1G, PT_READ | PT_WRITE);
+	unmap_ok(f, SZ_1G + SZ_2M, PAGE_SIZE);
+	l = leaves_of(f);
+	assert_int_equal(l->n, 511 + 511);
+	for (unsigned i = 0; i < l->n && i < ARRAY_SIZE(l->w); i++) {
+		assert_false(l->w[i].pte & BIT_ULL(63));
+		assert_int_equal(l->w[i].pte & 0x7, 0x7);
+	}
+	check_visible(f);
+}
+
 static void enomem_during_map_leaves_tables_unchanged(void **state)
 {
 	struct fx *f = *state;
@@ -871,6 +928,103 @@ static void enomem_during_split_leaves_tables_unchanged(void **state)
 	assert_int_equal(f->pt.nr_tables, 1 + 3);
 }
 
+/* The count pass is exact: every page map allocates ends up linked. */
+static void map_ok_exact(struct fx *f, iova_t iova, hpa_t pa, u64 size)
+{
+	unsigned allocs = f->sim.allocs, frees = f->sim.frees;
+	u64 tables = f->pt.nr_tables;
+
+	map_ok(f, iova, pa, size, PT_READ);
+	assert_int_equal(f->sim.allocs - allocs, f->pt.nr_tables - tables);
+	assert_int_equal(f->sim.frees, frees);
+	check_visible(f);
+}
+
+static void map_allocates_exactly_the_tables_it_links(void **state)
+{
+	struct fx *f = *state;
+	struct pt_config cfg = vtd_cfg(5);
+
+	fx_init(f, &pt_fmt_vtd_sl, vtd_cfg(4));
+	map_ok_exact(f, 0x1ff000, DATA_PA + 0x1ff000, 2 * SZ_1G + 5 * SZ_1M);
+	map_ok_exact(f, 3 * SZ_1G + 0x3000, DATA_PA + 0x1000, SZ_1G + 0x2000);
+	map_ok_exact(f, 5 * SZ_1G, DATA_PA + SZ_2M, SZ_1G + 3 * SZ_2M);
+	map_ok_exact(f, 0x1000, DATA_PA, 0x4000);
+	map_ok_exact(f, 0x5000, DATA_PA, 0x1ff000 - 0x5000); /* fills in */
+	cfg.page_sizes = PAGE_SIZE | SZ_2M;
+	fx_init(f, &pt_fmt_vtd_sl, cfg);
+	map_ok_exact(f, 0x123456789000, DATA_PA + 0x1000, 3 * SZ_2M);
+	map_ok_exact(f, (1ULL << 56) - SZ_1G - 0x1000, DATA_PA, SZ_1G);
+}
+
+/* Leaves of one run need not share permissions (VT-d allows W without
+ * R): a quick check over the run must not take that for a hole. */
+static void unmap_run_of_mixed_permissions(void **state)
+{
+	struct fx *f = *state;
+	struct snap *s;
+
+	map_ok(f, 0, DATA_PA, PAGE_SIZE, PT_READ);
+	map_ok(f, 0x1000, DATA_PA, PAGE_SIZE, PT_WRITE);
+	map_ok(f, 0x2000, DATA_PA, 2 * PAGE_SIZE, PT_READ | PT_WRITE);
+	map_ok(f, SZ_1G, DATA_PA, SZ_2M, PT_WRITE);
+	map_ok(f, SZ_1G + SZ_2M, DATA_PA, SZ_2M, PT_READ);
+	map_ok(f, SZ_1G + 3 * SZ_2M, DATA_PA, SZ_2M, PT_READ);
+	s = snap_take(f);
+	assert_int_equal(pt_unmap(&f->pt, 0, 5 * PAGE_SIZE, &f->g), -ENOENT);
+	assert_int_equal(pt_unmap(&f->pt, SZ_1G, 4 * SZ_2M, &f->g), -ENOENT);
+	snap_expect_same(f, s);
+	unmap_ok(f, 0, 4 * PAGE_SIZE);
+	unmap_ok(f, SZ_1G, 2 * SZ_2M);
+	assert_int_equal(leaves_of(f)->n, 1);
+	check_visible(f);
+}
+
+/* A table dropped whole takes every table below it, whether its entries
+ * are all leaves, all tables or both, in any order within one call. */
+static void unmap_whole_tables_frees_every_subtree(void **state)
+{
+	struct fx *f = *state;
+
+	fx_init(f, &pt_fmt_vtd_sl, vtd_cfg(4));
+	map_ok(f, 0, DATA_PA, SZ_2M, PT_READ);		    /* 2M leaf */
+	map_ok(f, SZ_2M, DATA_PA + 0x1000, SZ_2M, PT_READ); /* 4K table */
+	map_ok(f, 2 * SZ_2M, DATA_PA, SZ_1G - 2 * SZ_2M, PT_READ);
+	map_ok(f, SZ_1G, DATA_PA, SZ_1G, PT_READ); /* 1G leaf */
+	map_ok(f, 2 * SZ_1G, DATA_PA, SZ_1G, PT_WRITE);
+	unmap_ok(f, 2 * SZ_1G + SZ_2M, PAGE_SIZE); /* split the 1G leaf */
+	map_ok(f, 2 * SZ_1G + SZ_2M, DATA_PA, PAGE_SIZE, PT_WRITE);
+	map_ok(f, 3 * SZ_1G, DATA_PA, 509 * SZ_1G, PT_READ);
+	assert_int_equal(f->pt.nr_tables, 1 + 1 + 2 + 2);
+	unmap_ok(f, 0, 512 * SZ_1G); /* the level-3 table, whole */
+	assert_int_equal(f->pt.nr_tables, 1);
+	assert_int_equal(f->g.nr_freelist, 5);
+	pt_gather_release(&f->pt, &f->g);
+	assert_int_equal(f->sim.live, 1);
+	map_ok(f, 0, DATA_PA, 2 * SZ_1G, PT_READ); /* leaves only */
+	map_ok(f, 2 * SZ_1G, DATA_PA + 0x1000, SZ_2M, PT_READ);
+	map_ok(f, 2 * SZ_1G + SZ_2M, DATA_PA, SZ_1G - SZ_2M, PT_READ);
+	unmap_ok(f, 0, 3 * SZ_1G);
+	pt_gather_release(&f->pt, &f->g);
+	assert_int_equal(f->sim.live, 1);
+	check_visible(f);
+}
+
+/* Where a leaf would go, a table holding other mappings is a conflict. */
+static void map_over_a_table_returns_eexist(void **state)
+{
+	struct fx *f = *state;
+	struct snap *s;
+
+	map_ok(f, 3 * SZ_2M + 0x5000, DATA_PA, PAGE_SIZE, PT_READ);
+	s = snap_take(f);
+	assert_int_equal(pt_map(&f->pt, 0, DATA_PA, 8 * SZ_2M, PT_READ, &f->g),
+			 -EEXIST);
+	assert_int_equal(pt_map(&f->pt, 0, DATA_PA, SZ_1G, PT_READ, &f->g),
+			 -EEXIST);
+	snap_expect_same(f, s);
+}
+
 static void init_rejects_invalid_configs(void **state)
 {
 	struct fx *f = *state;
@@ -894,6 +1048,9 @@ static void init_rejects_invalid_configs(void **state)
 	REJECT(&pt_fmt_ept, snoop, true, &sim_ops);
 	REJECT(&pt_fmt_vtd_sl, memtype, 6, &sim_ops);
 	REJECT(&pt_fmt_ept, memtype, 8, &sim_ops);
+	REJECT(&pt_fmt_npt, levels, 5, &sim_ops);
+	REJECT(&pt_fmt_npt, memtype, 6, &sim_ops);
+	REJECT(&pt_fmt_npt, ipat, true, &sim_ops);
 	REJECT(&pt_fmt_vtd_sl, coherent, false, &no_flush);
 #undef REJECT
 	f->sim.fail_after = 0;
@@ -963,8 +1120,15 @@ int main(void)
 		T(ept_leaf_memtype_ipat_and_nonleaf_rwx),
 		T(ept_split_keeps_memtype),
 		T(ept_write_or_exec_without_read_is_einval),
+		T(npt_leaf_is_p_us_rw_and_nonleaf_p_rw_us),
+		T(npt_exec_unexpressible_and_write_needs_read),
+		T(npt_unmap_splits_2m_and_never_sets_nx),
 		T(enomem_during_map_leaves_tables_unchanged),
 		T(enomem_during_split_leaves_tables_unchanged),
+		T(map_allocates_exactly_the_tables_it_links),
+		T(unmap_run_of_mixed_permissions),
+		T(unmap_whole_tables_frees_every_subtree),
+		T(map_over_a_table_returns_eexist),
 		T(init_rejects_invalid_configs),
 		T(destroy_frees_every_table),
 		T(vtd_page_sizes_from_sllps),
