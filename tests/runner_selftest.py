@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Unit tests of tests/run: the KTAP and cmocka TAP parsers on canned text,
-the QEMU verdict rules, and whole runs against a fake QEMU (a shell script).
+"""Unit tests of tests/run and its package tests/runner/: the KTAP and
+cmocka TAP parsers on canned text, the QEMU verdict rules, and whole runs
+against a fake QEMU (a shell script).
 
   python3 tests/runner_selftest.py
 """
@@ -17,13 +18,14 @@ import time
 import unittest
 import zlib
 import xml.etree.ElementTree as ET
-from importlib.machinery import SourceFileLoader
 from pathlib import Path
 from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
-sys.dont_write_bytecode = True  # no tests/__pycache__ from loading tests/run
-run = SourceFileLoader("run", str(HERE / "run")).load_module()
+sys.dont_write_bytecode = True  # no tests/runner/__pycache__ from the imports
+sys.path.insert(0, str(HERE))
+from runner import (acpi, bochs, cli, host, ktap, lanes,  # noqa: E402
+                    qemu, screen)
 
 REPORT = """\
 \x1b[2J\x1b[1;1H\x1b[?25lSeaBIOS (version 1.16.2-debian)\r
@@ -57,7 +59,7 @@ ok 3 vtd_sc # SKIP no intel-iommu
 
 
 def parse_ktap(text, reason="the output ended", extra=()):
-    parser = run.KtapParser()
+    parser = ktap.KtapParser()
     for line in text.split("\n"):
         parser.feed(line)
     parser.finish(reason, extra)
@@ -75,16 +77,16 @@ class KtapTest(unittest.TestCase):
         self.assertEqual(p.problems, [])
         boot, cpu = by_name(p)["boot"], by_name(p)["cpu"]
         self.assertEqual([t.status for t in boot.values()],
-                         [run.PASS, run.FAIL, run.SKIP])
+                         [ktap.PASS, ktap.FAIL, ktap.SKIP])
         self.assertIn("expected 0x0, got 0x1000",
                       boot["allocator_never_returns_reserved"].diag[0])
         self.assertEqual(boot["acpi_tables_found"].reason, "no XSDT")
-        self.assertEqual(cpu["invd_exits"].status, run.TODO)
+        self.assertEqual(cpu["invd_exits"].status, ktap.TODO)
         self.assertEqual(cpu["invd_exits"].reason,
                          "QEMU 7.2 reports INVD as a WBINVD exit")
-        self.assertEqual(cpu["wbinvd_exits"].status, run.PASS)
+        self.assertEqual(cpu["wbinvd_exits"].status, ktap.PASS)
         self.assertIn("TODO passed unexpectedly", cpu["wbinvd_exits"].note)
-        self.assertEqual(by_name(p)["vtd_sc"]["suite"].status, run.SKIP)
+        self.assertEqual(by_name(p)["vtd_sc"]["suite"].status, ktap.SKIP)
         self.assertEqual([r["type"] for r in p.reports], ["vtd_unit", "domain"])
         self.assertTrue(p.failed())
 
@@ -99,7 +101,7 @@ class KtapTest(unittest.TestCase):
         text = REPORT[:cut] + "    # #PF at 0xdead, error 0x2\n"
         p = parse_ktap(text, "QEMU exited with status 0", ["qemu: stderr"])
         boot = by_name(p)["boot"]
-        self.assertEqual(boot["missing_3"].status, run.FAIL)
+        self.assertEqual(boot["missing_3"].status, ktap.FAIL)
         self.assertEqual(boot["missing_3"].diag,
                          ["no result: QEMU exited with status 0",
                           "#PF at 0xdead, error 0x2", "qemu: stderr"])
@@ -123,14 +125,14 @@ class KtapTest(unittest.TestCase):
         p = parse_ktap("KTAP version 1\n1..1\n    # Subtest: s\n    1..1\n"
                        "    ok 1 a\nnot ok 1 s\n")
         problem = by_name(p)["s"]["suite_result"]
-        self.assertEqual(problem.status, run.FAIL)
+        self.assertEqual(problem.status, ktap.FAIL)
         self.assertIn("says 'not ok' but 0 of its 1 tests failed",
                       problem.diag[0])
 
     def test_suite_result_before_all_tests(self):
         p = parse_ktap("KTAP version 1\n1..1\n    # Subtest: s\n    1..2\n"
                        "    ok 1 a\nnot ok 1 s\n")
-        self.assertEqual(by_name(p)["s"]["missing_2"].status, run.FAIL)
+        self.assertEqual(by_name(p)["s"]["missing_2"].status, ktap.FAIL)
         self.assertNotIn("suite_result", by_name(p)["s"])
 
     def test_no_ktap_at_all(self):
@@ -157,12 +159,12 @@ class KtapTest(unittest.TestCase):
                        "        # b: expected 1, got 2\n"
                        "        not ok 2 b\n    not ok 1 inner\nnot ok 1 s\n")
         inner = by_name(p)["s"]["inner"]
-        self.assertEqual(inner.status, run.FAIL)
+        self.assertEqual(inner.status, ktap.FAIL)
         self.assertEqual(inner.diag, ["b: expected 1, got 2", "not ok 2 b"])
 
     def test_suites_reported_to_callback(self):
         seen = []
-        parser = run.KtapParser(lambda s: seen.append(s.name))
+        parser = ktap.KtapParser(lambda s: seen.append(s.name))
         for line in REPORT.split("\n"):
             parser.feed(line)
         self.assertEqual(seen, ["boot", "cpu", "vtd_sc"])
@@ -188,7 +190,7 @@ ok 1 - pass_one
 
 class TapTest(unittest.TestCase):
     def parse(self, text, reason="exited with status 1", extra=()):
-        parser = run.TapParser("dmar_test")
+        parser = ktap.TapParser("dmar_test")
         for line in text.split("\n"):
             parser.feed(line)
         parser.finish(reason, extra)
@@ -197,11 +199,11 @@ class TapTest(unittest.TestCase):
     def test_cmocka_output(self):
         suite = self.parse(CMOCKA, extra=["==1==ERROR: AddressSanitizer"])
         got = [(t.name, t.status) for t in suite.tests]
-        self.assertEqual(got[:5], [("pass_one", run.PASS),
-                                   ("fail_one", run.FAIL),
-                                   ("skip_one", run.SKIP),
-                                   ("setup_fails", run.FAIL),
-                                   ("grpS", run.FAIL)])
+        self.assertEqual(got[:5], [("pass_one", ktap.PASS),
+                                   ("fail_one", ktap.FAIL),
+                                   ("skip_one", ktap.SKIP),
+                                   ("setup_fails", ktap.FAIL),
+                                   ("grpS", ktap.FAIL)])
         fail_one = suite.tests[1]
         self.assertEqual(fail_one.diag, ["0x1 != 0x2", "t.c:8: error: Failure!",
                                          "hello diag"])
@@ -218,10 +220,10 @@ class TapTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             err = Path(tmp) / "err"
             err.write_text("noise\n==7==ERROR: AddressSanitizer: SEGV\nend\n")
-            parser = run.TapParser("pt_test")
+            parser = ktap.TapParser("pt_test")
             parser.feed("1..1")
             parser.feed("ok 1 - a")
-            suite = run.judge_host_binary(parser, -11, False, 60, err)
+            suite = host.judge_host_binary(parser, -11, False, 60, err)
         last = suite.tests[-1]
         self.assertEqual(last.name, "exit_status")
         self.assertEqual(last.diag[:2], ["pt_test killed by signal 11",
@@ -232,12 +234,12 @@ class VerdictTest(unittest.TestCase):
     ctx = SimpleNamespace(matrix={"qemu": {"exit_pass": 1, "exit_fail": 3}})
 
     def verdict(self, status, text, timed_out=False):
-        p = run.KtapParser()
+        p = ktap.KtapParser()
         for line in text.split("\n"):
             p.feed(line)
         proc = SimpleNamespace(returncode=status)
-        return [f[0] for f in run.qemu_verdict(self.ctx, proc, p, timed_out,
-                                               9, "/nonexistent")]
+        return [f[0] for f in qemu.qemu_verdict(self.ctx, proc, p, timed_out,
+                                                9, "/nonexistent")]
 
     def test_rules(self):
         ok = "KTAP version 1\n1..1\n    1..1\n    ok 1 a\nok 1 s\n"
@@ -253,26 +255,26 @@ class VerdictTest(unittest.TestCase):
 
 class HelpersTest(unittest.TestCase):
     def test_clean(self):
-        self.assertEqual(run.clean("\x1b[1;1H\x1b[0mok 1 a\r"), "ok 1 a")
-        self.assertEqual(run.clean("\x1b(Bx\x1b]0;title\x07y"), "xy")
+        self.assertEqual(ktap.clean("\x1b[1;1H\x1b[0mok 1 a\r"), "ok 1 a")
+        self.assertEqual(ktap.clean("\x1b(Bx\x1b]0;title\x07y"), "xy")
 
     def test_grub_quote(self):
-        self.assertEqual(run.grub_quote('a=1 b="$x\\"'),
+        self.assertEqual(bochs.grub_quote('a=1 b="$x\\"'),
                          '"a=1 b=\\"\\$x\\\\\\""')
 
     def test_qemu_commands(self):
-        matrix = run.load_matrix(HERE / "matrix.json")
-        ctx = run.Context(Path("/o"), matrix, None, "x=a,b")
+        matrix = cli.load_matrix(HERE / "matrix.json")
+        ctx = lanes.Context(Path("/o"), matrix, None, "x=a,b")
         lane = {"name": "t", "machine": next(iter(matrix["machines"])),
                 "args": "k=1"}
-        cmd = run.qemu_command(dict(lane, boot="kernel"), ctx, None)
+        cmd = qemu.qemu_command(dict(lane, boot="kernel"), ctx, None)
         self.assertEqual(cmd[-4:], ["-kernel", "/o/kernel.elf", "-append",
                                     "k=1 x=a,b"])
-        cmd = run.qemu_command(dict(lane, boot="iso-bios"), ctx, None)
+        cmd = qemu.qemu_command(dict(lane, boot="iso-bios"), ctx, None)
         self.assertEqual(cmd[-2:], ["-fw_cfg",
                                     "name=opt/vtdtest/args,string=k=1 x=a,,b"])
-        cmd = run.qemu_command(dict(lane, boot="kernel", screendump=True),
-                               ctx, None, "/q.sock")
+        cmd = qemu.qemu_command(dict(lane, boot="kernel", screendump=True),
+                                ctx, None, "/q.sock")
         self.assertIn("unix:/q.sock,server=on,wait=off", cmd)
         self.assertEqual(cmd[-1], "k=1 x=a,b hold")
 
@@ -296,7 +298,7 @@ def render_text(lines, glyphs, scale=1, attr_bg=b"\0\0\xaa", fg=b"\xff\xff\xff")
 
 
 class ScreenTest(unittest.TestCase):
-    glyphs = run.load_font()
+    glyphs = screen.load_font()
 
     def test_font_has_95_distinct_glyphs(self):
         self.assertEqual(len(self.glyphs), 95)
@@ -306,7 +308,7 @@ class ScreenTest(unittest.TestCase):
         text = ["Totals: pass:76 fail:0 skip:13", "suite.name_[x] {y} ~|"]
         for scale in (1, 2):
             w, h, rgb = render_text(text, self.glyphs, scale)
-            got = run.decode_screen(w, h, rgb, self.glyphs, scale)
+            got = screen.decode_screen(w, h, rgb, self.glyphs, scale)
             self.assertEqual(got[:2], text)
 
     def test_png_and_ppm(self):
@@ -314,8 +316,8 @@ class ScreenTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             ppm, png = Path(tmp) / "s.ppm", Path(tmp) / "s.png"
             ppm.write_bytes(b"P6\n%d %d\n255\n" % (w, h) + rgb)
-            self.assertEqual(run.read_ppm(ppm), (w, h, rgb))
-            run.write_png(png, w, h, rgb)
+            self.assertEqual(screen.read_ppm(ppm), (w, h, rgb))
+            screen.write_png(png, w, h, rgb)
             data = png.read_bytes()
         self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
         self.assertEqual(data[16:24], w.to_bytes(4, "big") + h.to_bytes(4, "big"))
@@ -325,7 +327,7 @@ class ScreenTest(unittest.TestCase):
 
     def judge(self, lines, text):
         with tempfile.TemporaryDirectory() as tmp:
-            grab = run.ScreenGrab(Path(tmp))
+            grab = screen.ScreenGrab(Path(tmp))
             grab.taken = True
             w, h, rgb = render_text(lines, self.glyphs)
             grab.ppm.write_bytes(b"P6\n%d %d\n255\n" % (w, h) + rgb)
@@ -342,18 +344,18 @@ class ScreenTest(unittest.TestCase):
         ok = self.judge(["PASS", "Totals: pass:1 fail:0 skip:0 todo:0 checks:3"],
                         text)
         self.assertEqual({n: t.status for n, t in ok.items()},
-                         {"verdict_page_drawn": run.PASS,
-                          "screendump_taken": run.PASS,
-                          "screen_not_blank": run.PASS,
-                          "verdict_on_screen": run.PASS})
+                         {"verdict_page_drawn": ktap.PASS,
+                          "screendump_taken": ktap.PASS,
+                          "screen_not_blank": ktap.PASS,
+                          "verdict_on_screen": ktap.PASS})
         bad = self.judge(["Totals: pass:9"], text)
-        self.assertEqual(bad["verdict_on_screen"].status, run.FAIL)
+        self.assertEqual(bad["verdict_on_screen"].status, ktap.FAIL)
         vga = self.judge(["x"], text[1:])
-        self.assertEqual(vga["verdict_on_screen"].status, run.SKIP)
+        self.assertEqual(vga["verdict_on_screen"].status, ktap.SKIP)
 
     def test_qmp_screendump_then_key(self):
         with tempfile.TemporaryDirectory() as tmp:
-            grab = run.ScreenGrab(Path(tmp))
+            grab = screen.ScreenGrab(Path(tmp))
             seen = []
             server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             server.bind(str(grab.socket))
@@ -409,35 +411,38 @@ def mcfg_dump():
 
 class AcpiTest(unittest.TestCase):
     def test_prefix_stripped(self):
-        lines = run.acpidump_lines(mcfg_dump().splitlines())
+        lines = acpi.acpidump_lines(mcfg_dump().splitlines())
         self.assertEqual(lines[0], "MCFG @ 0x000000007FFE0000")
         self.assertTrue(lines[1].startswith("    0000: 4D 43"))
         self.assertEqual(lines[-1], "")
 
     def test_no_dump(self):
-        self.assertIsNone(run.acpi_suite(["KTAP version 1"], Path("/x"), False))
-        suite = run.acpi_suite(["KTAP version 1"], Path("/x"), True)
-        self.assertEqual(suite.tests[0].status, run.FAIL)
+        self.assertIsNone(acpi.acpi_suite(["KTAP version 1"], Path("/x"),
+                                          False))
+        suite = acpi.acpi_suite(["KTAP version 1"], Path("/x"), True)
+        self.assertEqual(suite.tests[0].status, ktap.FAIL)
 
     @unittest.skipUnless(shutil.which("acpixtract") and shutil.which("iasl"),
                          "acpica-tools not installed")
     def test_extract_and_disassemble(self):
         with tempfile.TemporaryDirectory() as tmp:
-            suite = run.acpi_suite(mcfg_dump().splitlines(), Path(tmp), False)
+            suite = acpi.acpi_suite(mcfg_dump().splitlines(), Path(tmp), False)
             got = {t.name: t.status for t in suite.tests}
-            self.assertEqual(got, {"extracted": run.PASS,
-                                   "mcfg_disassembled": run.PASS})
+            self.assertEqual(got, {"extracted": ktap.PASS,
+                                   "mcfg_disassembled": ktap.PASS})
             self.assertIn("Base Address",
                           (Path(tmp) / "mcfg.dsl").read_text())
-            required = run.acpi_suite(mcfg_dump().splitlines(), Path(tmp), True)
+            required = acpi.acpi_suite(mcfg_dump().splitlines(), Path(tmp),
+                                       True)
             self.assertEqual({t.name: t.status for t in required.tests
-                              if t.status == run.FAIL},
-                             {n + "_dumped": run.FAIL for n in
+                              if t.status == ktap.FAIL},
+                             {n + "_dumped": ktap.FAIL for n in
                               ("DMAR", "FACP", "APIC", "DSDT", "XSDT_or_RSDT")})
 
     def test_reports_suite(self):
-        suite = run.reports_suite([{"type": "vtd_unit"}], ["vtd_unit", "x"])
-        self.assertEqual([t.status for t in suite.tests], [run.PASS, run.FAIL])
+        suite = lanes.reports_suite([{"type": "vtd_unit"}], ["vtd_unit", "x"])
+        self.assertEqual([t.status for t in suite.tests],
+                         [ktap.PASS, ktap.FAIL])
 
 
 class LogModeTest(unittest.TestCase):
@@ -473,12 +478,12 @@ class WholeRunTest(unittest.TestCase):
     def run_lane(self, args, timeout=20):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            qemu = tmp / "qemu"
-            qemu.write_text(FAKE_QEMU)
-            qemu.chmod(0o755)
+            fake = tmp / "qemu"
+            fake.write_text(FAKE_QEMU)
+            fake.chmod(0o755)
             (tmp / "kernel.elf").write_text("")
             matrix = json.loads((HERE / "matrix.json").read_text())
-            matrix["qemu"]["binary"] = str(qemu)
+            matrix["qemu"]["binary"] = str(fake)
             matrix["lanes"] = [{"name": "fake", "kind": "qemu",
                                 "boot": "kernel", "machine": "q35-svm-edu",
                                 "timeout": timeout, "args": ""}]

@@ -1,0 +1,159 @@
+"""What every lane shares: its result, the console, the run's context, its
+artifact directory; and what the QEMU and Bochs lanes share: the kernel
+arguments, the serial log parsed as it grows, the result of the report."""
+
+import json
+import shlex
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .acpi import acpi_suite
+from .ktap import FAIL, PASS, SKIP, TODO, KtapParser, Suite, Test, clean
+from .procs import follow
+
+
+# --- Any lane -----------------------------------------------------------------
+
+
+@dataclass
+class Lane:
+    name: str
+    suites: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status):
+        return sum(s.count(status) for s in self.suites)
+
+    def fail(self, name, *diag):
+        """Records a failure of the lane itself in its 'runner' suite."""
+        runner = next((s for s in self.suites if s.name == "runner"), None)
+        if not runner:
+            runner = Suite("runner")
+            self.suites.append(runner)
+        runner.tests.append(Test(name, FAIL, list(diag)))
+
+
+class Console:
+    """Serialises output lines of lanes running in parallel."""
+
+    def __init__(self, show_serial, prefix_serial):
+        self.show_serial = show_serial
+        self.prefix_serial = prefix_serial
+        self.lock = threading.Lock()
+
+    def say(self, text):
+        with self.lock:
+            print(text, flush=True)
+
+    def progress(self, text):
+        if not self.show_serial:
+            self.say(text)
+
+    def serial(self, lane, line):
+        if self.show_serial:
+            self.say(f"[{lane}] {clean(line)}" if self.prefix_serial
+                     else clean(line))
+
+
+@dataclass
+class Context:
+    out: Path
+    matrix: dict
+    console: Console
+    extra_args: str = ""
+    gdb: bool = False
+    gdb_args: str = ""  # more gdb options, e.g. "-batch -ex bt"
+
+
+def lane_dir(ctx, lane):
+    d = ctx.out / "lanes" / lane["name"]
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    return d
+
+
+def write_cmds(d, *cmds, env=""):
+    (d / "cmd.txt").write_text("".join(env + shlex.join(map(str, c)) + "\n"
+                                       for c in cmds))
+
+
+def lane_failure(lane, name, *diag):
+    result = Lane(lane["name"])
+    result.fail(name, *diag)
+    return result
+
+
+def setup_failure(lane, needs):
+    """The lane failed at setup when a tool or file it needs is missing
+    (needs: a message for each missing one, None for each one there)."""
+    missing = [m for m in needs if m]
+    return lane_failure(lane, "setup", "; ".join(missing)) if missing else None
+
+
+def suite_progress(lane, suite):
+    parts = [f"{suite.count(PASS)}/{len(suite.tests)} ok"]
+    for status, label in ((FAIL, "failed"), (SKIP, "skipped"), (TODO, "todo")):
+        if suite.count(status):
+            parts.append(f"{suite.count(status)} {label}")
+    return f"[{lane}] {suite.name}: {', '.join(parts)} ({suite.seconds:.1f}s)"
+
+
+# --- Emulator lanes -----------------------------------------------------------
+
+
+def kernel_args(lane, ctx):
+    hold = "hold" if lane.get("screendump") else ""
+    return " ".join(a for a in (lane["args"], ctx.extra_args, hold) if a)
+
+
+def watch(lane, ctx, proc, serial, hook=None):
+    """Parses the serial log while the emulator runs (each line also goes to
+    hook); returns the parser and whether the emulator was killed at the
+    lane's timeout."""
+    last = [time.monotonic()]
+
+    def on_suite(suite):
+        suite.seconds, last[0] = time.monotonic() - last[0], time.monotonic()
+        ctx.console.progress(suite_progress(lane["name"], suite))
+
+    def on_line(line):
+        ctx.console.serial(lane["name"], line)
+        parser.feed(line)
+        if hook:
+            hook(line)
+
+    parser = KtapParser(on_suite)
+    timed_out = follow(proc, serial, lane["timeout"], on_line)
+    return parser, timed_out
+
+
+def emulator_result(lane, d, parser, failures):
+    """The lane's result and artifacts from a parsed report, with the ACPI
+    tables disassembled when the kernel dumped them."""
+    (d / "ktap.txt").write_text("\n".join(parser.text) + "\n")
+    (d / "report.json").write_text(json.dumps(parser.reports, indent=1) + "\n")
+    result = Lane(lane["name"], parser.suites)
+    for test in parser.problems:
+        result.fail(test.name, *test.diag)
+    for name, *diag in failures:
+        result.fail(name, *diag)
+    acpi = acpi_suite(parser.text, d / "acpi", lane.get("acpidump", False))
+    if acpi:
+        result.suites.append(acpi)
+    if lane.get("reports"):
+        result.suites.append(reports_suite(parser.reports, lane["reports"]))
+    return result
+
+
+def reports_suite(reports, types):
+    """A test per report type the lane expects in report.json."""
+    suite = Suite("report")
+    found = {r.get("type") for r in reports if isinstance(r, dict)}
+    for t in types:
+        suite.tests.append(Test(f"{t}_present", PASS) if t in found else
+                           Test(f"{t}_present", FAIL,
+                                [f"no '# {{\"type\":\"{t}\",...}}' line"]))
+    return suite

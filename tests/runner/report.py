@@ -1,0 +1,77 @@
+"""The run's report: the per-lane table and the totals line on stdout, and
+the JUnit XML."""
+
+import xml.etree.ElementTree as ET
+
+from .ktap import FAIL, PASS, SKIP, TODO
+
+
+def totals_line(lanes):
+    passed = sum(l.count(PASS) for l in lanes)
+    failed = sum(l.count(FAIL) for l in lanes)
+    skipped = sum(l.count(SKIP) + l.count(TODO) for l in lanes)
+    return f"{passed} passed, {failed} failed, {skipped} skipped"
+
+
+def all_tests(lanes):
+    for lane in lanes:
+        for suite in lane.suites:
+            for test in suite.tests:
+                yield lane, suite, test
+
+
+def summary(lanes):
+    """The per-lane table, failures, TODOs, notes and the totals line."""
+    rows = [("lane", "passed", "failed", "skipped", "todo", "seconds")]
+    rows += [(l.name, l.count(PASS), l.count(FAIL), l.count(SKIP),
+              l.count(TODO), f"{l.seconds:.1f}") for l in lanes]
+    width = max((len(l.name) for l in lanes), default=4) + 2
+    lines = ["", *(f"{r[0]:<{width}}" + "".join(f"{c:>9}" for c in r[1:])
+                   for r in rows)]
+    sections = (("Failed", FAIL, first_diag),
+                ("TODO", TODO, lambda t: t.reason or "(no reason given)"))
+    for title, status, text in sections:
+        found = [(l, s, t) for l, s, t in all_tests(lanes)
+                 if t.status == status]
+        if found:
+            lines += ["", f"{title}:"]
+            lines += [f"  [{l.name}] {s.name}.{t.name}: {text(t)}"
+                      for l, s, t in found]
+    notes = [(l, s, t) for l, s, t in all_tests(lanes) if t.note]
+    if notes:
+        lines += ["", "Notes:"]
+        lines += [f"  [{l.name}] {s.name}.{t.name}: {t.note}"
+                  for l, s, t in notes]
+    return "\n".join(lines + ["", totals_line(lanes)])
+
+
+def first_diag(test):
+    return next((d for d in test.diag if d.strip()), "(no diagnostics)")
+
+
+def write_junit(path, lanes):
+    """One testsuite per lane and suite, testcases named suite.test."""
+    root = ET.Element("testsuites")
+    for lane in lanes:
+        for s in lane.suites:
+            ts = ET.SubElement(root, "testsuite", name=f"{lane.name}.{s.name}",
+                               tests=str(len(s.tests)),
+                               failures=str(s.count(FAIL)), errors="0",
+                               skipped=str(s.count(SKIP) + s.count(TODO)),
+                               time=f"{s.seconds:.3f}")
+            for t in s.tests:
+                junit_case(ts, f"{lane.name}.{s.name}", f"{s.name}.{t.name}", t)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def junit_case(parent, classname, name, test):
+    case = ET.SubElement(parent, "testcase", classname=classname, name=name)
+    if test.status == FAIL:
+        text = "\n".join(test.diag) or "failed"
+        ET.SubElement(case, "failure", message=text).text = text
+    elif test.status == SKIP:
+        ET.SubElement(case, "skipped", message=test.reason)
+    elif test.status == TODO:
+        ET.SubElement(case, "skipped", message=f"TODO {test.reason}")
