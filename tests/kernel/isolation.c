@@ -39,17 +39,6 @@ static void second_teardown(struct second *s)
 	guarded_free(&s->mem);
 }
 
-static void stage(struct vtd_fix *f, struct edu *e, struct vtd_domain *d,
-		  u8 pat)
-{
-	memset(f->src.page, pat, LEN);
-	ASSERT_OK(vtd_domain_map(d, 0x100000, virt_to_phys(f->src.page),
-				 PAGE_SIZE, PT_READ));
-	ASSERT_OK(edu_dma_from_ram(e, 0x100000, 0, LEN));
-	ASSERT_OK(vtd_domain_unmap(d, 0x100000, PAGE_SIZE));
-	memset(f->src.page, CANARY, LEN);
-}
-
 /* The same IOVA in both domains leads each device to its own page. */
 TEST(isolation, same_iova_reaches_own_memory)
 {
@@ -62,8 +51,8 @@ TEST(isolation, same_iova_reaches_own_memory)
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	ASSERT_OK(vtd_domain_map(&s.dom, IOVA, virt_to_phys(s.mem.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	stage(&f, &f.edu, &f.dom, 0x1a);
-	stage(&f, &s.edu, &s.dom, 0x2b);
+	ASSERT_OK(fix_stage(&f, 0x100000, 0x1a, LEN));
+	ASSERT_OK(fix_stage_on(&f, &s.edu, &s.dom, 0x100000, 0x2b, LEN));
 	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, IOVA, LEN));
 	ASSERT_OK(edu_dma_to_ram(&s.edu, 0, IOVA, LEN));
 	EXPECT_BYTES(f.dst.page, 0x1a, LEN);

@@ -125,14 +125,20 @@ void fix_teardown(struct vtd_fix *f)
 	vtd_fault_clear_log(f->unit);
 }
 
-int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len)
+int fix_stage_on(struct vtd_fix *f, struct edu *e, struct vtd_domain *d,
+		 iova_t iova, u8 pattern, u32 len)
 {
 	memset(f->src.page, pattern, len);
-	int err = vtd_domain_map(&f->dom, iova, virt_to_phys(f->src.page),
-				 PAGE_SIZE, PT_READ);
+	int err = vtd_domain_map(d, iova, virt_to_phys(f->src.page), PAGE_SIZE,
+				 PT_READ);
 	if (!err)
-		err = edu_dma_from_ram(&f->edu, iova, 0, len);
-	int uerr = vtd_domain_unmap(&f->dom, iova, PAGE_SIZE);
+		err = edu_dma_from_ram(e, iova, 0, len);
+	int uerr = vtd_domain_unmap(d, iova, PAGE_SIZE);
 	memset(f->src.page, CANARY, len);
 	return err ? err : uerr;
+}
+
+int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len)
+{
+	return fix_stage_on(f, &f->edu, &f->dom, iova, pattern, len);
 }

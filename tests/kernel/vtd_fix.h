@@ -36,6 +36,9 @@ bool expect_no_fault(struct vtd_fix *f);
 /* Stage @len bytes of @pattern into the device buffer through a read-only
  * mapping of f->src at @iova. */
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len);
+/* The same for another device @e in domain @d, through f->src. */
+int fix_stage_on(struct vtd_fix *f, struct edu *e, struct vtd_domain *d,
+		 iova_t iova, u8 pattern, u32 len);
 
 struct vtd_unit *vtd_unit_for_device(u16 seg, u8 bus, u8 devfn);
 unsigned vtd_nr_units(void);
