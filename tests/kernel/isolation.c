@@ -87,15 +87,15 @@ TEST(isolation, other_domains_iova_faults)
 TEST(isolation, kernel_memory_unreachable)
 {
 	struct vtd_fix f;
-	static u8 copy[LEN];
+	static u8 copy[4 * LEN]; /* the target and what follows it */
 	iova_t k = virt_to_phys(__image_start);
 
 	fix_setup(&f, 0, false);
-	memcpy(copy, __image_start, LEN);
+	memcpy(copy, __image_start, sizeof(copy));
 	ASSERT_OK(fix_stage(&f, 0x100000, 0xee, LEN));
 	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, k, LEN));
 	expect_one_fault(&f, VTD_FR_WRITE, k);
-	EXPECT_MEMEQ(__image_start, copy, LEN);
+	EXPECT_MEMEQ(__image_start, copy, sizeof(copy));
 	fix_teardown(&f);
 }
 

@@ -158,7 +158,7 @@ TEST(sl_map, leaf_1g_maps_a_whole_gigabyte)
 {
 	struct vtd_fix f;
 	struct pt_walk w;
-	static u8 saved[LEN];
+	static u8 saved[PAGE_SIZE];
 
 	fix_setup(&f, 0, false);
 	if (!(f.dom.pt.cfg.page_sizes & SZ_1G))
@@ -174,9 +174,12 @@ TEST(sl_map, leaf_1g_maps_a_whole_gigabyte)
 	ASSERT_OK(pt_lookup(&f.dom.pt, IOVA_1G + 0x1234, &w));
 	EXPECT_EQ(w.size, SZ_1G);
 	EXPECT_EQ(w.pa, 0x1234);
-	memcpy(saved, phys_to_virt(0), LEN); /* real-mode IVT, unused now */
+	/* Page 0 holds the real-mode IVT, unused in long mode: the DMA lands
+	 * on its first bytes, the rest of the page must not change. */
+	memcpy(saved, phys_to_virt(0), PAGE_SIZE);
 	write_lands(&f, IOVA_1G, phys_to_virt(0), 0x9e);
 	memcpy(phys_to_virt(0), saved, LEN);
+	EXPECT_MEMEQ(phys_to_virt(0), saved, PAGE_SIZE);
 	memset(last, CANARY, PAGE_SIZE);
 	write_lands(&f, IOVA_1G + SZ_1G - LEN, last + PAGE_SIZE - LEN, 0xaf);
 	EXPECT_BYTES(last, CANARY, PAGE_SIZE);

@@ -114,6 +114,7 @@ TEST(snoop, non_enforcing_domain_sets_no_snp)
 	EXPECT_EQ(c.leaves, 3);
 	EXPECT_EQ(c.leaves_snp + c.tables_snp, 0);
 	dma_lands(&f, 0x6d);
+	guarded_intact(&f.dst, 0, 0);
 	unmap_mixed(&f, big);
 	fix_teardown(&f);
 }

@@ -32,6 +32,8 @@ TEST(vtd, fault_interrupt_once_per_fault)
 		EXPECT_EQ(trap_count(VEC_VTD_FAULT), f.irqs_before + i);
 		expect_one_fault(&f, VTD_FR_WRITE, IOVA_T + i * PAGE_SIZE);
 	}
+	guarded_intact(&f.dst, 0, 0);
+	guarded_intact(&f.src, 0, 0);
 	fix_teardown(&f);
 }
 
@@ -71,6 +73,8 @@ TEST(vtd, full_records_set_pfo_then_recover)
 	vtd_fault_mask(f.unit, false);
 	ASSERT_OK(fault_dma(&f, IOVA_T + 0x40000));
 	expect_one_fault(&f, VTD_FR_WRITE, IOVA_T + 0x40000);
+	guarded_intact(&f.dst, 0, 0);
+	guarded_intact(&f.src, 0, 0);
 	if (two)
 		vtd_domain_destroy(&d2);
 	fix_teardown(&f);
@@ -264,6 +268,7 @@ TEST(vtd, bring_up_quiesces_translation_and_faults)
 	EXPECT_EQ(vtd_read32(f.unit, VTD_REG_FSTS) & VTD_FSTS_PPF, 0);
 	EXPECT_EQ(vtd_read64(f.unit, VTD_REG_RTADDR), virt_to_phys(again.root));
 	vtd_unit_report(&again);
+	guarded_intact(&f.dst, 0, 0);
 	/* Give the unit back to the fixture's structures. */
 	page_free(again.root);
 	ASSERT_OK(vtd_set_root_table(f.unit));
