@@ -241,11 +241,6 @@ static void svm_nested_changed(struct vcpu *v)
 	c->tlb_control = SVM_TLB_FLUSH_ALL; /* 15.16.2 */
 }
 
-static u64 svm_guest_rax(struct vcpu *v)
-{
-	return v->regs.rax;
-}
-
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
 	.nested_fmt = &pt_fmt_npt,
@@ -260,5 +255,4 @@ const struct vcpu_ops svm_ops = {
 	.set_wbinvd_exiting = svm_set_wbinvd_exiting,
 	.wbinvd_exiting = svm_wbinvd_exiting,
 	.nested_changed = svm_nested_changed,
-	.guest_rax = svm_guest_rax,
 };

@@ -116,7 +116,7 @@ static void vcpu_report(struct vcpu *v, u32 code, u32 a, u32 b)
 
 static enum vcpu_next vcpu_hypercall(struct vcpu *v, struct vcpu_exit *e)
 {
-	u64 code = v->ops->guest_rax(v);
+	u64 code = v->regs.rax;
 
 	v->stats.hypercalls++;
 	v->ops->skip(v, e->len ? e->len : GUEST_LEN_HCALL);
@@ -134,8 +134,7 @@ static enum vcpu_next vcpu_io(struct vcpu *v, struct vcpu_exit *e)
 	v->stats.io_exits++;
 	if (e->port != GUEST_REPORT_PORT || e->in || e->size != 4 || !e->len)
 		return VCPU_UNHANDLED;
-	vcpu_report(v, (u32)v->ops->guest_rax(v), (u32)v->regs.rbx,
-		    (u32)v->regs.rcx);
+	vcpu_report(v, (u32)v->regs.rax, (u32)v->regs.rbx, (u32)v->regs.rcx);
 	v->ops->skip(v, e->len);
 	return VCPU_CONTINUE;
 }

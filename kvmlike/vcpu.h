@@ -77,7 +77,6 @@ struct vcpu_ops {
 	/* The nested tables' root or attributes changed: load the root and
 	 * drop cached translations before the next entry. */
 	void (*nested_changed)(struct vcpu *v);
-	u64 (*guest_rax)(struct vcpu *v);
 };
 
 /* Requests, applied before the next entry on the vCPU's own CPU. */

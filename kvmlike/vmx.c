@@ -329,11 +329,6 @@ static void vmx_nested_changed(struct vcpu *v)
 	vmx_invept(vv->eptp);
 }
 
-static u64 vmx_guest_rax(struct vcpu *v)
-{
-	return v->regs.rax;
-}
-
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
 	.nested_fmt = &pt_fmt_ept,
@@ -348,5 +343,4 @@ const struct vcpu_ops vmx_ops = {
 	.set_wbinvd_exiting = vmx_set_wbinvd_exiting,
 	.wbinvd_exiting = vmx_wbinvd_exiting,
 	.nested_changed = vmx_nested_changed,
-	.guest_rax = vmx_guest_rax,
 };

@@ -2,6 +2,7 @@
  * not read back) is reported so the kernel can carry on without it. */
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 
 #define UART_THR      0
 #define UART_DLL      0
@@ -36,15 +37,17 @@ bool uart_init(u16 port, u32 baud)
 
 /* Bounded: a port whose transmitter never drains (a stuck or absent
  * UART that passed the scratch test) must not stop the kernel. */
+/* One character at 300 baud takes 33 ms: 100 ms is a port that will not
+ * drain (wired to nothing, flow control stuck). The deadline helper works
+ * before TSC calibration too, assuming 1 GHz until then. */
+#define UART_TX_TIMEOUT_US 100000
+
 bool uart_putc(u16 port, char c)
 {
-	for (unsigned spin = 0; spin < 100000; spin++) {
-		if (inb(port + UART_LSR) & UART_LSR_THRE) {
-			outb(port + UART_THR, (u8)c);
-			return true;
-		}
-	}
-	return false;
+	if (WAIT_FOR(inb(port + UART_LSR) & UART_LSR_THRE, UART_TX_TIMEOUT_US))
+		return false;
+	outb(port + UART_THR, (u8)c);
+	return true;
 }
 
 int uart_getc(u16 port)
