@@ -59,7 +59,7 @@ static void platform_up(void)
 	kstate.tsc_err = tsc_calibrate();
 	kstate.apic_err = apic_init();
 	kstate.pci_err = pci_init();
-	kstate.vtd_err = vtd_platform_init();
+	vtd_platform_init(); /* outcome: vtd_dmar(), vtd_nr_units() */
 }
 
 static void print_banner(void)

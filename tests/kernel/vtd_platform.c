@@ -81,22 +81,21 @@ static void bring_up(const struct dmar_unit *d)
 	unit_dmar[nr_units++] = d;
 }
 
-int vtd_platform_init(void)
+void vtd_platform_init(void)
 {
 	const struct acpi_header *h = acpi_find("DMAR");
 
 	if (!h)
-		return -ENODEV;
+		return; /* dmar_err stays -ENODEV: no VT-d */
 	dmar_err = dmar_parse(h, h->length, &dmar);
 	if (dmar_err) {
 		kprintf("# error: DMAR at offset %u: %s\n", dmar.err_offset,
 			dmar_strerror(dmar_err));
-		return dmar_err;
+		return;
 	}
 	dmar_resolve(&dmar, cfg_read, NULL);
 	report_dmar();
 	trap_set_handler(VEC_VTD_FAULT, on_fault_irq, NULL);
 	for (u32 i = 0; i < dmar.nr_units && nr_units < VTD_MAX_UNITS; i++)
 		bring_up(&dmar.units[i]);
-	return nr_units ? 0 : -ENODEV;
 }
