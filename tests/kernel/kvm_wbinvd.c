@@ -134,12 +134,14 @@ static const char *svm_note(const struct vcpu_ops *ops)
 
 TEST(kvm_wbinvd, default_policy_is_the_command_line_one)
 {
-	if (!kvm_fix_begin(&fix, kstate.opts.wbinvd))
+	enum wbinvd_policy p = kvmc_policy_or_default(kstate.opts.wbinvd);
+
+	if (!kvm_fix_begin(&fix, p))
 		return;
 	test_diag("backend %s%s, wbinvd=%s, domains from %s", fix.vm.ops->name,
 		  svm_note(fix.vm.ops), kvmc_policy_name(fix.vm.coh.policy),
 		  kvm_dom_source());
-	EXPECT_EQ(fix.vm.coh.policy, kstate.opts.wbinvd);
+	EXPECT_EQ(fix.vm.coh.policy, p);
 	kvm_fix_end(&fix);
 }
 
