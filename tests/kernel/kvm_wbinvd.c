@@ -125,7 +125,7 @@ static void run_set_all_policies(enum dom_set set)
 /* AMD APM vol. 2 15.7.1: without NRIP save the host advances RIP itself. */
 static const char *svm_note(const struct vcpu_ops *ops)
 {
-	if (ops != &svm_ops)
+	if (ops->vendor != VCPU_SVM)
 		return "";
 	if (cpuid(0x8000000a, 0).edx & SVM_FEAT_NRIPS)
 		return " with NRIPS";
