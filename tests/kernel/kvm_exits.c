@@ -27,7 +27,7 @@ static void todo_if_qemu_invd(void)
 
 static void invd_case(enum wbinvd_policy p, bool noncoherent)
 {
-	const struct guest_step s[] = { { GOP_INVD, 0 } };
+	const struct guest_step s[] = { { .op = GOP_INVD, .arg = 0 } };
 	struct vtd_domain *n;
 	struct vcpu *v;
 
@@ -74,7 +74,7 @@ static bool exit_seen_at(struct kvm_fix *f, enum vcpu_exit_kind kind, u64 rip)
 TEST(kvm_exits, unmapped_gpa_touch_exits_with_its_address)
 {
 	const gpa_t gpa = GUEST_UNMAPPED_GPA + 0x10;
-	const struct guest_step s[] = { { GOP_TOUCH, (u32)gpa } };
+	const struct guest_step s[] = { { .op = GOP_TOUCH, .arg = (u32)gpa } };
 	enum vcpu_stop stop;
 	u32 *p;
 
@@ -133,8 +133,8 @@ TEST(kvm_exits, guest_maps_only_its_own_ram)
 
 TEST(kvm_exits, triple_fault_is_contained)
 {
-	const struct guest_step t[] = { { GOP_TRIPLE, 0 } };
-	const struct guest_step w[] = { { GOP_WBINVD, 2 } };
+	const struct guest_step t[] = { { .op = GOP_TRIPLE, .arg = 0 } };
+	const struct guest_step w[] = { { .op = GOP_WBINVD, .arg = 2 } };
 	enum vcpu_stop stop;
 
 	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
@@ -167,8 +167,8 @@ TEST(kvm_exits, triple_fault_is_contained)
 
 TEST(kvm_exits, unexpected_exit_is_reported_and_vm_destroyed)
 {
-	const struct guest_step o[] = { { GOP_OUT_OTHER, 0 } };
-	const struct guest_step w[] = { { GOP_WBINVD, 1 } };
+	const struct guest_step o[] = { { .op = GOP_OUT_OTHER, .arg = 0 } };
+	const struct guest_step w[] = { { .op = GOP_WBINVD, .arg = 1 } };
 	enum vcpu_stop stop;
 	u64 io_reason;
 
@@ -211,7 +211,7 @@ static int check_memtype(void *arg, const struct pt_walk *w)
  * the guest's own PAT reads back as the VM gave it. */
 static void expect_ram_memtype(struct kvm_fix *f, bool coherent)
 {
-	const struct guest_step s[] = { { GOP_RDPAT, 0 } };
+	const struct guest_step s[] = { { .op = GOP_RDPAT, .arg = 0 } };
 	const struct pt_format *fmt = f->vm.mem.fmt;
 	struct memtype_check c = {
 		.mask = fmt->memtype | fmt->ipat,
@@ -264,7 +264,7 @@ TEST(kvm_exits, ept_memtype_of_guest_ram_follows_coherency)
 
 static u64 cycles_of(struct kvm_fix *f, u32 op)
 {
-	const struct guest_step s[] = { { op, BENCH_N } };
+	const struct guest_step s[] = { { .op = op, .arg = BENCH_N } };
 	const struct vcpu_report *r;
 
 	if (!kvm_run_script(f, s, 1))

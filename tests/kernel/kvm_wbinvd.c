@@ -47,7 +47,7 @@ static bool expect_intercept(enum wbinvd_policy p, bool noncoherent)
 static void wbinvd_phase(struct kvm_fix *f, enum dom_set set, const char *phase,
 			 bool noncoherent)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, N_WBINVD } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = N_WBINVD } };
 	enum wbinvd_policy p = f->vm.coh.policy;
 	bool trap = expect_intercept(p, noncoherent);
 	u64 exits = trap ? N_WBINVD : 0;
@@ -179,7 +179,7 @@ TEST(kvm_wbinvd, upgrading_in_place_traps_again)
  * hardware holds is the old one until the vCPU's next entry. */
 TEST(kvm_wbinvd, change_is_applied_before_the_next_entry)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, 2 } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = 2 } };
 	struct vtd_domain *n;
 	struct vcpu *v;
 
@@ -202,7 +202,7 @@ TEST(kvm_wbinvd, change_is_applied_before_the_next_entry)
 
 TEST(kvm_wbinvd, strict_refuses_noncoherent_attach_and_vm_keeps_running)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, 3 } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = 3 } };
 	struct vtd_domain *c, *n;
 
 	if (!kvm_fix_begin(&fix, WBINVD_STRICT))
@@ -226,7 +226,7 @@ TEST(kvm_wbinvd, strict_refuses_noncoherent_attach_and_vm_keeps_running)
 
 TEST(kvm_wbinvd, auto_accepts_noncoherent_attach_after_coherent_run)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, 3 } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = 3 } };
 	struct vtd_domain *n;
 
 	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
