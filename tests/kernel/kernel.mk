@@ -16,6 +16,7 @@ KTEST_OBJS += tests/kernel/snoop.o
 KTEST_OBJS += tests/kernel/kvm_fix.o
 KTEST_OBJS += tests/kernel/kvm_wbinvd.o
 KTEST_OBJS += tests/kernel/kvm_exits.o
+KTEST_OBJS += tests/kernel/contain.o
 KTEST_OBJS += tests/kernel/report.o
 KTEST_OBJS += tests/kernel/verdict.o
 KTEST_OBJS += tests/kernel/acpidump.o
