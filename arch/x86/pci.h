@@ -3,7 +3,7 @@
 #ifndef ARCH_X86_PCI_H
 #define ARCH_X86_PCI_H
 
-#include "lib/types.h"
+#include "lib/bdf.h"
 
 #define PCI_VENDOR_ID		 0x00
 #define PCI_COMMAND		 0x04
@@ -22,9 +22,7 @@
 #define PCI_CAP_PTR		 0x34
 #define PCI_CAP_ID_MSI		 0x05
 
-#define PCI_MAX_DEVS	    64
-#define PCI_BDF(bus, devfn) ((u16)((bus) << 8 | (devfn)))
-#define PCI_DEVFN(dev, fn)  ((u8)((dev) << 3 | (fn)))
+#define PCI_MAX_DEVS 64
 
 struct pci_bar {
 	u64 base, size;

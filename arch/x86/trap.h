@@ -17,6 +17,11 @@ void trap_init(void);
 /* Install @fn for @vector (>= 32: an interrupt; EOI is sent after it). */
 void trap_set_handler(u8 vector, trap_handler_t fn, void *ctx);
 const char *trap_name(u64 vector);
+/* Called with an exception no handler took, after it was reported; a hook
+ * that returns lets the run end (platform_exit). The kernel registers the
+ * test harness's, which abandons the running test and does not return. */
+typedef void (*trap_unhandled_fn)(struct trap_frame *f);
+void trap_set_unhandled_hook(trap_unhandled_fn fn);
 /* After abandoning code that faulted (a test, trap_catch): send the EOIs
  * owed by interrupt handlers it was inside of. */
 void trap_recover(void);
@@ -28,5 +33,10 @@ u64 trap_count(u8 vector);
 #define VEC_EDU	      0x41
 #define VEC_TEST      0x42
 #define VEC_TIMER     0x43
+
+/* Run fn(arg) and catch an exception it raises (#DE, #UD, #DF, #GP, #PF,
+ * #AC). Returns the vector, or -1 when fn returned normally. *cr2 gets CR2
+ * at the fault when non-NULL (trap_catch.c). */
+int trap_catch(void (*fn)(void *), void *arg, u64 *cr2);
 
 #endif

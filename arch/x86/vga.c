@@ -2,6 +2,7 @@
  * high byte, a code page 437 character in the low byte. */
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define VGA_COLS 80
@@ -79,6 +80,11 @@ static void vga_big_size(unsigned scale, unsigned *w, unsigned *h)
 	*h = 4;
 }
 
+static void vga_describe(char *buf, size_t cap)
+{
+	ksnprintf(buf, cap, "VGA text %ux%u", VGA_COLS, VGA_ROWS);
+}
+
 static const struct screen_ops vga_ops = {
 	.name = "VGA text",
 	.cols = VGA_COLS,
@@ -88,6 +94,7 @@ static const struct screen_ops vga_ops = {
 	.big = vga_big,
 	.clear = vga_clear,
 	.big_size = vga_big_size,
+	.describe = vga_describe,
 };
 
 const struct screen_ops *vga_init(void)

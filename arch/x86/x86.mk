@@ -4,3 +4,4 @@ X86_OBJS := arch/x86/uart.o arch/x86/vga.o arch/x86/console.o \
 	arch/x86/apic.o arch/x86/platform.o
 X86_OBJS += arch/x86/fb.o
 X86_OBJS += arch/x86/font8x16.o
+X86_OBJS += arch/x86/trap_catch.o

@@ -5,6 +5,9 @@
  *  lo 0     present                 1 FPD, 0 present
  *                                hi 23:8 domain id, 2:0 address width */
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/context.h"
+#include "iommu/vtd/inval.h"
 #include "arch/x86/mm.h"
 #include "lib/errno.h"
 
@@ -57,7 +60,7 @@ static int invalidate_device(struct vtd_unit *u, u8 bus, u8 devfn, u16 did)
 
 	if (!err)
 		err = vtd_inv_context(u, VTD_GRAN_DEVICE, did,
-				      PCI_SID(bus, devfn));
+				      PCI_BDF(bus, devfn));
 	if (!err)
 		err = vtd_inv_iotlb(u, VTD_GRAN_DOMAIN, did, 0, 0);
 	return err;

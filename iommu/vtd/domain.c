@@ -1,5 +1,8 @@
 /* DMA domains over the second-level page-table builder. */
 #include "iommu/vtd/domain.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/context.h"
+#include "iommu/vtd/inval.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "lib/errno.h"

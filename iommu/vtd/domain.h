@@ -5,7 +5,7 @@
 #define IOMMU_VTD_DOMAIN_H
 
 #include "iommu/vtd/dmar.h"
-#include "iommu/vtd/pgtable.h"
+#include "mm/pgtable.h"
 #include "iommu/vtd/unit.h"
 
 #define VTD_DOMAIN_MAX_DEVS 8

@@ -1,5 +1,7 @@
 /* Primary fault logging (7.1.3) and the fault event interrupt (7.4). */
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/fault.h"
 #include "arch/x86/apic.h"
 #include "lib/string.h"
 

@@ -2,6 +2,8 @@
  * queued (6.5.2). Once queued invalidation is on, the registers are never
  * used again: QEMU ignores them then and their busy bit never clears. */
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/inval.h"
 #include "arch/x86/console.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/tsc.h"

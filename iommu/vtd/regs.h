@@ -7,6 +7,7 @@
 #ifndef IOMMU_VTD_REGS_H
 #define IOMMU_VTD_REGS_H
 
+#include "lib/bdf.h"
 #include "lib/types.h"
 
 #define VTD_REG_VER   0x00 /* 32: 11.4.1 */
@@ -205,10 +206,5 @@ enum vtd_fault_reason {
 	VTD_FR_TT_BLOCKED = 0xd,
 	VTD_FR_INTR_RANGE = 0xe,
 };
-
-/* Source id of a requester: bus in 15:8, device:function in 7:0. */
-#define PCI_SID(bus, devfn) ((u16)((bus) << 8 | (devfn)))
-
-const char *vtd_fault_reason_name(unsigned reason);
 
 #endif

@@ -1,6 +1,8 @@
 /* Decoded capability report of a unit: what a bring-up engineer reads
  * first. Field names follow the specification (11.4.2, 11.4.3). */
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/report.h"
 #include "arch/x86/console.h"
 
 static const char *yn(u64 v)

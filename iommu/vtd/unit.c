@@ -1,30 +1,12 @@
 /* Remapping unit bring-up and global command handshake. */
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/fault.h"
 #include "arch/x86/console.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-
-u32 vtd_read32(const struct vtd_unit *u, u32 off)
-{
-	return *(volatile u32 *)(u->regs + off);
-}
-
-void vtd_write32(const struct vtd_unit *u, u32 off, u32 v)
-{
-	*(volatile u32 *)(u->regs + off) = v;
-}
-
-u64 vtd_read64(const struct vtd_unit *u, u32 off)
-{
-	return *(volatile u64 *)(u->regs + off);
-}
-
-void vtd_write64(const struct vtd_unit *u, u32 off, u64 v)
-{
-	*(volatile u64 *)(u->regs + off) = v;
-}
 
 int vtd_gcmd(struct vtd_unit *u, u32 bit, bool on)
 {

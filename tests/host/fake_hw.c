@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/inval.h"
 #include "tests/host/fake_hw.h"
 
 struct fake_hw fake_hw;

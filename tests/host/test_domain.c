@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/mm.h"
+#include "iommu/vtd/context.h"
 #include "arch/x86/pci.h"
 #include "iommu/vtd/domain.h"
 #include "lib/errno.h"

@@ -1,5 +1,6 @@
 /* The kvm suites' fixture. */
 #include "tests/kernel/kvm_fix.h"
+#include "iommu/vtd/caps.h"
 #include "arch/x86/mm.h"
 #include "tests/kernel/vtd_fix.h"
 #include "lib/errno.h"

@@ -2,13 +2,16 @@
  * edu. Every case checks what the unit recorded (reason, source, address)
  * and the bytes in memory, including the canaries around every target. */
 #include "arch/x86/cpu.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/context.h"
+#include "iommu/vtd/inval.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
+#include "kernel/kstate.h"
 #include "tests/kernel/vtd_fix.h"
 
 #define IOVA_STAGE 0x100000ULL
@@ -93,26 +96,25 @@ TEST(vtd, capabilities_match_lane)
 /* Bytes written by the device land exactly where the IOVA points. */
 TEST(vtd, translated_write_lands_exactly)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	ASSERT_OK(fix_stage(&f, IOVA_STAGE, 0x3c, LEN));
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_T, virt_to_phys(f.dst.page),
+	f = fix_setup(0, false);
+	ASSERT_OK(fix_stage(f, IOVA_STAGE, 0x3c, LEN));
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, IOVA_T + OFF, LEN));
-	EXPECT_BYTES(f.dst.page + OFF, 0x3c, LEN);
-	guarded_intact(&f.dst, OFF, LEN);
-	guarded_intact(&f.src, 0, 0);
-	expect_no_fault(&f);
-	fix_teardown(&f);
+	ASSERT_OK(dma_write(f->dev, 0, IOVA_T + OFF, LEN));
+	EXPECT_BYTES(f->dst.page + OFF, 0x3c, LEN);
+	guarded_intact(&f->dst, OFF, LEN);
+	guarded_intact(&f->src, 0, 0);
+	expect_no_fault(f);
 }
 
 /* Fault cases: set up a broken translation, DMA, expect the reason. */
 static void fault_case(struct vtd_fix *f, unsigned reason, iova_t iova,
 		       bool write)
 {
-	int err = write ? edu_dma_to_ram(&f->edu, 0, iova, LEN)
-			: edu_dma_from_ram(&f->edu, iova, 0, LEN);
+	int err = write ? dma_write(f->dev, 0, iova, LEN)
+			: dma_read(f->dev, iova, 0, LEN);
 	EXPECT_OK(err); /* the device completes; the IOMMU drops the access */
 	expect_one_fault(f, reason, iova);
 	guarded_intact(&f->dst, 0, 0);
@@ -120,71 +122,66 @@ static void fault_case(struct vtd_fix *f, unsigned reason, iova_t iova,
 
 TEST(vtd, write_to_read_only_page_faults_5)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	ASSERT_OK(fix_stage(&f, IOVA_STAGE, 0x11, LEN));
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_T, virt_to_phys(f.dst.page),
+	f = fix_setup(0, false);
+	ASSERT_OK(fix_stage(f, IOVA_STAGE, 0x11, LEN));
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ));
-	fault_case(&f, VTD_FR_WRITE, IOVA_T + OFF, true);
-	fix_teardown(&f);
+	fault_case(f, VTD_FR_WRITE, IOVA_T + OFF, true);
 }
 
 TEST(vtd, read_of_write_only_page_faults_6)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	memset(f.dst.page + OFF, 0x77, LEN);
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_T, virt_to_phys(f.dst.page),
+	f = fix_setup(0, false);
+	memset(f->dst.page + OFF, 0x77, LEN);
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_WRITE));
-	EXPECT_OK(edu_dma_from_ram(&f.edu, IOVA_T + OFF, 0, LEN));
-	expect_one_fault(&f, VTD_FR_READ, IOVA_T + OFF);
-	memset(f.dst.page + OFF, CANARY, LEN);
-	guarded_intact(&f.dst, 0, 0);
-	fix_teardown(&f);
+	EXPECT_OK(dma_read(f->dev, IOVA_T + OFF, 0, LEN));
+	expect_one_fault(f, VTD_FR_READ, IOVA_T + OFF);
+	memset(f->dst.page + OFF, CANARY, LEN);
+	guarded_intact(&f->dst, 0, 0);
 }
 
 TEST(vtd, unmapped_iova_read_faults_6)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	fault_case(&f, VTD_FR_READ, IOVA_T + OFF, false);
-	fix_teardown(&f);
+	f = fix_setup(0, false);
+	fault_case(f, VTD_FR_READ, IOVA_T + OFF, false);
 }
 
 TEST(vtd, root_entry_not_present_faults_1)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	u8 bus = f.edu.pci->bus;
-	struct vtd_entry128 saved = f.unit->root[bus];
-	vtd_root_write_raw(f.unit, bus, 0, 0);
-	ASSERT_OK(vtd_inv_context(f.unit, VTD_GRAN_GLOBAL, 0, 0));
-	fault_case(&f, VTD_FR_ROOT_NOT_PRESENT, IOVA_T, true);
-	vtd_root_write_raw(f.unit, bus, saved.lo, saved.hi);
-	EXPECT_OK(vtd_inv_context(f.unit, VTD_GRAN_GLOBAL, 0, 0));
-	fix_teardown(&f);
+	f = fix_setup(0, false);
+	u8 bus = f->dev->pci->bus;
+	struct vtd_entry128 saved = f->unit->root[bus];
+	vtd_root_write_raw(f->unit, bus, 0, 0);
+	ASSERT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
+	fault_case(f, VTD_FR_ROOT_NOT_PRESENT, IOVA_T, true);
+	vtd_root_write_raw(f->unit, bus, saved.lo, saved.hi);
+	EXPECT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
 }
 
 /* Rewrite edu's context entry raw, invalidate it, DMA, expect @reason. */
 static void ctx_fault_case(u64 lo_set, u64 lo_clear, u64 hi_set, u64 hi_clear,
 			   unsigned reason)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	struct vtd_entry128 *e = vtd_ctx_entry(f.unit, f.edu.pci->bus,
-					       f.edu.pci->devfn);
-	ASSERT_OK(vtd_ctx_write_raw(f.unit, f.edu.pci->bus, f.edu.pci->devfn,
-				    (e->lo | lo_set) & ~lo_clear,
-				    (e->hi | hi_set) & ~hi_clear));
-	ASSERT_OK(vtd_inv_context(f.unit, VTD_GRAN_GLOBAL, 0, 0));
-	ASSERT_OK(vtd_inv_iotlb(f.unit, VTD_GRAN_GLOBAL, 0, 0, 0));
-	fault_case(&f, reason, IOVA_T, true);
-	fix_teardown(&f);
+	f = fix_setup(0, false);
+	struct vtd_entry128 *e = vtd_ctx_entry(f->unit, f->dev->pci->bus,
+					       f->dev->pci->devfn);
+	ASSERT_OK(vtd_ctx_write_raw(
+	    f->unit, f->dev->pci->bus, f->dev->pci->devfn,
+	    (e->lo | lo_set) & ~lo_clear, (e->hi | hi_set) & ~hi_clear));
+	ASSERT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
+	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_GLOBAL, 0, 0, 0));
+	fault_case(f, reason, IOVA_T, true);
 }
 
 TEST(vtd, context_entry_not_present_faults_2)
@@ -207,44 +204,41 @@ TEST(vtd, reserved_context_bit_faults_0xb)
 /* A leaf with an address bit above the host address width set. */
 TEST(vtd, reserved_leaf_bit_faults_0xc)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	struct pt_walk w;
 
-	fix_setup(&f, 0, false);
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_T, virt_to_phys(f.dst.page),
+	f = fix_setup(0, false);
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(pt_lookup(&f.dom.pt, IOVA_T, &w));
+	ASSERT_OK(pt_lookup(&f->dom.pt, IOVA_T, &w));
 	*w.ptep |= BIT_ULL(51);
-	vtd_flush_struct(f.unit, w.ptep, 8);
-	ASSERT_OK(vtd_inv_iotlb(f.unit, VTD_GRAN_DOMAIN, f.dom.did, 0, 0));
-	fault_case(&f, VTD_FR_SL_RSVD, IOVA_T, true);
-	fix_teardown(&f);
+	vtd_flush_struct(f->unit, w.ptep, 8);
+	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
+	fault_case(f, VTD_FR_SL_RSVD, IOVA_T, true);
 }
 
 /* Translated addresses in 0xfee00000-0xfeefffff are interrupt requests,
  * never memory: remapping them for DMA is a fault (7.1.3, reason 0xe). */
 TEST(vtd, interrupt_range_output_faults_0xe)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_T, 0xfee00000ULL, PAGE_SIZE,
+	f = fix_setup(0, false);
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, 0xfee00000ULL, PAGE_SIZE,
 				 PT_READ | PT_WRITE));
-	fault_case(&f, VTD_FR_INTR_RANGE, IOVA_T, true);
-	fix_teardown(&f);
+	fault_case(f, VTD_FR_INTR_RANGE, IOVA_T, true);
 }
 
 TEST(vtd, address_beyond_width_faults_4)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
 	if (kstate.opts.edu_dma_bits < 40)
 		test_skip("edu dma_mask is %u bits: cannot reach 2^39",
 			  kstate.opts.edu_dma_bits);
-	fix_setup(&f, 0, false);
-	iova_t beyond = 1ULL << f.dom.aw;
-	fault_case(&f, VTD_FR_ADDR_BEYOND_AW, beyond, true);
-	fix_teardown(&f);
+	f = fix_setup(0, false);
+	iova_t beyond = 1ULL << f->dom.aw;
+	fault_case(f, VTD_FR_ADDR_BEYOND_AW, beyond, true);
 }
 
 /* Pass-through (TT=2, ECAP.PT): untranslated DMA reaches the physical
@@ -252,36 +246,35 @@ TEST(vtd, address_beyond_width_faults_4)
  * (reason 3). */
 TEST(vtd, pass_through_reaches_physical_address)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	if (!(f.unit->ecap & VTD_ECAP_PT))
+	f = fix_setup(0, false);
+	if (!(f->unit->ecap & VTD_ECAP_PT))
 		test_skip("unit has no pass-through (ECAP.PT=0)");
-	ASSERT_OK(fix_stage(&f, IOVA_STAGE, 0x4e, LEN));
-	struct vtd_ctx_cfg c = { f.dom.did, f.dom.aw, VTD_TT_PASS_THROUGH, 0,
+	ASSERT_OK(fix_stage(f, IOVA_STAGE, 0x4e, LEN));
+	struct vtd_ctx_cfg c = { f->dom.did, f->dom.aw, VTD_TT_PASS_THROUGH, 0,
 				 false };
-	ASSERT_OK(vtd_ctx_set(f.unit, f.edu.pci->bus, f.edu.pci->devfn, &c));
-	hpa_t pa = virt_to_phys(f.dst.page) + OFF;
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, pa, LEN));
-	EXPECT_BYTES(f.dst.page + OFF, 0x4e, LEN);
-	guarded_intact(&f.dst, OFF, LEN);
-	expect_no_fault(&f);
-	fix_teardown(&f);
+	ASSERT_OK(
+	    vtd_ctx_set(f->unit, f->dev->pci->bus, f->dev->pci->devfn, &c));
+	hpa_t pa = virt_to_phys(f->dst.page) + OFF;
+	ASSERT_OK(dma_write(f->dev, 0, pa, LEN));
+	EXPECT_BYTES(f->dst.page + OFF, 0x4e, LEN);
+	guarded_intact(&f->dst, OFF, LEN);
+	expect_no_fault(f);
 }
 
 TEST(vtd, pass_through_without_ecap_pt_faults_3)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	if (f.unit->ecap & VTD_ECAP_PT)
+	f = fix_setup(0, false);
+	if (f->unit->ecap & VTD_ECAP_PT)
 		test_skip("unit has pass-through (ECAP.PT=1)");
 	EXPECT_EQ(
-	    vtd_ctx_set(f.unit, f.edu.pci->bus, f.edu.pci->devfn,
-			&(struct vtd_ctx_cfg){ f.dom.did, f.dom.aw,
+	    vtd_ctx_set(f->unit, f->dev->pci->bus, f->dev->pci->devfn,
+			&(struct vtd_ctx_cfg){ f->dom.did, f->dom.aw,
 					       VTD_TT_PASS_THROUGH, 0, false }),
 	    -EOPNOTSUPP);
-	fix_teardown(&f);
 	ctx_fault_case(FIELD_PREP(VTD_CTX_LO_TT, VTD_TT_PASS_THROUGH), 0, 0, 0,
 		       VTD_FR_CTX_INVALID);
 }

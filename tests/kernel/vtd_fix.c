@@ -1,11 +1,23 @@
 /* The VT-d suites' fixture. */
 #include "tests/kernel/vtd_fix.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/inval.h"
+#include "iommu/vtd/fault.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
+
+static void guarded_free(void *arg)
+{
+	struct guarded *g = arg;
+
+	for (unsigned i = 0; g->base && i < 3; i++)
+		page_free(g->base + i * PAGE_SIZE);
+	g->base = g->page = NULL;
+}
 
 void guarded_init(struct guarded *g)
 {
@@ -14,13 +26,7 @@ void guarded_init(struct guarded *g)
 		test_skip("out of memory for DMA targets");
 	g->page = g->base + PAGE_SIZE;
 	memset(g->base, CANARY, 3 * PAGE_SIZE);
-}
-
-void guarded_free(struct guarded *g)
-{
-	for (unsigned i = 0; g->base && i < 3; i++)
-		page_free(g->base + i * PAGE_SIZE);
-	g->base = g->page = NULL;
+	test_defer(guarded_free, g);
 }
 
 bool guarded_intact(const struct guarded *g, u32 off, u32 len)
@@ -49,7 +55,7 @@ bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr)
 		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
 			  flt[0].reason, vtd_fault_reason_name(flt[0].reason),
 			  reason, vtd_fault_reason_name(reason));
-	return flt[0].reason == reason && EXPECT_EQ(flt[0].sid, f->edu.sid) &&
+	return flt[0].reason == reason && EXPECT_EQ(flt[0].sid, f->dev->sid) &&
 	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
@@ -85,27 +91,57 @@ static unsigned pick_aw(const struct vtd_unit *u)
 					  : 57;
 }
 
-void fix_setup(struct vtd_fix *f, unsigned edu_index, bool qi)
+static struct vtd_fix fixture;
+
+/* Registered after the guarded pages, so it runs before they are freed:
+ * the context entry is cleared and invalidated before the memory it
+ * mapped returns to the allocator. */
+static void fix_teardown(void *arg)
 {
+	struct vtd_fix *f = arg;
+
+	while (f->nr_extra)
+		vtd_domain_destroy(&f->extra[--f->nr_extra]);
+	vtd_domain_destroy(&f->dom);
+	vtd_fault_drain(f->unit);
+	vtd_fault_clear_log(f->unit);
+}
+
+struct vtd_domain *fix_domain(struct vtd_fix *f)
+{
+	struct vtd_domain *d = &f->extra[f->nr_extra];
+
+	ASSERT(EXPECT_LT(f->nr_extra, ARRAY_SIZE(f->extra)));
+	ASSERT_OK(vtd_domain_init(d, f->unit, f->dom.aw));
+	f->nr_extra++;
+	return d;
+}
+
+struct vtd_fix *fix_setup(unsigned edu_index, bool qi)
+{
+	struct vtd_fix *f = &fixture;
+
 	memset(f, 0, sizeof(*f));
-	if (edu_open(&f->edu, edu_index))
+	f->dev = dma_find("edu", edu_index);
+	if (!f->dev)
 		test_skip("no edu device %u on this machine", edu_index);
-	f->unit = vtd_unit_for_device(f->edu.pci->seg, f->edu.pci->bus,
-				      f->edu.pci->devfn);
+	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
+				      f->dev->pci->devfn);
 	if (!f->unit)
-		test_skip("no VT-d unit serves the edu device");
+		test_skip("no VT-d unit serves %s", f->dev->name);
 	if (qi && !(f->unit->ecap & VTD_ECAP_QI))
 		test_skip("unit has no queued invalidation");
 	ASSERT_OK(set_qi(f->unit, qi));
+	guarded_init(&f->src);
+	guarded_init(&f->dst);
 	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, pick_aw(f->unit)));
+	test_defer(fix_teardown, f);
 	int err;
 	const struct dmar_info *dmar = vtd_dmar(&err);
 	int rmrrs = vtd_domain_attach_device(&f->dom, f->unit, dmar,
-					     f->edu.pci->seg, f->edu.pci->bus,
-					     f->edu.pci->devfn);
+					     f->dev->pci->seg, f->dev->pci->bus,
+					     f->dev->pci->devfn);
 	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
-	guarded_init(&f->src);
-	guarded_init(&f->dst);
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
 	f->irqs_before = trap_count(VEC_VTD_FAULT);
@@ -114,25 +150,17 @@ void fix_setup(struct vtd_fix *f, unsigned edu_index, bool qi)
 	 * also rebuilds every device's address space on each TE change.) */
 	if (!(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE))
 		ASSERT_OK(vtd_enable_translation(f->unit, true));
+	return f;
 }
 
-void fix_teardown(struct vtd_fix *f)
-{
-	vtd_domain_destroy(&f->dom);
-	guarded_free(&f->src);
-	guarded_free(&f->dst);
-	vtd_fault_drain(f->unit);
-	vtd_fault_clear_log(f->unit);
-}
-
-int fix_stage_on(struct vtd_fix *f, struct edu *e, struct vtd_domain *d,
+int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 		 iova_t iova, u8 pattern, u32 len)
 {
 	memset(f->src.page, pattern, len);
 	int err = vtd_domain_map(d, iova, virt_to_phys(f->src.page), PAGE_SIZE,
 				 PT_READ);
 	if (!err)
-		err = edu_dma_from_ram(e, iova, 0, len);
+		err = dma_read(e, iova, 0, len);
 	int uerr = vtd_domain_unmap(d, iova, PAGE_SIZE);
 	memset(f->src.page, CANARY, len);
 	return err ? err : uerr;
@@ -140,5 +168,5 @@ int fix_stage_on(struct vtd_fix *f, struct edu *e, struct vtd_domain *d,
 
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len)
 {
-	return fix_stage_on(f, &f->edu, &f->dom, iova, pattern, len);
+	return fix_stage_on(f, f->dev, &f->dom, iova, pattern, len);
 }

@@ -1,13 +1,16 @@
 /* The decoded VT-d unit report and the coherency report: aligned text for
  * people, one "# {...}" JSON object per line for tests/run (report.json).
  * Field names follow the VT-d specification (11.4.2 CAP, 11.4.3 ECAP). */
-#include "tests/kernel/report.h"
+#include "kernel/report.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/report.h"
 #include "arch/x86/console.h"
 #include "arch/x86/pci.h"
 #include "kvmlike/policy.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "tests/kernel/vtd_fix.h"
+#include "iommu/vtd/domain.h"
+#include "iommu/vtd/vtd.h"
 
 /* One JSON object, written out with a single console_write (kprintf
  * would cut it at 512 bytes). */

@@ -13,8 +13,13 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
-#include "tests/kernel/report.h"
+#include "kernel/kstate.h"
+#include "kernel/acpidump.h"
+#include "kernel/harness.h"
+#include "kernel/report.h"
+#include "kernel/verdict.h"
+#include "drivers/edu.h"
+#include "iommu/vtd/vtd.h"
 
 struct kernel_state kstate;
 
@@ -60,6 +65,7 @@ static void platform_up(void)
 	kstate.apic_err = apic_init();
 	kstate.pci_err = pci_init();
 	vtd_platform_init(); /* outcome: vtd_dmar(), vtd_nr_units() */
+	edu_probe(kstate.opts.edu_dma_bits);
 }
 
 static void print_banner(void)
@@ -97,8 +103,12 @@ void kmain(u32 magic, u32 info_pa)
 {
 	bootinfo_parse(&kstate.boot, magic, (const void *)(uintptr_t)info_pa);
 	console_init(&kstate.boot);
-	kprintf("KTAP version 1\n");
+	/* A line break first: a loader or firmware may have left the
+	 * cursor mid-line (a bare carriage return), and KTAP's first line
+	 * must start a line. */
+	kprintf("\nKTAP version 1\n");
 	trap_init();
+	harness_init();
 	platform_up();
 	print_banner();
 	irq_enable();

@@ -1,14 +1,13 @@
 /* The platform's remapping units: parsed from the DMAR table (scopes
  * resolved through the PCI bridges), brought up once at boot, and served
  * by one fault interrupt. */
+#include "iommu/vtd/vtd.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/console.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/trap.h"
-#include "iommu/vtd/dmar.h"
+#include "iommu/vtd/fault.h"
 #include "lib/errno.h"
-#include "tests/kernel/kernel.h"
-#include "tests/kernel/vtd_fix.h"
 
 static struct dmar_info dmar;
 static struct vtd_unit units[VTD_MAX_UNITS];
