@@ -12,3 +12,4 @@ KTEST_OBJS += tests/kernel/snoop.o
 KTEST_OBJS += tests/kernel/kvm_fix.o
 KTEST_OBJS += tests/kernel/kvm_wbinvd.o
 KTEST_OBJS += tests/kernel/kvm_exits.o
+KTEST_OBJS += tests/kernel/harness.o
