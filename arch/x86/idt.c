@@ -67,8 +67,8 @@ static struct idt_entry make_gate(u64 handler)
 {
 	struct idt_entry e;
 
-	e.lo = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-	       ((handler >> 16) & 0xffff) << 48;
+	e.lo = (handler & 0xffff) | ((u64)GDT_KERNEL_CS << 16) |
+	       (0x8eULL << 40) | ((handler >> 16) & 0xffff) << 48;
 	e.hi = handler >> 32;
 	return e;
 }

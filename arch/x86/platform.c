@@ -89,14 +89,17 @@ void platform_set_exit_mode(int mode)
 	exit_mode = mode;
 }
 
-/* ACPI reset register (FADT offset 116, value at 128), else port 0xcf9. */
+/* The FADT's reset register when it is an I/O port (ACPI 6.4 4.8.4.6),
+ * else port 0xcf9. */
 static void acpi_reset(void)
 {
 	const struct acpi_header *f = acpi_find("FACP");
-	const u8 *b = (const u8 *)f;
+	const u8 *b = (const u8 *)f, *reg = b + ACPI_FADT_RESET_REG;
 
-	if (f && f->length >= 129 && b[116] == 1 /* system I/O */)
-		outb((u16) * (const u64 *)(b + 120), b[128]);
+	if (f && f->length > ACPI_FADT_RESET_VALUE &&
+	    reg[ACPI_GAS_SPACE_ID] == ACPI_GAS_SPACE_IO)
+		outb((u16) * (const u64 *)(reg + ACPI_GAS_ADDRESS),
+		     b[ACPI_FADT_RESET_VALUE]);
 	outb(0xcf9, 0x06);
 }
 
