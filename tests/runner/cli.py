@@ -3,8 +3,6 @@ the lanes run in parallel, the summary and the exit status."""
 
 import argparse
 import concurrent.futures
-import fnmatch
-import json
 import shutil
 import sys
 import time
@@ -15,18 +13,13 @@ from types import SimpleNamespace
 from .bochs import run_bochs_lane
 from .host import run_host_lane
 from .ktap import FAIL, KtapParser, read_lines
+from .matrix import MATRIX, UsageError, load_matrix, select_lanes
 from .lanes import Console, Context, emulator_result, lane_dir, lane_failure
 from .qemu import run_qemu_lane
 from .report import summary, totals_line, write_junit
 
-MATRIX = Path(__file__).resolve().parent.parent / "matrix.json"
 RUNNERS = {"host": run_host_lane, "qemu": run_qemu_lane,
            "bochs": run_bochs_lane}
-BOOTS = ("kernel", "iso-bios", "iso-uefi")
-
-
-class UsageError(Exception):
-    pass
 
 
 def run_lane(lane, ctx):
@@ -53,27 +46,6 @@ def run_lanes(lanes, ctx, jobs):
         pool.shutdown(wait=False)
 
 
-def load_matrix(path):
-    try:
-        matrix = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise UsageError(f"cannot read the matrix {path}: {e}") from e
-    machines = matrix.get("machines", {})
-    for lane in matrix["lanes"]:
-        if lane.get("kind") not in RUNNERS:
-            raise UsageError(f"lane {lane.get('name')}: kind must be one of "
-                             f"{', '.join(RUNNERS)}")
-        if lane["kind"] == "qemu" and lane.get("boot") not in BOOTS:
-            raise UsageError(f"lane {lane['name']}: boot must be one of "
-                             f"{', '.join(BOOTS)}")
-        if lane["kind"] == "qemu" and lane.get("machine") not in machines:
-            raise UsageError(f"lane {lane['name']}: machine must name one of "
-                             f"{', '.join(machines)}")
-        lane.setdefault("timeout", 120)
-        lane.setdefault("args", "")
-    return matrix
-
-
 def run_log(path, out):
     """Judges a saved serial log (a lab machine's) as a lane named 'log':
     KTAP, report.json and the ACPI tables, into DIR/lanes/log/."""
@@ -86,19 +58,6 @@ def run_log(path, out):
         parser.feed(line)
     parser.finish(f"the log {path} ended")
     return emulator_result(lane, d, parser, [])
-
-
-def select_lanes(matrix, spec):
-    lanes = matrix["lanes"]
-    if not spec:
-        return lanes
-    patterns = [p for p in spec.split(",") if p]
-    for p in patterns:
-        if not any(fnmatch.fnmatchcase(l["name"], p) for l in lanes):
-            raise UsageError(f"no lane matches '{p}'; lanes: "
-                             + ", ".join(l["name"] for l in lanes))
-    return [l for l in lanes
-            if any(fnmatch.fnmatchcase(l["name"], p) for p in patterns)]
 
 
 def check_gdb(lanes):
@@ -137,7 +96,7 @@ def main(argv=None):
     opts = parse_args(argv)
     try:
         matrix = load_matrix(opts.matrix)
-        lanes = select_lanes(matrix, opts.lanes)
+        lanes = select_lanes(matrix, [p for p in (opts.lanes or '').split(',') if p])
         if opts.gdb:
             check_gdb(lanes)
         if opts.log and (opts.lanes or opts.gdb or opts.args):

@@ -3,7 +3,7 @@
 cmocka TAP parsers on canned text, the QEMU verdict rules, and whole runs
 against a fake QEMU (a shell script).
 
-  python3 tests/runner_selftest.py
+  python3 tests/runner/selftest.py
 """
 
 import json
@@ -21,11 +21,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent  # tests/
 sys.dont_write_bytecode = True  # no tests/runner/__pycache__ from the imports
 sys.path.insert(0, str(HERE))
 from runner import (acpi, bochs, cli, host, ktap, lanes,  # noqa: E402
-                    qemu, screen)
+                    matrix, qemu, screen)
 
 REPORT = """\
 \x1b[2J\x1b[1;1H\x1b[?25lSeaBIOS (version 1.16.2-debian)\r
@@ -263,10 +263,9 @@ class HelpersTest(unittest.TestCase):
                          '"a=1 b=\\"\\$x\\\\\\""')
 
     def test_qemu_commands(self):
-        matrix = cli.load_matrix(HERE / "matrix.json")
-        ctx = lanes.Context(Path("/o"), matrix, None, "x=a,b")
-        lane = {"name": "t", "machine": next(iter(matrix["machines"])),
-                "args": "k=1"}
+        m = matrix.load_matrix(HERE / "matrix.json")
+        ctx = lanes.Context(Path("/o"), m, None, "x=a,b")
+        lane = {"name": "t", "argv": m["lanes"][1]["argv"], "args": "k=1"}
         cmd = qemu.qemu_command(dict(lane, boot="kernel"), ctx, None)
         self.assertEqual(cmd[-4:], ["-kernel", "/o/kernel.elf", "-append",
                                     "k=1 x=a,b"])
@@ -277,6 +276,45 @@ class HelpersTest(unittest.TestCase):
                                 ctx, None, "/q.sock")
         self.assertIn("unix:/q.sock,server=on,wait=off", cmd)
         self.assertEqual(cmd[-1], "k=1 x=a,b hold")
+
+
+class MatrixTest(unittest.TestCase):
+    machines = {
+        "base": {"kind": "qemu", "boot": "kernel",
+                 "line": ["-machine q35", "-m 256M", "-device intel-iommu",
+                          "-device edu"],
+                 "args": "a=1 b=2", "skips": {"s.x": "no X", "s.y": "no Y"}},
+        "big": {"from": "base", "set": {"-m": "1G"},
+                "device": {"edu": "dma_mask=0xff"}, "args": "b=3 c"},
+    }
+
+    def lane(self, **entry):
+        return matrix.resolve_lane(dict(name="l", **entry), self.machines)
+
+    def test_lane_states_only_what_differs(self):
+        lane = self.lane(machine="big", device={"intel-iommu": "aw-bits=48"},
+                         add=["-device edu,addr=6"], args="a=0",
+                         skips={"s.x": None, "s.z": "no Z"})
+        self.assertEqual(lane["argv"], [
+            "-machine", "q35", "-m", "1G", "-device", "intel-iommu,aw-bits=48",
+            "-device", "edu,dma_mask=0xff", "-device", "edu,addr=6"])
+        self.assertEqual(lane["args"], "a=0 b=3 c")
+        self.assertEqual(lane["skips"], {"s.y": "no Y", "s.z": "no Z"})
+        self.assertEqual(self.machines["big"].get("line"), None)  # unchanged
+
+    def test_mistakes_are_named(self):
+        for bad in ({"machine": "nope"}, {"machine": "base", "set": {"-x": 1}},
+                    {"machine": "base", "device": {"virtio": "x"}},
+                    {"machine": "base", "boot": "floppy"}, {"kind": "vm"}):
+            with self.assertRaises(matrix.UsageError):
+                self.lane(**bad)
+
+    def test_the_matrix_resolves(self):
+        m = matrix.load_matrix(HERE / "matrix.json")
+        qemu = next(l for l in m["lanes"] if l["name"] == "qemu")
+        self.assertEqual(qemu["argv"].count("-device"), 3)
+        self.assertIn("expect_edu=2", qemu["args"].split())
+        self.assertNotIn("expect_edu=1", qemu["args"].split())
 
 
 def render_text(lines, glyphs, scale=1, attr_bg=b"\0\0\xaa", fg=b"\xff\xff\xff"):
@@ -485,7 +523,7 @@ class WholeRunTest(unittest.TestCase):
             matrix = json.loads((HERE / "matrix.json").read_text())
             matrix["qemu"]["binary"] = str(fake)
             matrix["lanes"] = [{"name": "fake", "kind": "qemu",
-                                "boot": "kernel", "machine": "q35-svm-edu",
+                                "boot": "kernel", "machine": "q35",
                                 "timeout": timeout, "args": ""}]
             (tmp / "m.json").write_text(json.dumps(matrix))
             start = time.monotonic()
