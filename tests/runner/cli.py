@@ -3,6 +3,7 @@ the lanes run in parallel, the summary and the exit status."""
 
 import argparse
 import concurrent.futures
+import json
 import shutil
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .bochs import run_bochs_lane
+from .expect import actual_skips, skips_test
 from .host import run_host_lane
 from .ktap import FAIL, KtapParser, read_lines
 from .matrix import MATRIX, UsageError, load_matrix, select_lanes
@@ -30,6 +32,8 @@ def run_lane(lane, ctx):
     except Exception as e:  # noqa: BLE001 - other lanes go on
         result = lane_failure(lane, "runner_error", f"{type(e).__name__}: {e}",
                               *traceback.format_exc().splitlines())
+    result.runner_test(skips_test(result, lane.get("skips", {}),
+                                  partial=bool(ctx.extra_args)))
     result.seconds = time.monotonic() - start
     ctx.console.progress(f"[{result.name}] done: {totals_line([result])} "
                          f"({result.seconds:.1f}s)")
@@ -118,6 +122,8 @@ def main(argv=None):
     console = Console(opts.show_serial, prefix_serial=emulators > 1)
     ctx = Context(out, matrix, console, opts.args, opts.gdb, opts.gdb_args)
     results = run_lanes(lanes, ctx, opts.jobs)
+    (out / "skips.json").write_text(json.dumps(actual_skips(results),
+                                               indent=1) + "\n")
     write_junit(out / "junit.xml", results)
     print(summary(results), flush=True)
     return 1 if any(r.count(FAIL) for r in results) else 0

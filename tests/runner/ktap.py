@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PASS, FAIL, SKIP, TODO = "pass", "fail", "skip", "todo"
+DIVERGE = "divergence"  # a known emulator divergence, counted as skipped
 
 
 # --- Text -------------------------------------------------------------------

@@ -29,11 +29,15 @@ class Lane:
 
     def fail(self, name, *diag):
         """Records a failure of the lane itself in its 'runner' suite."""
+        self.runner_test(Test(name, FAIL, list(diag)))
+
+    def runner_test(self, test):
+        """Adds a check the runner made to the lane's 'runner' suite."""
         runner = next((s for s in self.suites if s.name == "runner"), None)
         if not runner:
             runner = Suite("runner")
             self.suites.append(runner)
-        runner.tests.append(Test(name, FAIL, list(diag)))
+        runner.tests.append(test)
 
 
 class Console:

@@ -37,6 +37,13 @@ def summary(lanes):
             lines += ["", f"{title}:"]
             lines += [f"  [{l.name}] {s.name}.{t.name}: {text(t)}"
                       for l, s, t in found]
+    skips = [(l, d) for l, s, t in all_tests(lanes)
+             if s.name == "runner" and t.name == "skips_as_expected"
+             and t.status == FAIL for d in t.diag]
+    if skips:
+        lines += ["", "Skips not as the matrix expects (tests/matrix.json "
+                  "\"skips\"; this run's are in skips.json):"]
+        lines += [f"  [{l.name}] {d}" for l, d in skips]
     notes = [(l, s, t) for l, s, t in all_tests(lanes) if t.note]
     if notes:
         lines += ["", "Notes:"]

@@ -24,8 +24,8 @@ from types import SimpleNamespace
 HERE = Path(__file__).resolve().parent.parent  # tests/
 sys.dont_write_bytecode = True  # no tests/runner/__pycache__ from the imports
 sys.path.insert(0, str(HERE))
-from runner import (acpi, bochs, cli, host, ktap, lanes,  # noqa: E402
-                    matrix, qemu, screen)
+from runner import (acpi, bochs, cli, expect, host, ktap,  # noqa: E402
+                    lanes, matrix, qemu, report, screen)
 
 REPORT = """\
 \x1b[2J\x1b[1;1H\x1b[?25lSeaBIOS (version 1.16.2-debian)\r
@@ -317,6 +317,52 @@ class MatrixTest(unittest.TestCase):
         self.assertNotIn("expect_edu=1", qemu["args"].split())
 
 
+class ExpectTest(unittest.TestCase):
+    def lane(self, *tests):
+        return lanes.Lane("l", [ktap.Suite("s", list(tests))])
+
+    def test_as_expected(self):
+        lane = self.lane(ktap.Test("a", ktap.SKIP, reason="no VMX here"),
+                         ktap.Test("b", ktap.TODO, reason="QEMU 7.2: bug"),
+                         ktap.Test("c", ktap.PASS))
+        t = expect.skips_test(lane, {"s.a": "no VMX", "s.b": "QEMU 7.2 bug"})
+        self.assertEqual(t.status, ktap.PASS, t.diag)
+
+    def test_each_mismatch_is_named(self):
+        lane = self.lane(ktap.Test("a", ktap.SKIP, reason="no VMX here"),
+                         ktap.Test("b", ktap.SKIP, reason="no SC"),
+                         ktap.Test("c", ktap.PASS), ktap.Test("d", ktap.FAIL))
+        t = expect.skips_test(lane, {"s.b": "no edu", "s.c": "x",
+                                     "s.d": "y", "s.e": "z"})
+        self.assertEqual(t.status, ktap.FAIL)
+        self.assertEqual(t.diag, [
+            "s.a: skipped, not expected to (no VMX here)",
+            "s.b: skipped for another reason: 'no SC', expected 'no edu'",
+            "s.c: expected to skip (x) but passed",
+            "s.d: expected to skip (y) but failed",
+            "s.e: expected to skip (z) but not reported"])
+        partial = expect.skips_test(lane, {"s.a": "no", "s.b": "no",
+                                           "s.e": "z"}, partial=True)
+        self.assertEqual(partial.status, ktap.PASS)
+        lane.runner_test(t)
+        self.assertIn("  [l] s.c: expected to skip (x) but passed",
+                      report.summary([lane]).splitlines())
+
+    def test_first_words(self):
+        self.assertEqual(expect.first_words(
+            "known divergence: QEMU 7.2: drops a fault; needs two"),
+            "QEMU 7.2 drops a fault")
+        self.assertEqual(expect.first_words("edu dma_mask (64 bits) cannot"),
+                         "edu dma_mask")
+
+    def test_matrix_lists_are_full_names(self):
+        m = matrix.load_matrix(HERE / "matrix.json")
+        for lane in m["lanes"]:
+            for name, reason in lane["skips"].items():
+                self.assertRegex(name, r"^\w+\.\w+$", lane["name"])
+                self.assertTrue(reason, f"{lane['name']}: {name}")
+
+
 def render_text(lines, glyphs, scale=1, attr_bg=b"\0\0\xaa", fg=b"\xff\xff\xff"):
     """An RGB picture of @lines drawn with the kernel font, as fb.c draws."""
     by_char = {c: bm for bm, c in glyphs.items()}
@@ -538,14 +584,14 @@ class WholeRunTest(unittest.TestCase):
         proc, _, junit = self.run_lane("mode=pass")
         self.assertEqual(proc.returncode, 0, proc.stdout)
         self.assertEqual(proc.stdout.splitlines()[-1],
-                         "2 passed, 0 failed, 0 skipped")
+                         "3 passed, 0 failed, 0 skipped")  # + skips check
         self.assertEqual(junit.find("testsuite").get("name"), "fake.s")
 
     def test_fail(self):
         proc, _, junit = self.run_lane("mode=fail")
         self.assertEqual(proc.returncode, 1)
         self.assertEqual(proc.stdout.splitlines()[-1],
-                         "1 passed, 1 failed, 0 skipped")
+                         "2 passed, 1 failed, 0 skipped")
         self.assertIn("[fake] s.b:", proc.stdout)
 
     def test_timeout_kills_the_emulator(self):
