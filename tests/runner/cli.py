@@ -16,7 +16,8 @@ from .expect import actual_skips, skips_test
 from .host import run_host_lane
 from .ktap import FAIL, KtapParser, read_lines
 from .matrix import MATRIX, UsageError, load_matrix, select_lanes
-from .lanes import Console, Context, emulator_result, lane_dir, lane_failure
+from .lanes import (Console, Context, emulator_result, ktap_test, lane_dir,
+                    lane_failure, lane_path, write_lane_ktap)
 from .qemu import run_qemu_lane
 from .report import summary, totals_line, write_junit
 
@@ -32,8 +33,13 @@ def run_lane(lane, ctx):
     except Exception as e:  # noqa: BLE001 - other lanes go on
         result = lane_failure(lane, "runner_error", f"{type(e).__name__}: {e}",
                               *traceback.format_exc().splitlines())
+    if lane["kind"] != "host" and not ctx.gdb:
+        result.runner_test(ktap_test(lane_path(ctx, lane) / "serial.log",
+                                     ctx.matrix.get("ktap", {})
+                                     .get("tolerate", ())))
     result.runner_test(skips_test(result, lane.get("skips", {}),
                                   partial=bool(ctx.extra_args)))
+    write_lane_ktap(lane_path(ctx, lane), result)
     result.seconds = time.monotonic() - start
     ctx.console.progress(f"[{result.name}] done: {totals_line([result])} "
                          f"({result.seconds:.1f}s)")
@@ -50,7 +56,7 @@ def run_lanes(lanes, ctx, jobs):
         pool.shutdown(wait=False)
 
 
-def run_log(path, out):
+def run_log(path, out, tolerate=()):
     """Judges a saved serial log (a lab machine's) as a lane named 'log':
     KTAP, report.json and the ACPI tables, into DIR/lanes/log/."""
     lane = {"name": "log"}
@@ -61,7 +67,10 @@ def run_log(path, out):
     for line in lines:
         parser.feed(line)
     parser.finish(f"the log {path} ended")
-    return emulator_result(lane, d, parser, [])
+    result = emulator_result(lane, d, parser, [])
+    result.runner_test(ktap_test(d / "serial.log", tolerate))
+    write_lane_ktap(d, result)
+    return result
 
 
 def check_gdb(lanes):
@@ -114,7 +123,8 @@ def main(argv=None):
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     if opts.log:
-        results = [run_log(opts.log, out)]
+        results = [run_log(opts.log, out, matrix.get("ktap", {})
+                           .get("tolerate", ()))]
         write_junit(out / "junit.xml", results)
         print(summary(results), flush=True)
         return 1 if results[0].count(FAIL) else 0

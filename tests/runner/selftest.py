@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent.parent  # tests/
 sys.dont_write_bytecode = True  # no tests/runner/__pycache__ from the imports
 sys.path.insert(0, str(HERE))
 from runner import (acpi, bochs, cli, expect, host, ktap,  # noqa: E402
-                    lanes, matrix, qemu, report, screen)
+                    ktap_check, lanes, matrix, qemu, report, screen)
 
 REPORT = """\
 \x1b[2J\x1b[1;1H\x1b[?25lSeaBIOS (version 1.16.2-debian)\r
@@ -168,6 +168,99 @@ class KtapTest(unittest.TestCase):
         for line in REPORT.split("\n"):
             parser.feed(line)
         self.assertEqual(seen, ["boot", "cpu", "vtd_sc"])
+
+
+# ktap.rst's own example, with KUnit's 4-space indentation
+SPEC_EXAMPLE = """\
+KTAP version 1
+1..1
+    KTAP version 1
+    1..3
+        KTAP version 1
+        1..1
+        # test_1: initializing test_1
+        ok 1 test_1
+    ok 1 example_test_1
+        KTAP version 1
+        1..2
+        ok 1 test_1 # SKIP test_1 skipped
+        ok 2 test_2
+    ok 2 example_test_2
+        KTAP version 1
+        1..3
+        ok 1 test_1
+        # test_2: FAIL
+        not ok 2 test_2
+        ok 3 test_3 # SKIP test_3 skipped
+    not ok 3 example_test_3
+not ok 1 main_test
+"""
+
+
+class KtapCheckTest(unittest.TestCase):
+    def codes(self, text):
+        return [(v.line, v.code) for v in ktap_check.check_text(text)]
+
+    def test_spec_example_conforms(self):
+        self.assertEqual(self.codes(SPEC_EXAMPLE), [])
+        self.assertEqual(self.codes("BIOS\r\n" + SPEC_EXAMPLE), [])
+        self.assertEqual(self.codes("BIOS\r" + SPEC_EXAMPLE), [])
+
+    def test_each_violation(self):
+        cases = {
+            "BIOS KTAP version 1\n1..0\n": [(1, "version")],
+            "KTAP version 1\n1..2\nok 1 a\n": [(3, "end")],
+            "KTAP version 1\n1..1\nok 2 a\n": [(3, "number")],
+            "KTAP version 1\nok 1 a\n1..1\n": [(2, "plan"), (3, "plan"),
+                                              (3, "end")],
+            "KTAP version 1\n1..1\nnot ok 1 a # TODO bug\n": [(3, "todo")],
+            "KTAP version 1\n1..1\nnot ok 1 a # XFAIL x\n":
+                [(3, "directive")],
+            "KTAP version 1\n1..1\n  KTAP version 1\n": [(3, "indent"),
+                                                          (3, "end")],
+            "KTAP version 1\n1..1\n    KTAP version 1\n    1..1\n"
+            "    not ok 1 a\nok 1 s\n": [(6, "parent")],
+            "KTAP version 1\n1..1\n    KTAP version 1\n    1..2\n"
+            "    ok 1 a\n    printk noise\nok 1 s\n": [(6, "unknown"),
+                                                       (7, "plan")],
+            "KTAP version 1\n1..1\n    KTAP version 1\n    1..1\n"
+            "      # deeper\n    ok 1 a\nok 1 s\n": [(5, "indent")],
+            "KTAP version 1\n1..1\nnoise at the top is allowed\nok 1 a\n":
+                [],
+        }
+        for text, want in cases.items():
+            self.assertEqual(self.codes(text), want, text)
+
+    def test_the_runners_ktap_conforms(self):
+        suites = [ktap.Suite("runner", [
+            ktap.Test("a", ktap.PASS, ["one", ""]),
+            ktap.Test("b c#d", ktap.FAIL, ["why"]),
+            ktap.Test("e", ktap.SKIP, reason="no X"),
+            ktap.Test("f", ktap.DIVERGE, reason="QEMU 7.2: bug")]),
+            ktap.Suite("empty")]
+        text = "\n".join(ktap.write_ktap(suites)) + "\n"
+        self.assertEqual(self.codes(text), [])
+        self.assertIn("    ok 4 f # SKIP known divergence: QEMU 7.2: bug",
+                      text.splitlines())
+        p = parse_ktap(text)
+        self.assertEqual([t.status for t in p.suites[0].tests],
+                         [ktap.PASS, ktap.FAIL, ktap.SKIP, ktap.DIVERGE])
+
+    def test_divergence_old_and_new_form(self):
+        for line in ("    not ok 1 t # TODO QEMU 7.2 bug",
+                     "    ok 1 t # SKIP known divergence: QEMU 7.2: bug"):
+            p = parse_ktap("KTAP version 1\n1..1\n    KTAP version 1\n"
+                           f"    1..1\n{line}\nok 1 s\n")
+            self.assertEqual(p.suites[0].tests[0].status, ktap.DIVERGE)
+            lane = lanes.Lane("l", p.suites)
+            self.assertEqual(report.totals_line([lane]),
+                             "0 passed, 0 failed, 1 skipped")
+
+    def test_bare_cr_ends_a_line(self):
+        p = parse_ktap("GRUB\rKTAP version 1\r1..1\r    KTAP version 1\r"
+                       "    1..1\r    ok 1 a\rok 1 s\r\n")
+        self.assertEqual([(s.name, len(s.tests)) for s in p.suites],
+                         [("s", 1)])
 
 
 CMOCKA = """\
@@ -538,14 +631,18 @@ class LogModeTest(unittest.TestCase):
                                    tmp, "--log", str(log)],
                                   capture_output=True, text=True)
             self.assertEqual(proc.returncode, 1)
+            # the kernel's fail, and the JSON line indented under no test
             self.assertEqual(proc.stdout.splitlines()[-1],
-                             "3 passed, 1 failed, 3 skipped")
+                             "3 passed, 2 failed, 3 skipped")
+            self.assertIn("runner.ktap_conforms: line 25: indent:",
+                          proc.stdout)
             self.assertTrue((Path(tmp) / "lanes/log/report.json").exists())
 
 
 FAKE_QEMU = """\
 #!/bin/sh
-printf 'SeaBIOS\\r\\nKTAP version 1\\n1..1\\n    # Subtest: s\\n    1..2\\n'
+printf 'SeaBIOS\\rKTAP version 1\\n1..1\\n    KTAP version 1\\n'
+printf '    # Subtest: s\\n    1..2\\n'
 printf '    ok 1 a\\n'
 case "$*" in
 *mode=hang*) sleep 30 ;;
@@ -584,14 +681,14 @@ class WholeRunTest(unittest.TestCase):
         proc, _, junit = self.run_lane("mode=pass")
         self.assertEqual(proc.returncode, 0, proc.stdout)
         self.assertEqual(proc.stdout.splitlines()[-1],
-                         "3 passed, 0 failed, 0 skipped")  # + skips check
+                         "4 passed, 0 failed, 0 skipped")  # + 2 runner checks
         self.assertEqual(junit.find("testsuite").get("name"), "fake.s")
 
     def test_fail(self):
         proc, _, junit = self.run_lane("mode=fail")
         self.assertEqual(proc.returncode, 1)
         self.assertEqual(proc.stdout.splitlines()[-1],
-                         "2 passed, 1 failed, 0 skipped")
+                         "3 passed, 1 failed, 0 skipped")
         self.assertIn("[fake] s.b:", proc.stdout)
 
     def test_timeout_kills_the_emulator(self):
