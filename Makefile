@@ -104,13 +104,15 @@ run: deps
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory format-check
-	$(Q)$(PYTHON) tests/runner_selftest.py 2>&1 | tail -1
+	$(call say,SELFTEST,tests/runner)
+	$(Q)$(PYTHON) tests/runner/selftest.py >$(O)/selftest.log 2>&1 || \
+		{ cat $(O)/selftest.log; exit 1; }
 	$(Q)$(MAKE) --no-print-directory lava-check
 	$(Q)$(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES))
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(PYTHON) tests/bench.py --out $(O)
+	$(Q)$(PYTHON) tests/bench/bench.py --out $(O)
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -3,7 +3,6 @@ the lanes run in parallel, the summary and the exit status."""
 
 import argparse
 import concurrent.futures
-import fnmatch
 import json
 import shutil
 import sys
@@ -13,20 +12,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .bochs import run_bochs_lane
+from .expect import actual_skips, skips_test
 from .host import run_host_lane
 from .ktap import FAIL, KtapParser, read_lines
-from .lanes import Console, Context, emulator_result, lane_dir, lane_failure
+from .matrix import MATRIX, UsageError, load_matrix, select_lanes
+from .lanes import (Console, Context, emulator_result, ktap_test, lane_dir,
+                    lane_failure, lane_path, write_lane_ktap)
 from .qemu import run_qemu_lane
 from .report import summary, totals_line, write_junit
 
-MATRIX = Path(__file__).resolve().parent.parent / "matrix.json"
 RUNNERS = {"host": run_host_lane, "qemu": run_qemu_lane,
            "bochs": run_bochs_lane}
-BOOTS = ("kernel", "iso-bios", "iso-uefi")
-
-
-class UsageError(Exception):
-    pass
 
 
 def run_lane(lane, ctx):
@@ -37,6 +33,13 @@ def run_lane(lane, ctx):
     except Exception as e:  # noqa: BLE001 - other lanes go on
         result = lane_failure(lane, "runner_error", f"{type(e).__name__}: {e}",
                               *traceback.format_exc().splitlines())
+    if lane["kind"] != "host" and not ctx.gdb:
+        result.runner_test(ktap_test(lane_path(ctx, lane) / "serial.log",
+                                     ctx.matrix.get("ktap", {})
+                                     .get("tolerate", ())))
+    result.runner_test(skips_test(result, lane.get("skips", {}),
+                                  partial=bool(ctx.extra_args)))
+    write_lane_ktap(lane_path(ctx, lane), result)
     result.seconds = time.monotonic() - start
     ctx.console.progress(f"[{result.name}] done: {totals_line([result])} "
                          f"({result.seconds:.1f}s)")
@@ -53,28 +56,7 @@ def run_lanes(lanes, ctx, jobs):
         pool.shutdown(wait=False)
 
 
-def load_matrix(path):
-    try:
-        matrix = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise UsageError(f"cannot read the matrix {path}: {e}") from e
-    machines = matrix.get("machines", {})
-    for lane in matrix["lanes"]:
-        if lane.get("kind") not in RUNNERS:
-            raise UsageError(f"lane {lane.get('name')}: kind must be one of "
-                             f"{', '.join(RUNNERS)}")
-        if lane["kind"] == "qemu" and lane.get("boot") not in BOOTS:
-            raise UsageError(f"lane {lane['name']}: boot must be one of "
-                             f"{', '.join(BOOTS)}")
-        if lane["kind"] == "qemu" and lane.get("machine") not in machines:
-            raise UsageError(f"lane {lane['name']}: machine must name one of "
-                             f"{', '.join(machines)}")
-        lane.setdefault("timeout", 120)
-        lane.setdefault("args", "")
-    return matrix
-
-
-def run_log(path, out):
+def run_log(path, out, tolerate=()):
     """Judges a saved serial log (a lab machine's) as a lane named 'log':
     KTAP, report.json and the ACPI tables, into DIR/lanes/log/."""
     lane = {"name": "log"}
@@ -85,20 +67,10 @@ def run_log(path, out):
     for line in lines:
         parser.feed(line)
     parser.finish(f"the log {path} ended")
-    return emulator_result(lane, d, parser, [])
-
-
-def select_lanes(matrix, spec):
-    lanes = matrix["lanes"]
-    if not spec:
-        return lanes
-    patterns = [p for p in spec.split(",") if p]
-    for p in patterns:
-        if not any(fnmatch.fnmatchcase(l["name"], p) for l in lanes):
-            raise UsageError(f"no lane matches '{p}'; lanes: "
-                             + ", ".join(l["name"] for l in lanes))
-    return [l for l in lanes
-            if any(fnmatch.fnmatchcase(l["name"], p) for p in patterns)]
+    result = emulator_result(lane, d, parser, [])
+    result.runner_test(ktap_test(d / "serial.log", tolerate))
+    write_lane_ktap(d, result)
+    return result
 
 
 def check_gdb(lanes):
@@ -137,7 +109,7 @@ def main(argv=None):
     opts = parse_args(argv)
     try:
         matrix = load_matrix(opts.matrix)
-        lanes = select_lanes(matrix, opts.lanes)
+        lanes = select_lanes(matrix, [p for p in (opts.lanes or '').split(',') if p])
         if opts.gdb:
             check_gdb(lanes)
         if opts.log and (opts.lanes or opts.gdb or opts.args):
@@ -151,7 +123,8 @@ def main(argv=None):
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     if opts.log:
-        results = [run_log(opts.log, out)]
+        results = [run_log(opts.log, out, matrix.get("ktap", {})
+                           .get("tolerate", ()))]
         write_junit(out / "junit.xml", results)
         print(summary(results), flush=True)
         return 1 if results[0].count(FAIL) else 0
@@ -159,6 +132,8 @@ def main(argv=None):
     console = Console(opts.show_serial, prefix_serial=emulators > 1)
     ctx = Context(out, matrix, console, opts.args, opts.gdb, opts.gdb_args)
     results = run_lanes(lanes, ctx, opts.jobs)
+    (out / "skips.json").write_text(json.dumps(actual_skips(results),
+                                               indent=1) + "\n")
     write_junit(out / "junit.xml", results)
     print(summary(results), flush=True)
     return 1 if any(r.count(FAIL) for r in results) else 0

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+TESTS = Path(__file__).resolve().parent.parent
+
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, text=True, capture_output=True, **kw)
@@ -48,7 +50,7 @@ def with_args(cmd, args):
 
 
 def run_lanes(out, lanes):
-    r = sh([sys.executable, "tests/run", "--out", out, "--lanes", lanes])
+    r = sh([sys.executable, str(TESTS / "run"), "--out", out, "--lanes", lanes])
     if r.returncode:
         sys.exit(f"bench: lanes {lanes} fail; fix that first\n"
                  f"{r.stdout[-2000:]}")
