@@ -10,6 +10,7 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
+#include "kvmlike/policy.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/test.h"
@@ -56,6 +57,10 @@ static void platform_up(void)
 	platform_detect();
 	build_cmdline();
 	cmdline_parse(kstate.cmdline, &kstate.opts);
+	if (kvmc_policy_parse(kstate.opts.wbinvd) < 0) /* names: kvmlike/ */
+		cmdline_add_error(&kstate.opts,
+				  "bad value in option 'wbinvd=%s'",
+				  kstate.opts.wbinvd);
 	platform_set_exit_mode(kstate.opts.exit);
 	if (kstate.opts.console[0])
 		kstate.console_err = console_configure(kstate.opts.console);

@@ -250,8 +250,6 @@ void report_units(void)
 	}
 }
 
-static const char *const policy_names[] = { "auto", "kvm", "strict" };
-
 static const char *decision(const struct kvmc *c)
 {
 	if (!kvmc_wbinvd_intercept(c))
@@ -270,7 +268,7 @@ void report_coherency(const struct options *o)
 	struct pci_dev *devs[PCI_MAX_DEVS];
 	struct kvmc vm;
 
-	kvmc_init(&vm, o->wbinvd);
+	kvmc_init(&vm, kvmc_policy_or_default(o->wbinvd));
 	kprintf("# domain  units  devices  enforcing  why\n");
 	for (unsigned i = 0; i < vtd_nr_units(); i++) {
 		const struct vtd_unit *u = vtd_unit(i);
@@ -292,9 +290,9 @@ void report_coherency(const struct options *o)
 	const char *d = decision(&vm);
 	kprintf("# VM with every domain, wbinvd=%s: %u of %u domains "
 		"non-coherent; %s\n",
-		policy_names[o->wbinvd], vm.nr_noncoherent, vm.nr_doms, d);
+		kvmc_policy_name(vm.policy), vm.nr_noncoherent, vm.nr_doms, d);
 	json_begin(&j, "coherency_vm");
-	json_str(&j, "policy", policy_names[o->wbinvd]);
+	json_str(&j, "policy", kvmc_policy_name(vm.policy));
 	jcat(&j, ",\"domains\":%u,\"noncoherent\":%u,\"wbinvd_exiting\":%s",
 	     vm.nr_doms, vm.nr_noncoherent,
 	     kvmc_wbinvd_intercept(&vm) ? "true" : "false");

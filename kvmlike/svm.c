@@ -97,7 +97,7 @@ static void svm_setup_control(struct vcpu *v)
 	/* Physical interrupts stay the host's (15.21.1). */
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->np_ctl = SVM_NP_ENABLE;
-	c->n_cr3 = gmem_root(&v->vm->mem);
+	c->n_cr3 = vm_nested_root(v->vm);
 }
 
 static void svm_destroy(struct vcpu *v)
@@ -149,7 +149,6 @@ static unsigned svm_insn_len(const struct svm_vcpu *sv)
 
 static void svm_decode_io(struct vcpu_exit *e, const struct vmcb *vmcb)
 {
-	e->kind = VCPU_EXIT_IO;
 	e->port = (u16)FIELD_GET(SVM_IOIO_PORT, e->qual);
 	e->in = e->qual & SVM_IOIO_IN;
 	e->size = (u8)FIELD_GET(SVM_IOIO_SIZE, e->qual);
@@ -158,6 +157,18 @@ static void svm_decode_io(struct vcpu_exit *e, const struct vmcb *vmcb)
 	/* EXITINFO2 is the next RIP, with or without NRIPS (15.10.2). */
 	e->len = (unsigned)(vmcb->control.exit_info2 - vmcb->save.rip);
 }
+
+static const struct vcpu_exit_code svm_exit_codes[] = {
+	{ SVM_EXIT_WBINVD, VCPU_EXIT_WBINVD },
+	{ SVM_EXIT_INVD, VCPU_EXIT_INVD },
+	{ SVM_EXIT_VMMCALL, VCPU_EXIT_HYPERCALL },
+	{ SVM_EXIT_HLT, VCPU_EXIT_HLT },
+	{ SVM_EXIT_IOIO, VCPU_EXIT_IO },
+	{ SVM_EXIT_NPF, VCPU_EXIT_NPF },
+	{ SVM_EXIT_SHUTDOWN, VCPU_EXIT_SHUTDOWN },
+	{ SVM_EXIT_INTR, VCPU_EXIT_INTR },
+	{ SVM_EXIT_INVALID, VCPU_EXIT_ENTRY_FAILED },
+};
 
 static void svm_decode(struct vcpu *v, struct vcpu_exit *e)
 {
@@ -168,39 +179,12 @@ static void svm_decode(struct vcpu *v, struct vcpu_exit *e)
 	e->info2 = vmcb->control.exit_info2;
 	e->rip = vmcb->save.rip;
 	e->len = svm_insn_len(svm(v));
-	switch (e->reason) {
-	case SVM_EXIT_WBINVD:
-		e->kind = VCPU_EXIT_WBINVD;
-		break;
-	case SVM_EXIT_INVD:
-		e->kind = VCPU_EXIT_INVD;
-		break;
-	case SVM_EXIT_VMMCALL:
-		e->kind = VCPU_EXIT_HYPERCALL;
-		break;
-	case SVM_EXIT_HLT:
-		e->kind = VCPU_EXIT_HLT;
-		break;
-	case SVM_EXIT_IOIO:
+	e->kind = vcpu_exit_kind_of(svm_exit_codes, ARRAY_SIZE(svm_exit_codes),
+				    e->reason);
+	if (e->kind == VCPU_EXIT_IO)
 		svm_decode_io(e, vmcb);
-		break;
-	case SVM_EXIT_NPF: /* EXITINFO2: the faulting GPA (15.25.6) */
-		e->kind = VCPU_EXIT_NPF;
+	if (e->kind == VCPU_EXIT_NPF) /* EXITINFO2: the GPA (15.25.6) */
 		e->gpa = e->info2;
-		break;
-	case SVM_EXIT_SHUTDOWN:
-		e->kind = VCPU_EXIT_SHUTDOWN;
-		break;
-	case SVM_EXIT_INTR:
-		e->kind = VCPU_EXIT_INTR;
-		break;
-	case SVM_EXIT_INVALID:
-		e->kind = VCPU_EXIT_ENTRY_FAILED;
-		break;
-	default:
-		e->kind = VCPU_EXIT_OTHER;
-		break;
-	}
 }
 
 static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
@@ -237,12 +221,13 @@ static void svm_nested_changed(struct vcpu *v)
 {
 	struct vmcb_control *c = &svm(v)->vmcb->control;
 
-	c->n_cr3 = gmem_root(&v->vm->mem);
+	c->n_cr3 = vm_nested_root(v->vm);
 	c->tlb_control = SVM_TLB_FLUSH_ALL; /* 15.16.2 */
 }
 
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
+	.vendor = VCPU_SVM,
 	.nested_fmt = &pt_fmt_npt,
 	.hw_enable = svm_hw_enable,
 	.hw_disable = svm_hw_disable,

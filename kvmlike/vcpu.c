@@ -33,10 +33,10 @@ int vcpu_init(struct vcpu *v, struct vm *vm)
 {
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
-	v->ops = vm->ops;
+	v->ops = vm_ops(vm);
 	v->cpu = -1;
 	v->requests = VCPU_REQ_COHERENCY;
-	v->nested_root = gmem_root(&vm->mem);
+	v->nested_root = vm_nested_root(vm);
 	return v->ops->create(v);
 }
 
@@ -68,8 +68,6 @@ void vcpu_request(struct vcpu *v, unsigned req)
  * 29.4.3.1: changed EPT entries need INVEPT, done by nested_changed). */
 static void vcpu_apply_requests(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
-
 	if (v->requests & VCPU_REQ_NESTED) {
 		v->requests &= ~VCPU_REQ_NESTED;
 		v->ops->nested_changed(v);
@@ -78,20 +76,12 @@ static void vcpu_apply_requests(struct vcpu *v)
 	if (!(v->requests & VCPU_REQ_COHERENCY))
 		return;
 	v->requests &= ~VCPU_REQ_COHERENCY;
-	v->ops->set_wbinvd_exiting(v, kvmc_wbinvd_intercept(&vm->coh));
-	if (vm->mem.fmt->ipat) {
-		u8 memtype;
-		bool ipat;
-
-		vm_ept_memtype(vm, &memtype, &ipat);
-		if (vm->mem.pt.cfg.ipat != ipat ||
-		    vm->mem.pt.cfg.memtype != memtype)
-			gmem_set_memtype(&vm->mem, memtype, ipat);
-	}
+	v->ops->set_wbinvd_exiting(v, vm_wbinvd_intercept(v->vm));
+	vm_sync_memtype(v->vm);
 	/* Another vCPU may have rebuilt the tables first. */
-	if (v->nested_root != gmem_root(&vm->mem)) {
+	if (v->nested_root != vm_nested_root(v->vm)) {
 		v->ops->nested_changed(v);
-		v->nested_root = gmem_root(&vm->mem);
+		v->nested_root = vm_nested_root(v->vm);
 		v->stats.nested_reloads++;
 	}
 	v->stats.requests_applied++;
@@ -146,8 +136,7 @@ static enum vcpu_next vcpu_wbinvd(struct vcpu *v, struct vcpu_exit *e)
 {
 	v->stats.wbinvd_exits++;
 	v->stats.wbinvd_rip = e->rip;
-	kvmc_wbinvd_exit(&v->vm->coh, &v->dirty, (unsigned)v->cpu,
-			 vcpu_flush_cpu, v);
+	vm_wbinvd_exit(v->vm, &v->dirty, (unsigned)v->cpu, vcpu_flush_cpu, v);
 	v->ops->skip(v, e->len ? e->len : GUEST_LEN_WBINVD);
 	return VCPU_CONTINUE;
 }
@@ -210,8 +199,7 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e)
 {
 	vcpu_apply_requests(v);
 	v->cpu = cpu;
-	kvmc_vcpu_load(&v->vm->coh, &v->dirty, (unsigned)v->cpu);
-	kvmc_note_entry(&v->vm->coh);
+	vm_vcpu_entering(v->vm, &v->dirty, (unsigned)v->cpu);
 	v->stats.entries++;
 	return v->ops->enter(v, e);
 }
@@ -273,6 +261,15 @@ const char *vcpu_exit_name(enum vcpu_exit_kind k)
 	};
 
 	return (unsigned)k < ARRAY_SIZE(names) && names[k] ? names[k] : "?";
+}
+
+enum vcpu_exit_kind vcpu_exit_kind_of(const struct vcpu_exit_code *t,
+				      unsigned n, u64 code)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (t[i].code == code)
+			return t[i].kind;
+	return VCPU_EXIT_OTHER;
 }
 
 const struct vcpu_report *vcpu_report_find(const struct vcpu *v, u32 code)

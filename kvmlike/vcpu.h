@@ -56,8 +56,19 @@ _Static_assert(__builtin_offsetof(struct vcpu_regs, rdi) == 40 &&
 		   __builtin_offsetof(struct vcpu_regs, r15) == 112,
 	       "entry.S's R_* offsets");
 
+/* Which instruction set the backend drives: what the guest stub's
+ * hypercall is (VMCALL or VMMCALL) and how raw exit codes read. */
+enum vcpu_vendor { VCPU_VMX, VCPU_SVM };
+
+/* A backend's exit codes, as a table: code -> kind. */
+struct vcpu_exit_code {
+	u64 code;
+	enum vcpu_exit_kind kind;
+};
+
 struct vcpu_ops {
 	const char *name;
+	enum vcpu_vendor vendor;
 	const struct pt_format *nested_fmt;
 	/* Per-CPU enable/disable (VMXON/VMXOFF, EFER.SVME). */
 	int (*hw_enable)(void);
@@ -137,6 +148,9 @@ void vcpu_restart(struct vcpu *v);
 int vcpu_run(struct vcpu *v, enum vcpu_stop *stop);
 void vcpu_request(struct vcpu *v, unsigned req);
 const char *vcpu_exit_name(enum vcpu_exit_kind k);
+/* The kind of exit @code in a backend's table; VCPU_EXIT_OTHER if absent. */
+enum vcpu_exit_kind vcpu_exit_kind_of(const struct vcpu_exit_code *t,
+				      unsigned n, u64 code);
 /* Find the last report with @code; NULL when none. */
 const struct vcpu_report *vcpu_report_find(const struct vcpu *v, u32 code);
 

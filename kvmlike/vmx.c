@@ -100,7 +100,7 @@ static u64 vmx_eptp(struct vcpu *v)
 {
 	u64 cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 
-	return gmem_root(&v->vm->mem) | EPTP_WALK4 |
+	return vm_nested_root(v->vm) | EPTP_WALK4 |
 	       ((cap & VMX_EPT_CAP_WB) ? EPTP_MT_WB : 0);
 }
 
@@ -190,13 +190,24 @@ static void vmx_reset(struct vcpu *v)
 
 static void vmx_decode_io(struct vcpu_exit *e)
 {
-	e->kind = VCPU_EXIT_IO;
 	e->port = (u16)FIELD_GET(VMX_IO_PORT, e->qual);
 	e->in = e->qual & VMX_IO_IN;
 	e->size = (e->qual & VMX_IO_STRING)
 		      ? 0
 		      : (u8)(FIELD_GET(VMX_IO_SIZE, e->qual) + 1);
 }
+
+static const struct vcpu_exit_code vmx_exit_codes[] = {
+	{ VMX_EXIT_WBINVD, VCPU_EXIT_WBINVD },
+	{ VMX_EXIT_INVD, VCPU_EXIT_INVD },
+	{ VMX_EXIT_VMCALL, VCPU_EXIT_HYPERCALL },
+	{ VMX_EXIT_HLT, VCPU_EXIT_HLT },
+	{ VMX_EXIT_IO, VCPU_EXIT_IO },
+	{ VMX_EXIT_EPT_VIOLATION, VCPU_EXIT_NPF },
+	{ VMX_EXIT_TRIPLE_FAULT, VCPU_EXIT_SHUTDOWN },
+	{ VMX_EXIT_EXT_INTR, VCPU_EXIT_INTR },
+	{ VMX_EXIT_PREEMPTION, VCPU_EXIT_WATCHDOG },
+};
 
 static void vmx_decode(struct vcpu_exit *e)
 {
@@ -205,43 +216,16 @@ static void vmx_decode(struct vcpu_exit *e)
 	e->rip = vmcs_read(GUEST_RIP);
 	/* Valid for exits caused by instructions (27.2.5). */
 	e->len = (unsigned)vmcs_read(EXIT_INSTRUCTION_LEN);
-	if (e->reason & VMX_EXIT_FAILED_ENTRY) {
-		e->kind = VCPU_EXIT_ENTRY_FAILED;
-		return;
-	}
-	switch (e->reason & 0xffff) {
-	case VMX_EXIT_WBINVD:
-		e->kind = VCPU_EXIT_WBINVD;
-		break;
-	case VMX_EXIT_INVD:
-		e->kind = VCPU_EXIT_INVD;
-		break;
-	case VMX_EXIT_VMCALL:
-		e->kind = VCPU_EXIT_HYPERCALL;
-		break;
-	case VMX_EXIT_HLT:
-		e->kind = VCPU_EXIT_HLT;
-		break;
-	case VMX_EXIT_IO:
+	e->kind = (e->reason & VMX_EXIT_FAILED_ENTRY)
+		      ? VCPU_EXIT_ENTRY_FAILED
+		      : vcpu_exit_kind_of(vmx_exit_codes,
+					  ARRAY_SIZE(vmx_exit_codes),
+					  e->reason & 0xffff);
+	if (e->kind == VCPU_EXIT_IO)
 		vmx_decode_io(e);
-		break;
-	case VMX_EXIT_EPT_VIOLATION: /* 27.2.1, table 27-7 */
-		e->kind = VCPU_EXIT_NPF;
+	if (e->kind == VCPU_EXIT_NPF) { /* 27.2.1, table 27-7 */
 		e->gpa = vmcs_read(GUEST_PHYS_ADDR);
 		e->len = 0;
-		break;
-	case VMX_EXIT_TRIPLE_FAULT:
-		e->kind = VCPU_EXIT_SHUTDOWN;
-		break;
-	case VMX_EXIT_EXT_INTR:
-		e->kind = VCPU_EXIT_INTR;
-		break;
-	case VMX_EXIT_PREEMPTION:
-		e->kind = VCPU_EXIT_WATCHDOG;
-		break;
-	default:
-		e->kind = VCPU_EXIT_OTHER;
-		break;
 	}
 }
 
@@ -331,6 +315,7 @@ static void vmx_nested_changed(struct vcpu *v)
 
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
+	.vendor = VCPU_VMX,
 	.nested_fmt = &pt_fmt_ept,
 	.hw_enable = vmx_hw_enable,
 	.hw_disable = vmx_hw_disable,

@@ -16,7 +16,6 @@ struct opt {
 static const char *const exit_names[] = { "auto",  "qemu", "bochs",
 					  "reset", "halt", NULL };
 static const char *const virt_names[] = { "unset", "none", "svm", "vmx", NULL };
-static const char *const wbinvd_names[] = { "auto", "kvm", "strict", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt opts[] = {
@@ -29,7 +28,8 @@ static const struct opt opts[] = {
 	{ "exit", OPT_ENUM, OFF(exit), exit_names, 0 },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
 	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },
-	{ "wbinvd", OPT_ENUM, OFF(wbinvd), wbinvd_names, 0 },
+	{ "wbinvd", OPT_STR, OFF(wbinvd), NULL,
+	  sizeof(((struct options *)0)->wbinvd) },
 	{ "console", OPT_STR, OFF(console), NULL,
 	  sizeof(((struct options *)0)->console) },
 	{ "vtd_caps", OPT_STR, OFF(vtd_caps), NULL,
@@ -48,6 +48,11 @@ static void error(struct options *o, const char *fmt, const char *a,
 	if (o->nr_errors < CMDLINE_MAX_ERRORS)
 		ksnprintf(o->errors[o->nr_errors], CMDLINE_ERR_LEN, fmt, arg);
 	o->nr_errors++;
+}
+
+void cmdline_add_error(struct options *o, const char *fmt, const char *arg)
+{
+	error(o, fmt, arg, strlen(arg));
 }
 
 static bool copy_word(char *dst, size_t cap, const char *s, size_t n)

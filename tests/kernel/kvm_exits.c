@@ -1,5 +1,5 @@
-/* Suite kvm_wbinvd, continued: the exits around the policy. INVD always
- * exits and is never executed, a touch of unmapped memory exits with its
+/* Suite kvm_exits: the exits around the WBINVD policy (kvm_wbinvd.c). INVD
+ * always exits and is never executed, a touch of unmapped memory exits with its
  * address, a triple fault and an unexpected exit are contained, the EPT
  * memory type follows coherency, and the cost of a trapped WBINVD. */
 #include "arch/x86/console.h"
@@ -20,7 +20,7 @@ static struct kvm_fix fix;
  * INVD); fixed upstream in 2023. */
 static void todo_if_qemu_invd(void)
 {
-	if (platform_kind() == PLATFORM_QEMU && fix.vm.ops == &svm_ops)
+	if (platform_kind() == PLATFORM_QEMU && fix.vm.ops->vendor == VCPU_SVM)
 		test_todo("QEMU 7.2 reports a guest INVD as a WBINVD exit, "
 			  "and runs it when WBINVD is not intercepted");
 }
@@ -56,7 +56,7 @@ static void invd_case(enum wbinvd_policy p, bool noncoherent)
 /* The intercept is fault-like: the exit's RIP is the INVD itself, so the
  * instruction did not run; the host skips it. Under every policy, with
  * WBINVD trapped or not. */
-TEST(kvm_wbinvd, invd_always_exits_and_is_never_executed)
+TEST(kvm_exits, invd_always_exits_and_is_never_executed)
 {
 	for (int p = WBINVD_AUTO; p <= WBINVD_STRICT; p++) {
 		invd_case((enum wbinvd_policy)p, false);
@@ -71,7 +71,7 @@ static bool exit_seen_at(struct kvm_fix *f, enum vcpu_exit_kind kind, u64 rip)
 	return EXPECT_EQ(e->kind, kind) && EXPECT_EQ(e->rip, rip);
 }
 
-TEST(kvm_wbinvd, unmapped_gpa_touch_exits_with_its_address)
+TEST(kvm_exits, unmapped_gpa_touch_exits_with_its_address)
 {
 	const gpa_t gpa = GUEST_UNMAPPED_GPA + 0x10;
 	const struct guest_step s[] = { { GOP_TOUCH, (u32)gpa } };
@@ -118,7 +118,7 @@ static int check_leaf(void *arg, const struct pt_walk *w)
 	return 0;
 }
 
-TEST(kvm_wbinvd, guest_maps_only_its_own_ram)
+TEST(kvm_exits, guest_maps_only_its_own_ram)
 {
 	struct leaf_check c = { 0 };
 
@@ -131,7 +131,7 @@ TEST(kvm_wbinvd, guest_maps_only_its_own_ram)
 	kvm_fix_end(&fix);
 }
 
-TEST(kvm_wbinvd, triple_fault_is_contained)
+TEST(kvm_exits, triple_fault_is_contained)
 {
 	const struct guest_step t[] = { { GOP_TRIPLE, 0 } };
 	const struct guest_step w[] = { { GOP_WBINVD, 2 } };
@@ -139,7 +139,8 @@ TEST(kvm_wbinvd, triple_fault_is_contained)
 
 	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
 		return;
-	if (platform_kind() == PLATFORM_BOCHS && fix.vm.ops == &svm_ops) {
+	if (platform_kind() == PLATFORM_BOCHS &&
+	    fix.vm.ops->vendor == VCPU_SVM) {
 		/* Bochs 2.7 panics on a triple fault before looking at the
 		 * SVM shutdown intercept (cpu/exception.cc; fixed upstream in
 		 * 2023, "add missing SVM VMEXIT in case of triple fault
@@ -164,7 +165,7 @@ TEST(kvm_wbinvd, triple_fault_is_contained)
 	kvm_fix_end(&fix);
 }
 
-TEST(kvm_wbinvd, unexpected_exit_is_reported_and_vm_destroyed)
+TEST(kvm_exits, unexpected_exit_is_reported_and_vm_destroyed)
 {
 	const struct guest_step o[] = { { GOP_OUT_OTHER, 0 } };
 	const struct guest_step w[] = { { GOP_WBINVD, 1 } };
@@ -173,7 +174,8 @@ TEST(kvm_wbinvd, unexpected_exit_is_reported_and_vm_destroyed)
 
 	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
 		return;
-	io_reason = fix.vm.ops == &svm_ops ? SVM_EXIT_IOIO : VMX_EXIT_IO;
+	io_reason = fix.vm.ops->vendor == VCPU_SVM ? SVM_EXIT_IOIO
+						   : VMX_EXIT_IO;
 	vm_load_script(&fix.vm, o, 1);
 	if (EXPECT_EQ(kvm_run(&fix, &stop), -EIO)) {
 		const struct vcpu_exit *e = &fix.v->last_exit;
@@ -231,14 +233,14 @@ static void expect_ram_memtype(struct kvm_fix *f, bool coherent)
 		EXPECT_EQ(((u64)pat->b << 32) | pat->a, VM_GUEST_PAT);
 }
 
-TEST(kvm_wbinvd, ept_memtype_of_guest_ram_follows_coherency)
+TEST(kvm_exits, ept_memtype_of_guest_ram_follows_coherency)
 {
 	struct vtd_domain *n;
 	hpa_t root;
 
 	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
 		return;
-	if (fix.vm.ops != &vmx_ops) {
+	if (fix.vm.ops->vendor != VCPU_VMX) {
 		const char *name = fix.vm.ops->name;
 
 		kvm_fix_end(&fix);
@@ -274,7 +276,7 @@ static u64 cycles_of(struct kvm_fix *f, u32 op)
 /* The guest times BENCH_N trapped WBINVDs (coherent: each exit skipped
  * as a no-op) and BENCH_N hypercalls with its own RDTSC: each one a full
  * round trip through the host. */
-TEST(kvm_wbinvd, trapped_wbinvd_costs_about_a_hypercall)
+TEST(kvm_exits, trapped_wbinvd_costs_about_a_hypercall)
 {
 	u64 wb, hc, milli;
 
@@ -288,7 +290,8 @@ TEST(kvm_wbinvd, trapped_wbinvd_costs_about_a_hypercall)
 		milli = wb * 1000 / hc;
 		test_diag("%s: %lu cycles per trapped WBINVD, %lu per %s",
 			  fix.vm.ops->name, wb / BENCH_N, hc / BENCH_N,
-			  fix.vm.ops == &svm_ops ? "VMMCALL" : "VMCALL");
+			  fix.vm.ops->vendor == VCPU_SVM ? "VMMCALL"
+							 : "VMCALL");
 		kprintf("    # bench: wbinvd_exit_vs_vmcall ratio=%lu.%03lu\n",
 			milli / 1000, milli % 1000);
 	}

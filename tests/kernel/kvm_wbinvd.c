@@ -125,7 +125,7 @@ static void run_set_all_policies(enum dom_set set)
 /* AMD APM vol. 2 15.7.1: without NRIP save the host advances RIP itself. */
 static const char *svm_note(const struct vcpu_ops *ops)
 {
-	if (ops != &svm_ops)
+	if (ops->vendor != VCPU_SVM)
 		return "";
 	if (cpuid(0x8000000a, 0).edx & SVM_FEAT_NRIPS)
 		return " with NRIPS";
@@ -134,12 +134,14 @@ static const char *svm_note(const struct vcpu_ops *ops)
 
 TEST(kvm_wbinvd, default_policy_is_the_command_line_one)
 {
-	if (!kvm_fix_begin(&fix, kstate.opts.wbinvd))
+	enum wbinvd_policy p = kvmc_policy_or_default(kstate.opts.wbinvd);
+
+	if (!kvm_fix_begin(&fix, p))
 		return;
 	test_diag("backend %s%s, wbinvd=%s, domains from %s", fix.vm.ops->name,
 		  svm_note(fix.vm.ops), kvmc_policy_name(fix.vm.coh.policy),
 		  kvm_dom_source());
-	EXPECT_EQ(fix.vm.coh.policy, kstate.opts.wbinvd);
+	EXPECT_EQ(fix.vm.coh.policy, p);
 	kvm_fix_end(&fix);
 }
 
