@@ -23,6 +23,8 @@ struct options {
 	enum virt_expect expect_virt;
 	int expect_edu; /* number of edu devices the lane has; -1 if unset */
 	enum wbinvd_policy wbinvd;
+	/* CPUs the lane starts (the smp suite checks it); -1 if unset */
+	int expect_cpus;
 	char console[32];
 	char
 	    vtd_caps[96]; /* capabilities the lane configured, name:value,... */
