@@ -8,6 +8,7 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "kvmlike/policy.h"
@@ -68,6 +69,7 @@ static void platform_up(void)
 	console_screen_init(kstate.mm_err == 0);
 	kstate.tsc_err = tsc_calibrate();
 	kstate.apic_err = apic_init();
+	smp_init(&kstate.boot); /* outcome: smp_info() */
 	kstate.pci_err = pci_init();
 	vtd_platform_init(); /* outcome: vtd_dmar(), vtd_nr_units() */
 	edu_probe(kstate.opts.edu_dma_bits);

@@ -26,6 +26,8 @@ struct options {
 	 * lib/ does not know: the word as given, "" when absent; the caller
 	 * checks it and records a bad one with cmdline_add_error(). */
 	char wbinvd[CMDLINE_WORD_LEN];
+	/* CPUs the lane starts (the smp suite checks it); -1 if unset */
+	int expect_cpus;
 	char console[32];
 	char
 	    vtd_caps[96]; /* capabilities the lane configured, name:value,... */

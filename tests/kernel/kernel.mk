@@ -13,3 +13,4 @@ KTEST_OBJS += tests/kernel/kvm_fix.o
 KTEST_OBJS += tests/kernel/kvm_wbinvd.o
 KTEST_OBJS += tests/kernel/kvm_exits.o
 KTEST_OBJS += tests/kernel/harness.o
+KTEST_OBJS += tests/kernel/smp.o
