@@ -127,17 +127,30 @@
 #define VTD_IOTLB_DW   BIT_ULL(48)
 #define VTD_IOTLB_DID  GENMASK_ULL(47, 32)
 
-/* Fault recording registers at CAP.FRO * 16, 16 bytes each (11.4.14).
- * Offsets of the 32-bit words; the record's bits 127:64 are "hi" below. */
-#define VTD_FRCD_LO	0x0 /* bits 63:12 fault info (page address) */
-#define VTD_FRCD_HI	0x8
+/* Fault recording registers at CAP.FRO * 16, 16 bytes each (11.4.14),
+ * read as 32-bit halves. The record's bits 63:0 are "lo", 127:64 "hi". */
+#define VTD_FRCD_SIZE	16
+#define VTD_FRCD_LO	0x0 /* 64: bits 63:12 fault info (page address) */
+#define VTD_FRCD_LO_FI	GENMASK_ULL(63, 12)
+#define VTD_FRCD_HI	0x8 /* 64 */
+#define VTD_FRCD_HI_UP	0xc /* 32: bits 127:96, where F is (RW1C) */
 #define VTD_FRCD_HI_F	BIT_ULL(63)
-#define VTD_FRCD_HI_T1	BIT_ULL(62) /* 1: read, 0: write */
+#define VTD_FRCD_HI_T1	BIT_ULL(62) /* with T2: the request type */
 #define VTD_FRCD_HI_AT	GENMASK_ULL(61, 60)
 #define VTD_FRCD_HI_PV	GENMASK_ULL(59, 40)
 #define VTD_FRCD_HI_FR	GENMASK_ULL(39, 32)
 #define VTD_FRCD_HI_PP	BIT_ULL(31)
+#define VTD_FRCD_HI_T2	BIT_ULL(28) /* record bit 92 (VT-d 3.0+) */
 #define VTD_FRCD_HI_SID GENMASK_ULL(15, 0)
+
+/* Faulted request type, T1:T2 (11.4.14). Units before VT-d 3.0 leave T2
+ * zero: a read or a write. */
+enum vtd_access {
+	VTD_ACC_WRITE = 0,  /* T1=0 T2=0 */
+	VTD_ACC_PAGE = 1,   /* T1=0 T2=1: page request */
+	VTD_ACC_READ = 2,   /* T1=1 T2=0 */
+	VTD_ACC_ATOMIC = 3, /* T1=1 T2=1: AtomicOp */
+};
 
 /* Root entry, legacy mode (9.1): 128 bits, only the low word used. */
 #define VTD_ROOT_P   BIT_ULL(0)

@@ -14,13 +14,15 @@
 
 struct vtd_fault {
 	u8 reason;
+	u8 access; /* enum vtd_access */
 	u16 sid;
 	u64 addr;
-	bool read;
 };
 
 struct vtd_stats {
 	u64 cc_inv, iotlb_inv, wait_desc, faults, fault_irqs, pfo;
+	u64 log_dropped;  /* faults pushed out of the full log */
+	u64 out_of_order; /* records found outside the FRI order */
 };
 
 struct vtd_unit {
@@ -64,6 +66,13 @@ static inline void vtd_write32(const struct vtd_unit *u, u32 off, u32 v)
 static inline u64 vtd_read64(const struct vtd_unit *u, u32 off)
 {
 	return *(volatile u64 *)(u->regs + off);
+}
+
+/* A 64-bit quantity of a register block read as two 32-bit halves, low
+ * half first (fault records: 11.4.14 allows 32-bit accesses only). */
+static inline u64 vtd_read64_halves(const struct vtd_unit *u, u32 off)
+{
+	return vtd_read32(u, off) | (u64)vtd_read32(u, off + sizeof(u32)) << 32;
 }
 
 static inline void vtd_write64(const struct vtd_unit *u, u32 off, u64 v)

@@ -6,6 +6,7 @@ KTEST_OBJS += tests/kernel/cpu.o
 KTEST_OBJS += tests/kernel/vtd_fix.o
 KTEST_OBJS += tests/kernel/vtd.o
 KTEST_OBJS += tests/kernel/vtd_cache.o
+KTEST_OBJS += tests/kernel/vtd_fault.o
 KTEST_OBJS += tests/kernel/sl_map.o
 KTEST_OBJS += tests/kernel/isolation.o
 KTEST_OBJS += tests/kernel/snoop.o

@@ -5,7 +5,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "kernel/kstate.h"
 #include "tests/kernel/vtd_fix.h"
 
 #define LEN	64
@@ -103,9 +102,9 @@ static void leaf_case(u64 size, iova_t iova)
 	f = fix_setup(0, false);
 	if (!(f->dom.pt.cfg.page_sizes & size))
 		test_skip("unit has no %lu KiB leaves (CAP.SLLPS)", size >> 10);
-	if (iova + size > (1ULL << kstate.opts.edu_dma_bits))
-		test_skip("edu dma_mask (%u bits) cannot reach 0x%lx",
-			  kstate.opts.edu_dma_bits, iova + size);
+	if (iova + size - 1 >= dma_iova_limit(f->dev))
+		test_skip("%s emits %u-bit addresses: cannot reach 0x%lx",
+			  f->dev->name, f->dev->addr_bits, iova + size - 1);
 	region_get(&r, size);
 	ASSERT_OK(vtd_domain_map(&f->dom, iova, virt_to_phys(r.va), size,
 				 PT_READ | PT_WRITE));
@@ -138,9 +137,9 @@ TEST(sl_map, last_page_below_address_width)
 
 	f = fix_setup(0, false);
 	iova_t top = (1ULL << f->dom.aw) - PAGE_SIZE;
-	if ((unsigned)kstate.opts.edu_dma_bits < f->dom.aw)
-		test_skip("edu dma_mask (%u bits) cannot reach 0x%lx",
-			  kstate.opts.edu_dma_bits, top);
+	if (top + PAGE_SIZE - 1 >= dma_iova_limit(f->dev))
+		test_skip("%s emits %u-bit addresses: cannot reach 0x%lx",
+			  f->dev->name, f->dev->addr_bits, top);
 	ASSERT_OK(vtd_domain_map(&f->dom, top, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	write_lands(f, top + PAGE_SIZE - LEN, f->dst.page + PAGE_SIZE - LEN,
@@ -161,9 +160,9 @@ TEST(sl_map, leaf_1g_maps_a_whole_gigabyte)
 	f = fix_setup(0, false);
 	if (!(f->dom.pt.cfg.page_sizes & SZ_1G))
 		test_skip("unit has no 1 GiB leaves (CAP.SLLPS)");
-	if (kstate.opts.edu_dma_bits <= 31)
-		test_skip("edu dma_mask (%u bits) cannot reach 0x%llx",
-			  kstate.opts.edu_dma_bits, IOVA_1G + SZ_1G);
+	if (IOVA_1G + SZ_1G - 1 >= dma_iova_limit(f->dev))
+		test_skip("%s emits %u-bit addresses: cannot reach 0x%llx",
+			  f->dev->name, f->dev->addr_bits, IOVA_1G + SZ_1G - 1);
 	u8 *last = phys_to_virt(SZ_1G - PAGE_SIZE);
 	if (pmm_is_outside(mm_pmm(), SZ_1G - PAGE_SIZE, PAGE_SIZE))
 		test_skip("no free RAM at 1 GiB - 4 KiB (needs -m 1100M)");

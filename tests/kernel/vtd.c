@@ -5,6 +5,9 @@
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/context.h"
 #include "iommu/vtd/inval.h"
+#include "iommu/vtd/fault.h"
+#include "iommu/vtd/report.h"
+#include "arch/x86/platform.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
@@ -277,4 +280,44 @@ TEST(vtd, pass_through_without_ecap_pt_faults_3)
 	    -EOPNOTSUPP);
 	ctx_fault_case(FIELD_PREP(VTD_CTX_LO_TT, VTD_TT_PASS_THROUGH), 0, 0, 0,
 		       VTD_FR_CTX_INVALID);
+}
+
+/* Bring-up over a unit left running, as firmware or a previous kernel may
+ * leave it: translation on and a fault pending. A second bring-up of the
+ * same unit must notice both, turn translation off, record and clear the
+ * fault, and install its own root table. */
+TEST(vtd, bring_up_quiesces_translation_and_faults)
+{
+	static struct vtd_unit again;
+	struct vtd_fix *f;
+
+	f = fix_setup(0, false);
+	vtd_fault_mask(f->unit, true);
+	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
+	ASSERT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
+	ASSERT_OK(vtd_unit_init(&again, 99, f->unit->reg_pa, f->unit->reg_size,
+				f->unit->seg));
+	EXPECT_TRUE(again.fw_te_on);
+	EXPECT_EQ(again.fw_faults, 1);
+	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE, 0);
+	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF, 0);
+	EXPECT_EQ(vtd_read64(f->unit, VTD_REG_RTADDR),
+		  virt_to_phys(again.root));
+	vtd_unit_report(&again);
+	guarded_intact(&f->dst, 0, 0);
+	/* Give the unit back to the fixture's structures. */
+	page_free(again.root);
+	ASSERT_OK(vtd_set_root_table(f->unit));
+	vtd_fault_irq_setup(f->unit, VEC_VTD_FAULT);
+}
+
+/* A DRHD pointing where nothing decodes reads all ones (or zeros): the
+ * unit is refused with -ENODEV and nothing else is touched. */
+TEST(vtd, unit_where_nothing_decodes_refused)
+{
+	static struct vtd_unit u;
+
+	if (platform_kind() != PLATFORM_QEMU)
+		test_skip("an unused MMIO address is known only on QEMU q35");
+	EXPECT_EQ(vtd_unit_init(&u, 99, 0xfeb00000ULL, PAGE_SIZE, 0), -ENODEV);
 }

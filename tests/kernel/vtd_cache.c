@@ -1,6 +1,6 @@
-/* Suite vtd, continued: fault events, overflow, FPD, and caching. Caching
- * is real (QEMU's IOTLB and context cache too): a changed entry is not
- * seen until the right invalidation, register-based or queued. */
+/* Suite vtd_cache: caching and invalidation. Caching is real (QEMU's
+ * IOTLB and context cache too): a changed entry is not seen until the
+ * right invalidation, register-based or queued. */
 #include "arch/x86/cpu.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/context.h"
@@ -18,85 +18,6 @@
 
 #define IOVA_T 0x200000ULL
 #define LEN    64
-
-static int fault_dma(struct vtd_fix *f, iova_t iova)
-{
-	return dma_write(f->dev, 0, iova, LEN);
-}
-
-TEST(vtd, fault_interrupt_once_per_fault)
-{
-	struct vtd_fix *f;
-
-	f = fix_setup(0, false);
-	for (unsigned i = 1; i <= 2; i++) {
-		ASSERT_OK(fault_dma(f, IOVA_T + i * PAGE_SIZE));
-		EXPECT_OK(WAIT_FOR(
-		    trap_count(VEC_VTD_FAULT) == f->irqs_before + i, 100000));
-		udelay(2000); /* no second interrupt for the same fault */
-		EXPECT_EQ(trap_count(VEC_VTD_FAULT), f->irqs_before + i);
-		expect_one_fault(f, VTD_FR_WRITE, IOVA_T + i * PAGE_SIZE);
-	}
-	guarded_intact(&f->dst, 0, 0);
-	guarded_intact(&f->src, 0, 0);
-}
-
-/* With every fault record full, the next fault sets PFO and is lost
- * (7.1.3.1); once the records are cleared the unit records again. The
- * overflowing fault comes from a second edu device when there is one. */
-TEST(vtd, full_records_set_pfo_then_recover)
-{
-	struct vtd_fix *f;
-	struct dma_engine *other = dma_find("edu", 1);
-	bool two = other &&
-		   vtd_unit_for_device(other->pci->seg, other->pci->bus,
-				       other->pci->devfn) != NULL;
-
-	f = fix_setup(0, false);
-	if (two) {
-		ASSERT_OK(vtd_domain_attach(fix_domain(f), f->unit,
-					    other->pci->bus,
-					    other->pci->devfn));
-	} else if (platform_kind() == PLATFORM_QEMU) {
-		test_todo("QEMU 7.2 drops a fault from a source whose record "
-			  "is pending without setting PFO; needs two devices");
-	}
-	unsigned nfr = vtd_nr_fault_regs(f->unit);
-	vtd_fault_mask(f->unit, true);
-	for (unsigned i = 0; i < nfr; i++)
-		ASSERT_OK(fault_dma(f, IOVA_T + i * PAGE_SIZE));
-	ASSERT_OK(dma_write(two ? other : f->dev, 0, IOVA_T, LEN));
-	EXPECT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PFO);
-	EXPECT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
-	EXPECT_EQ(vtd_fault_drain(f->unit), nfr);
-	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_FSTS) &
-		      (VTD_FSTS_PFO | VTD_FSTS_PPF),
-		  0);
-	vtd_fault_clear_log(f->unit);
-	vtd_fault_mask(f->unit, false);
-	ASSERT_OK(fault_dma(f, IOVA_T + 0x40000));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA_T + 0x40000);
-	guarded_intact(&f->dst, 0, 0);
-	guarded_intact(&f->src, 0, 0);
-}
-
-TEST(vtd, fpd_suppresses_fault_recording)
-{
-	struct vtd_fix *f;
-
-	f = fix_setup(0, false);
-	struct vtd_entry128 *e = vtd_ctx_entry(f->unit, f->dev->pci->bus,
-					       f->dev->pci->devfn);
-	ASSERT_OK(vtd_ctx_write_raw(f->unit, f->dev->pci->bus,
-				    f->dev->pci->devfn, e->lo | VTD_CTX_LO_FPD,
-				    e->hi));
-	ASSERT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
-	ASSERT_OK(fault_dma(f, IOVA_T));
-	udelay(2000);
-	EXPECT_EQ(trap_count(VEC_VTD_FAULT), f->irqs_before);
-	expect_no_fault(f);
-	guarded_intact(&f->dst, 0, 0);
-}
 
 /* Map IOVA_T to f->src's page (A), stage @pat in the device and write it
  * there once: the unit now caches the context entry and the translation. */
@@ -135,27 +56,27 @@ static void iotlb_case(enum vtd_gran g, bool qi)
 	expect_no_fault(f);
 }
 
-TEST(vtd, iotlb_page_invalidation_register)
+TEST(vtd_cache, iotlb_page_invalidation_register)
 {
 	iotlb_case(VTD_GRAN_PAGE, false);
 }
-TEST(vtd, iotlb_domain_invalidation_register)
+TEST(vtd_cache, iotlb_domain_invalidation_register)
 {
 	iotlb_case(VTD_GRAN_DOMAIN, false);
 }
-TEST(vtd, iotlb_global_invalidation_register)
+TEST(vtd_cache, iotlb_global_invalidation_register)
 {
 	iotlb_case(VTD_GRAN_GLOBAL, false);
 }
-TEST(vtd, iotlb_page_invalidation_queued)
+TEST(vtd_cache, iotlb_page_invalidation_queued)
 {
 	iotlb_case(VTD_GRAN_PAGE, true);
 }
-TEST(vtd, iotlb_domain_invalidation_queued)
+TEST(vtd_cache, iotlb_domain_invalidation_queued)
 {
 	iotlb_case(VTD_GRAN_DOMAIN, true);
 }
-TEST(vtd, iotlb_global_invalidation_queued)
+TEST(vtd_cache, iotlb_global_invalidation_queued)
 {
 	iotlb_case(VTD_GRAN_GLOBAL, true);
 }
@@ -205,34 +126,34 @@ static void context_case(enum vtd_gran g, bool qi)
 	vtd_did_free(d2.did);
 }
 
-TEST(vtd, context_device_invalidation_register)
+TEST(vtd_cache, context_device_invalidation_register)
 {
 	context_case(VTD_GRAN_DEVICE, false);
 }
-TEST(vtd, context_domain_invalidation_register)
+TEST(vtd_cache, context_domain_invalidation_register)
 {
 	context_case(VTD_GRAN_DOMAIN, false);
 }
-TEST(vtd, context_global_invalidation_register)
+TEST(vtd_cache, context_global_invalidation_register)
 {
 	context_case(VTD_GRAN_GLOBAL, false);
 }
-TEST(vtd, context_device_invalidation_queued)
+TEST(vtd_cache, context_device_invalidation_queued)
 {
 	context_case(VTD_GRAN_DEVICE, true);
 }
-TEST(vtd, context_domain_invalidation_queued)
+TEST(vtd_cache, context_domain_invalidation_queued)
 {
 	context_case(VTD_GRAN_DOMAIN, true);
 }
-TEST(vtd, context_global_invalidation_queued)
+TEST(vtd_cache, context_global_invalidation_queued)
 {
 	context_case(VTD_GRAN_GLOBAL, true);
 }
 
 /* A descriptor of an undefined type stops the queue with IQE (6.5.2.10);
  * it is reported, cleared, and the next invalidation works. */
-TEST(vtd, queue_error_reported_and_recovered)
+TEST(vtd_cache, queue_error_reported_and_recovered)
 {
 	struct vtd_fix *f;
 	struct vtd_entry128 bad = { .lo = 0xf, .hi = 0 };
@@ -244,39 +165,10 @@ TEST(vtd, queue_error_reported_and_recovered)
 	EXPECT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
 }
 
-/* Bring-up over a unit left running, as firmware or a previous kernel may
- * leave it: translation on and a fault pending. A second bring-up of the
- * same unit must notice both, turn translation off, record and clear the
- * fault, and install its own root table. */
-TEST(vtd, bring_up_quiesces_translation_and_faults)
-{
-	static struct vtd_unit again;
-	struct vtd_fix *f;
-
-	f = fix_setup(0, false);
-	vtd_fault_mask(f->unit, true);
-	ASSERT_OK(fault_dma(f, IOVA_T));
-	ASSERT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
-	ASSERT_OK(vtd_unit_init(&again, 99, f->unit->reg_pa, f->unit->reg_size,
-				f->unit->seg));
-	EXPECT_TRUE(again.fw_te_on);
-	EXPECT_EQ(again.fw_faults, 1);
-	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE, 0);
-	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF, 0);
-	EXPECT_EQ(vtd_read64(f->unit, VTD_REG_RTADDR),
-		  virt_to_phys(again.root));
-	vtd_unit_report(&again);
-	guarded_intact(&f->dst, 0, 0);
-	/* Give the unit back to the fixture's structures. */
-	page_free(again.root);
-	ASSERT_OK(vtd_set_root_table(f->unit));
-	vtd_fault_irq_setup(f->unit, VEC_VTD_FAULT);
-}
-
 /* Registers that never answer must give -ETIMEDOUT, not a hang. QEMU
  * ignores register-based invalidation while queued invalidation is on
  * (its busy bit stays set), which makes such a register on demand. */
-TEST(vtd, hardware_wait_times_out_cleanly)
+TEST(vtd_cache, hardware_wait_times_out_cleanly)
 {
 	struct vtd_fix *f;
 
@@ -290,15 +182,4 @@ TEST(vtd, hardware_wait_times_out_cleanly)
 	EXPECT_GE(tsc_read_us() - t0, VTD_TIMEOUT_US);
 	f->unit->qi = true;
 	EXPECT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
-}
-
-/* A DRHD pointing where nothing decodes reads all ones (or zeros): the
- * unit is refused with -ENODEV and nothing else is touched. */
-TEST(vtd, unit_where_nothing_decodes_refused)
-{
-	static struct vtd_unit u;
-
-	if (platform_kind() != PLATFORM_QEMU)
-		test_skip("an unused MMIO address is known only on QEMU q35");
-	EXPECT_EQ(vtd_unit_init(&u, 99, 0xfeb00000ULL, PAGE_SIZE, 0), -ENODEV);
 }
