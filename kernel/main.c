@@ -62,7 +62,12 @@ static void platform_up(void)
 		cmdline_add_error(&kstate.opts,
 				  "bad value in option 'wbinvd=%s'",
 				  kstate.opts.wbinvd);
-	platform_set_exit_mode(kstate.opts.exit);
+	int exit_mode = platform_exit_mode_parse(kstate.opts.exit);
+	if (exit_mode < 0)
+		cmdline_add_error(&kstate.opts, "bad value in option 'exit=%s'",
+				  kstate.opts.exit);
+	else
+		platform_set_exit_mode((enum exit_mode)exit_mode);
 	if (kstate.opts.console[0])
 		kstate.console_err = console_configure(kstate.opts.console);
 	kstate.mm_err = mm_init(&kstate.boot, keep, acpi_ranges(keep, 16));

@@ -13,8 +13,6 @@ struct opt {
 	size_t cap;		   /* OPT_STR: buffer size */
 };
 
-static const char *const exit_names[] = { "auto",  "qemu", "bochs",
-					  "reset", "halt", NULL };
 static const char *const virt_names[] = { "unset", "none", "svm", "vmx", NULL };
 
 #define OFF(f) offsetof(struct options, f)
@@ -25,7 +23,8 @@ static const struct opt opts[] = {
 	{ "report", OPT_FLAG, OFF(report), NULL, 0 },
 	{ "acpidump", OPT_FLAG, OFF(acpidump), NULL, 0 },
 	{ "hold", OPT_FLAG, OFF(hold), NULL, 0 },
-	{ "exit", OPT_ENUM, OFF(exit), exit_names, 0 },
+	{ "exit", OPT_STR, OFF(exit), NULL,
+	  sizeof(((struct options *)0)->exit) },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
 	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },
 	{ "expect_cpus", OPT_INT, OFF(expect_cpus), NULL, 0 },

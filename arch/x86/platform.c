@@ -4,7 +4,6 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
-#include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -84,7 +83,22 @@ int platform_fwcfg_args(char *buf, size_t cap)
 	return -ENOENT;
 }
 
-void platform_set_exit_mode(int mode)
+static const char *const exit_names[] = {
+	[EXIT_AUTO] = "auto",	[EXIT_QEMU] = "qemu", [EXIT_BOCHS] = "bochs",
+	[EXIT_RESET] = "reset", [EXIT_HALT] = "halt",
+};
+
+int platform_exit_mode_parse(const char *word)
+{
+	if (!word[0])
+		return EXIT_AUTO;
+	for (unsigned i = 0; i < ARRAY_SIZE(exit_names); i++)
+		if (!strcmp(word, exit_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+void platform_set_exit_mode(enum exit_mode mode)
 {
 	exit_mode = mode;
 }
