@@ -101,7 +101,7 @@ TEST(vtd, translated_write_lands_exactly)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	ASSERT_OK(fix_stage(f, IOVA_STAGE, 0x3c, LEN));
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
@@ -127,7 +127,7 @@ TEST(vtd, write_to_read_only_page_faults_5)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	ASSERT_OK(fix_stage(f, IOVA_STAGE, 0x11, LEN));
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ));
@@ -138,7 +138,7 @@ TEST(vtd, read_of_write_only_page_faults_6)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	memset(f->dst.page + OFF, 0x77, LEN);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_WRITE));
@@ -152,7 +152,7 @@ TEST(vtd, unmapped_iova_read_faults_6)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	fault_case(f, VTD_FR_READ, IOVA_T + OFF, false);
 }
 
@@ -160,7 +160,7 @@ TEST(vtd, root_entry_not_present_faults_1)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	u8 bus = f->dev->pci->bus;
 	struct vtd_entry128 saved = f->unit->root[bus];
 	vtd_root_write_raw(f->unit, bus, 0, 0);
@@ -176,7 +176,7 @@ static void ctx_fault_case(u64 lo_set, u64 lo_clear, u64 hi_set, u64 hi_clear,
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	struct vtd_entry128 *e = vtd_ctx_entry(f->unit, f->dev->pci->bus,
 					       f->dev->pci->devfn);
 	ASSERT_OK(vtd_ctx_write_raw(
@@ -210,7 +210,7 @@ TEST(vtd, reserved_leaf_bit_faults_0xc)
 	struct vtd_fix *f;
 	struct pt_walk w;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	ASSERT_OK(pt_lookup(&f->dom.pt, IOVA_T, &w));
@@ -226,7 +226,7 @@ TEST(vtd, interrupt_range_output_faults_0xe)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, 0xfee00000ULL, PAGE_SIZE,
 				 PT_READ | PT_WRITE));
 	fault_case(f, VTD_FR_INTR_RANGE, IOVA_T, true);
@@ -239,7 +239,7 @@ TEST(vtd, address_beyond_width_faults_4)
 	if (kstate.opts.edu_dma_bits < 40)
 		test_skip("edu dma_mask is %u bits: cannot reach 2^39",
 			  kstate.opts.edu_dma_bits);
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	iova_t beyond = 1ULL << f->dom.aw;
 	fault_case(f, VTD_FR_ADDR_BEYOND_AW, beyond, true);
 }
@@ -251,7 +251,7 @@ TEST(vtd, pass_through_reaches_physical_address)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (!(f->unit->ecap & VTD_ECAP_PT))
 		test_skip("unit has no pass-through (ECAP.PT=0)");
 	ASSERT_OK(fix_stage(f, IOVA_STAGE, 0x4e, LEN));
@@ -270,7 +270,7 @@ TEST(vtd, pass_through_without_ecap_pt_faults_3)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (f->unit->ecap & VTD_ECAP_PT)
 		test_skip("unit has pass-through (ECAP.PT=1)");
 	EXPECT_EQ(
@@ -282,33 +282,59 @@ TEST(vtd, pass_through_without_ecap_pt_faults_3)
 		       VTD_FR_CTX_INVALID);
 }
 
+/* Give the unit back to the fixture's structures after a second bring-up
+ * took it: its queue, root table and fault interrupt. */
+static void give_back(struct vtd_unit *u, struct vtd_unit *again)
+{
+	page_free(again->root);
+	if (again->iq) {
+		page_free(again->iq);
+		page_free((void *)again->iq_status);
+	}
+	if (u->qi)
+		ASSERT_OK(vtd_qi_enable(u));
+	ASSERT_OK(vtd_root_table_install(u));
+	vtd_fault_irq_setup(u, VEC_VTD_FAULT);
+}
+
 /* Bring-up over a unit left running, as firmware or a previous kernel may
- * leave it: translation on and a fault pending. A second bring-up of the
- * same unit must notice both, turn translation off, record and clear the
- * fault, and install its own root table. */
+ * leave it: translation and queued invalidation on, a fault pending. A
+ * second bring-up of the same unit must notice each, turn translation and
+ * the (drained) queue off, record and clear the fault; installing its root
+ * table then issues a global context-cache and a global IOTLB
+ * invalidation (11.4.4) unless ECAP.ESRTPS. */
 TEST(vtd, bring_up_quiesces_translation_and_faults)
 {
 	static struct vtd_unit again;
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	bool qi_on = f->unit->qi;
 	vtd_fault_mask(f->unit, true);
 	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
 	ASSERT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
 	ASSERT_OK(vtd_unit_init(&again, 99, f->unit->reg_pa, f->unit->reg_size,
 				f->unit->seg));
 	EXPECT_TRUE(again.fw_te_on);
+	EXPECT_EQ(again.fw_qi_on, qi_on);
 	EXPECT_EQ(again.fw_faults, 1);
-	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE, 0);
+	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_GSTS) &
+		      (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE),
+		  0);
 	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF, 0);
+	if (again.ecap & VTD_ECAP_QI)
+		EXPECT_OK(vtd_qi_enable(&again));
+	u64 cc = again.stats.cc_inv, io = again.stats.iotlb_inv;
+	EXPECT_OK(vtd_root_table_install(&again));
 	EXPECT_EQ(vtd_read64(f->unit, VTD_REG_RTADDR),
 		  virt_to_phys(again.root));
+	bool esrtps = again.ecap & VTD_ECAP_ESRTPS;
+	EXPECT_EQ(again.stats.cc_inv - cc, esrtps ? 0 : 1);
+	EXPECT_EQ(again.stats.iotlb_inv - io, esrtps ? 0 : 1);
+	EXPECT_EQ(again.cc_gran_done, esrtps ? 0 : VTD_GRAN_GLOBAL);
 	vtd_unit_report(&again);
 	guarded_intact(&f->dst, 0, 0);
-	/* Give the unit back to the fixture's structures. */
-	page_free(again.root);
-	ASSERT_OK(vtd_set_root_table(f->unit));
-	vtd_fault_irq_setup(f->unit, VEC_VTD_FAULT);
+	give_back(f->unit, &again);
 }
 
 /* A DRHD pointing where nothing decodes reads all ones (or zeros): the

@@ -25,7 +25,7 @@ TEST(vtd_fault, fault_interrupt_once_per_fault)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	for (unsigned i = 1; i <= 2; i++) {
 		ASSERT_OK(fault_dma(f, IOVA_T + i * PAGE_SIZE));
 		EXPECT_OK(WAIT_FOR(
@@ -49,7 +49,7 @@ TEST(vtd_fault, full_records_set_pfo_then_recover)
 		   vtd_unit_for_device(other->pci->seg, other->pci->bus,
 				       other->pci->devfn) != NULL;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (two) {
 		ASSERT_OK(vtd_domain_attach(fix_domain(f), f->unit,
 					    other->pci->bus,
@@ -81,7 +81,7 @@ TEST(vtd_fault, fpd_suppresses_fault_recording)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	struct vtd_entry128 *e = vtd_ctx_entry(f->unit, f->dev->pci->bus,
 					       f->dev->pci->devfn);
 	ASSERT_OK(vtd_ctx_write_raw(f->unit, f->dev->pci->bus,

@@ -77,11 +77,21 @@ static int set_qi(struct vtd_unit *u, bool qi)
 		return 0;
 	if (qi)
 		return vtd_qi_enable(u);
-	/* The queue is idle between tests, so QIE may be cleared (6.5.2). */
-	int err = vtd_gcmd(u, VTD_GCMD_QIE, false);
-	if (!err)
-		u->qi = false;
-	return err;
+	return vtd_qi_disable(u);
+}
+
+static bool want_qi(const struct vtd_unit *u, enum fix_inval inv)
+{
+	bool has_qi = u->ecap & VTD_ECAP_QI;
+
+	if (inv == FIX_INV_QUEUED && !has_qi)
+		test_skip("unit has no queued invalidation");
+	if (inv == FIX_INV_REGISTER && !vtd_has_reg_inval(u))
+		test_skip("unit version %u.%u has no register-based "
+			  "invalidation (6.5.1)",
+			  (unsigned)FIELD_GET(VTD_VER_MAJOR, u->ver),
+			  (unsigned)FIELD_GET(VTD_VER_MINOR, u->ver));
+	return inv == FIX_INV_REGISTER ? false : has_qi;
 }
 
 static unsigned pick_aw(const struct vtd_unit *u)
@@ -117,7 +127,7 @@ struct vtd_domain *fix_domain(struct vtd_fix *f)
 	return d;
 }
 
-struct vtd_fix *fix_setup(unsigned edu_index, bool qi)
+struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 {
 	struct vtd_fix *f = &fixture;
 
@@ -129,9 +139,7 @@ struct vtd_fix *fix_setup(unsigned edu_index, bool qi)
 				      f->dev->pci->devfn);
 	if (!f->unit)
 		test_skip("no VT-d unit serves %s", f->dev->name);
-	if (qi && !(f->unit->ecap & VTD_ECAP_QI))
-		test_skip("unit has no queued invalidation");
-	ASSERT_OK(set_qi(f->unit, qi));
+	ASSERT_OK(set_qi(f->unit, want_qi(f->unit, inv)));
 	guarded_init(&f->src);
 	guarded_init(&f->dst);
 	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, pick_aw(f->unit)));

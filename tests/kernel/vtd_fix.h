@@ -29,10 +29,18 @@ struct vtd_fix {
 	unsigned nr_extra;
 };
 
+/* The invalidation interface a test runs with: the driver's choice
+ * (queued whenever the unit has it), or one the test is about. */
+enum fix_inval {
+	FIX_INV_PREFERRED = 0,
+	FIX_INV_QUEUED = 1,
+	FIX_INV_REGISTER = 2,
+};
+
 /* Set up the fixture over the @edu_index'th edu device, or skip the test
- * (no such device, no unit serves it). @qi picks the invalidation
- * interface the test runs with. Torn down when the test ends. */
-struct vtd_fix *fix_setup(unsigned edu_index, bool qi);
+ * (no such device, no unit serves it, the unit lacks the invalidation
+ * interface asked for). Torn down when the test ends. */
+struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv);
 /* Another empty domain on the fixture's unit, with the fixture's address
  * width, destroyed (devices detached first) when the test ends. */
 struct vtd_domain *fix_domain(struct vtd_fix *f);
