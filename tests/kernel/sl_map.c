@@ -136,7 +136,7 @@ TEST(sl_map, last_page_below_address_width)
 	struct vtd_fix *f;
 
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	iova_t top = (1ULL << f->dom.aw) - PAGE_SIZE;
+	iova_t top = (1ULL << f->dom.pt.cfg.aw) - PAGE_SIZE;
 	if (top + PAGE_SIZE - 1 >= dma_iova_limit(f->dev))
 		test_skip("%s emits %u-bit addresses: cannot reach 0x%lx",
 			  f->dev->name, f->dev->addr_bits, top);

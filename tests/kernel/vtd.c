@@ -240,7 +240,7 @@ TEST(vtd, address_beyond_width_faults_4)
 		test_skip("edu dma_mask is %u bits: cannot reach 2^39",
 			  kstate.opts.edu_dma_bits);
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	iova_t beyond = 1ULL << f->dom.aw;
+	iova_t beyond = 1ULL << f->dom.pt.cfg.aw; /* MGAW or the AGAW */
 	fault_case(f, VTD_FR_ADDR_BEYOND_AW, beyond, true);
 }
 

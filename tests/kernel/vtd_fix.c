@@ -94,13 +94,6 @@ static bool want_qi(const struct vtd_unit *u, enum fix_inval inv)
 	return inv == FIX_INV_REGISTER ? false : has_qi;
 }
 
-static unsigned pick_aw(const struct vtd_unit *u)
-{
-	return vtd_sagaw_supports(u, 1)	  ? 39
-	       : vtd_sagaw_supports(u, 2) ? 48
-					  : 57;
-}
-
 static struct vtd_fix fixture;
 
 /* Registered after the guarded pages, so it runs before they are freed:
@@ -142,7 +135,7 @@ struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 	ASSERT_OK(set_qi(f->unit, want_qi(f->unit, inv)));
 	guarded_init(&f->src);
 	guarded_init(&f->dst);
-	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, pick_aw(f->unit)));
+	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, 0));
 	test_defer(fix_teardown, f);
 	int err;
 	const struct dmar_info *dmar = vtd_dmar(&err);
