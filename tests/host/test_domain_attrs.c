@@ -87,9 +87,9 @@ static void width_stops_at_mgaw(void **state)
 	assert_int_equal(d.aw, 48);
 	assert_int_equal(d.pt.cfg.levels, 4);
 	assert_int_equal(d.pt.cfg.aw, 39);
-	assert_int_equal(vtd_domain_map(&d, 1ULL << 39, 0x1000, PAGE_SIZE,
-					PT_READ),
-			 -ERANGE);
+	assert_int_equal(
+	    vtd_domain_map(&d, 1ULL << 39, 0x1000, PAGE_SIZE, PT_READ),
+	    -ERANGE);
 	assert_int_equal(vtd_domain_map(&d, (1ULL << 39) - PAGE_SIZE, 0x1000,
 					PAGE_SIZE, PT_READ),
 			 0);
@@ -104,18 +104,16 @@ static void non_coherent_unit_reflushes_tables(void **state)
 
 	unit_caps(&b, 0x6, 48, 3, false);
 	assert_int_equal(vtd_domain_init(&d, &a, 0), 0);
-	assert_int_equal(vtd_domain_map(&d, 0x10000, 0x20000, PAGE_SIZE,
-					PT_READ),
-			 0);
+	assert_int_equal(
+	    vtd_domain_map(&d, 0x10000, 0x20000, PAGE_SIZE, PT_READ), 0);
 	assert_int_equal(vtd_domain_attach(&d, &a, 0, PCI_DEVFN(1, 0)), 0);
 	unsigned before = fake_hw.flushes;
 	assert_int_equal(vtd_domain_attach(&d, &b, 0, PCI_DEVFN(2, 0)), 0);
 	assert_false(d.pt.cfg.coherent);
 	assert_true(fake_hw.flushes - before >= d.pt.nr_tables);
 	before = fake_hw.flushes;
-	assert_int_equal(vtd_domain_map(&d, 0x30000, 0x40000, PAGE_SIZE,
-					PT_READ),
-			 0);
+	assert_int_equal(
+	    vtd_domain_map(&d, 0x30000, 0x40000, PAGE_SIZE, PT_READ), 0);
 	assert_true(fake_hw.flushes > before);
 	vtd_domain_destroy(&d);
 }

@@ -74,7 +74,7 @@ TEST(isolation, other_domains_iova_faults)
 	ASSERT_OK(vtd_domain_map(s->dom, IOVA, virt_to_phys(s->mem.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	ASSERT_OK(dma_write(f->dev, 0, IOVA, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA);
+	expect_one_fault(f, VTD_FR_WRITE, IOVA, VTD_ACC_WRITE);
 	guarded_intact(&s->mem, 0, 0);
 }
 
@@ -91,7 +91,7 @@ TEST(isolation, kernel_memory_unreachable)
 	memcpy(copy, __image_start, sizeof(copy));
 	ASSERT_OK(fix_stage(f, 0x100000, 0xee, LEN));
 	ASSERT_OK(dma_write(f->dev, 0, k, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, k);
+	expect_one_fault(f, VTD_FR_WRITE, k, VTD_ACC_WRITE);
 	EXPECT_MEMEQ(__image_start, copy, sizeof(copy));
 }
 

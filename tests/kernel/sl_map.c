@@ -232,7 +232,7 @@ TEST(sl_map, unmap_faults_and_remap_works)
 	write_lands(f, IOVA_4K, f->dst.page, 0x21);
 	ASSERT_OK(vtd_domain_unmap(&f->dom, IOVA_4K, PAGE_SIZE));
 	ASSERT_OK(dma_write(f->dev, 0, IOVA_4K, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA_4K);
+	expect_one_fault(f, VTD_FR_WRITE, IOVA_4K, VTD_ACC_WRITE);
 	guarded_intact(&f->dst, 0, 0);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_4K, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
@@ -261,7 +261,7 @@ TEST(sl_map, partial_unmap_splits_superpage)
 	write_lands(f, IOVA_2M + SZ_1M + PAGE_SIZE, r.va + SZ_1M + PAGE_SIZE,
 		    0x65);
 	ASSERT_OK(dma_write(f->dev, 0, IOVA_2M + SZ_1M, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA_2M + SZ_1M);
+	expect_one_fault(f, VTD_FR_WRITE, IOVA_2M + SZ_1M, VTD_ACC_WRITE);
 	region_intact(&r, 0, 0);
 	region_put(&r);
 }

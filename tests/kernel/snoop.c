@@ -192,7 +192,7 @@ static void forced_snp(bool leaf)
 	vtd_flush_struct(f->unit, e, 8);
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
 	ASSERT_OK(dma_write(f->dev, 0, IOVA, LEN));
-	expect_one_fault(f, VTD_FR_SL_RSVD, IOVA);
+	expect_one_fault(f, VTD_FR_SL_RSVD, IOVA, VTD_ACC_WRITE);
 	guarded_intact(&f->dst, 0, 0);
 	*e &= ~VTD_SL_SNP;
 }

@@ -32,7 +32,8 @@ TEST(vtd_fault, fault_interrupt_once_per_fault)
 		    trap_count(VEC_VTD_FAULT) == f->irqs_before + i, 100000));
 		udelay(2000); /* no second interrupt for the same fault */
 		EXPECT_EQ(trap_count(VEC_VTD_FAULT), f->irqs_before + i);
-		expect_one_fault(f, VTD_FR_WRITE, IOVA_T + i * PAGE_SIZE);
+		expect_one_fault(f, VTD_FR_WRITE, IOVA_T + i * PAGE_SIZE,
+				 VTD_ACC_WRITE);
 	}
 	guarded_intact(&f->dst, 0, 0);
 	guarded_intact(&f->src, 0, 0);
@@ -40,7 +41,9 @@ TEST(vtd_fault, fault_interrupt_once_per_fault)
 
 /* With every fault record full, the next fault sets PFO and is lost
  * (7.1.3.1); once the records are cleared the unit records again. The
- * overflowing fault comes from a second edu device when there is one. */
+ * spec lets a unit collapse faults of a requester whose fault is still
+ * pending (QEMU 7.2 does), so the overflowing fault must come from a
+ * second requester: with one device this is a skip, not a divergence. */
 TEST(vtd_fault, full_records_set_pfo_then_recover)
 {
 	struct vtd_fix *f;
@@ -49,20 +52,17 @@ TEST(vtd_fault, full_records_set_pfo_then_recover)
 		   vtd_unit_for_device(other->pci->seg, other->pci->bus,
 				       other->pci->devfn) != NULL;
 
+	if (!two)
+		test_skip("overflow needs faults from two requesters behind "
+			  "one unit; this machine has one edu device there");
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	if (two) {
-		ASSERT_OK(vtd_domain_attach(fix_domain(f), f->unit,
-					    other->pci->bus,
-					    other->pci->devfn));
-	} else if (platform_kind() == PLATFORM_QEMU) {
-		test_todo("QEMU 7.2 drops a fault from a source whose record "
-			  "is pending without setting PFO; needs two devices");
-	}
+	ASSERT_OK(vtd_domain_attach(fix_domain(f), f->unit, other->pci->bus,
+				    other->pci->devfn));
 	unsigned nfr = vtd_nr_fault_regs(f->unit);
 	vtd_fault_mask(f->unit, true);
 	for (unsigned i = 0; i < nfr; i++)
 		ASSERT_OK(fault_dma(f, IOVA_T + i * PAGE_SIZE));
-	ASSERT_OK(dma_write(two ? other : f->dev, 0, IOVA_T, LEN));
+	ASSERT_OK(dma_write(other, 0, IOVA_T, LEN));
 	EXPECT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PFO);
 	EXPECT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
 	EXPECT_EQ(vtd_fault_drain(f->unit), nfr);
@@ -71,8 +71,9 @@ TEST(vtd_fault, full_records_set_pfo_then_recover)
 		  0);
 	vtd_fault_clear_log(f->unit);
 	vtd_fault_mask(f->unit, false);
+	f->pfo_before = f->unit->stats.pfo;
 	ASSERT_OK(fault_dma(f, IOVA_T + 0x40000));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA_T + 0x40000);
+	expect_one_fault(f, VTD_FR_WRITE, IOVA_T + 0x40000, VTD_ACC_WRITE);
 	guarded_intact(&f->dst, 0, 0);
 	guarded_intact(&f->src, 0, 0);
 }

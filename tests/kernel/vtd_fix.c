@@ -44,10 +44,14 @@ static unsigned take_faults(struct vtd_fix *f, struct vtd_fault *out,
 	return vtd_fault_take(f->unit, out, max);
 }
 
-bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr)
+bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
+		      unsigned access)
 {
 	struct vtd_fault flt[4];
+	u32 fsts = vtd_read32(f->unit, VTD_REG_FSTS);
 	unsigned n = take_faults(f, flt, 4);
+	bool ok = EXPECT_EQ(fsts & VTD_FSTS_PFO, 0) &&
+		  EXPECT_EQ(f->unit->stats.pfo, f->pfo_before);
 
 	if (!EXPECT_EQ(n, 1))
 		return false;
@@ -55,7 +59,12 @@ bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr)
 		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
 			  flt[0].reason, vtd_fault_reason_name(flt[0].reason),
 			  reason, vtd_fault_reason_name(reason));
-	return flt[0].reason == reason && EXPECT_EQ(flt[0].sid, f->dev->sid) &&
+	if (flt[0].access != access)
+		test_fail("faulted access recorded as %s, expected %s",
+			  vtd_access_name(flt[0].access),
+			  vtd_access_name(access));
+	return ok && flt[0].reason == reason && flt[0].access == access &&
+	       EXPECT_EQ(flt[0].sid, f->dev->sid) &&
 	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
@@ -146,6 +155,7 @@ struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
 	f->irqs_before = trap_count(VEC_VTD_FAULT);
+	f->pfo_before = f->unit->stats.pfo;
 	/* Translation stays on between tests, as a driver leaves it: each
 	 * test brings its own context entry and clears it at the end. (QEMU
 	 * also rebuilds every device's address space on each TE change.) */
@@ -163,6 +173,18 @@ int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 	if (!err)
 		err = dma_read(e, iova, 0, len);
 	int uerr = vtd_domain_unmap(d, iova, PAGE_SIZE);
+	memset(f->src.page, CANARY, len);
+	return err ? err : uerr;
+}
+
+int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len)
+{
+	int err = vtd_domain_map(&f->dom, iova, virt_to_phys(f->src.page),
+				 PAGE_SIZE, PT_READ | PT_WRITE);
+	if (!err)
+		err = dma_write(f->dev, 0, iova, len);
+	memcpy(out, f->src.page, len);
+	int uerr = vtd_domain_unmap(&f->dom, iova, PAGE_SIZE);
 	memset(f->src.page, CANARY, len);
 	return err ? err : uerr;
 }

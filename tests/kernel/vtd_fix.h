@@ -24,7 +24,7 @@ struct vtd_fix {
 	struct dma_engine *dev;
 	struct vtd_domain dom;
 	struct guarded src, dst;
-	u64 irqs_before;
+	u64 irqs_before, pfo_before;
 	struct vtd_domain extra[2]; /* fix_domain(), destroyed at teardown */
 	unsigned nr_extra;
 };
@@ -49,13 +49,19 @@ struct vtd_domain *fix_domain(struct vtd_fix *f);
 void guarded_init(struct guarded *g);
 /* Expect every canary around and in @g untouched except [off, off+len). */
 bool guarded_intact(const struct guarded *g, u32 off, u32 len);
-/* Expect exactly one fault with this reason, source and page address. */
-bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr);
+/* Expect exactly one fault recorded since the last check, with this
+ * reason, the device's source id, the page address and the access type
+ * (enum vtd_access), and no overflow (PFO) since the fixture was set up. */
+bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
+		      unsigned access);
 bool expect_no_fault(struct vtd_fix *f);
 /* Stage @len bytes of @pattern into the device buffer through a read-only
  * mapping of f->src at @iova. */
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len);
-/* The same for another device @e in domain @d, through f->src. */
+/* Read @len bytes of the device memory back into @out through a
+ * read/write mapping of f->src at @iova. */
+int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len);
+/* The same as fix_stage for another device @e in domain @d, through f->src. */
 int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 		 iova_t iova, u8 pattern, u32 len);
 
