@@ -9,6 +9,8 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
+#include "arch/x86/platform.h"
+#include "kernel/kstate.h"
 
 static void guarded_free(void *arg)
 {
@@ -175,6 +177,52 @@ int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 	int uerr = vtd_domain_unmap(d, iova, PAGE_SIZE);
 	memset(f->src.page, CANARY, len);
 	return err ? err : uerr;
+}
+
+static bool in_memory_map(hpa_t pa)
+{
+	const struct boot_info *bi = &kstate.boot;
+
+	for (unsigned i = 0; i < bi->nr_mmap; i++)
+		if (pa >= bi->mmap[i].base &&
+		    pa - bi->mmap[i].base < bi->mmap[i].len)
+			return true;
+	return false;
+}
+
+static bool in_a_bar(hpa_t pa)
+{
+	struct pci_dev *devs;
+	unsigned n = pci_devices(&devs);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned b = 0; b < 6; b++) {
+			const struct pci_bar *r = &devs[i].bar[b];
+			if (!r->io && r->size && pa >= r->base &&
+			    pa - r->base < r->size)
+				return true;
+		}
+	return false;
+}
+
+hpa_t fix_unbacked_pa(void)
+{
+	int err;
+	const struct dmar_info *dmar = vtd_dmar(&err);
+
+	if (platform_kind() != PLATFORM_QEMU)
+		test_skip("an access where nothing decodes may machine-check "
+			  "a real board; run on QEMU");
+	/* From 2^(HAW-1) down, 1 GiB at a time: above RAM, below the
+	 * width every unit decodes. */
+	for (unsigned k = 0; dmar && k < 64; k++) {
+		hpa_t pa = (1ULL << (dmar->haw - 1)) - ((u64)k << 30) -
+			   PAGE_SIZE;
+		if (pa >= (1ULL << 32) && !in_memory_map(pa) && !in_a_bar(pa))
+			return pa;
+	}
+	test_skip("found no address where nothing decodes");
+	return 0;
 }
 
 int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len)

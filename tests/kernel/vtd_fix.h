@@ -58,6 +58,11 @@ bool expect_no_fault(struct vtd_fix *f);
 /* Stage @len bytes of @pattern into the device buffer through a read-only
  * mapping of f->src at @iova. */
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len);
+/* A page-aligned physical address below the DMAR's host address width
+ * that neither the memory map nor any PCI BAR covers: nothing decodes
+ * there. Skips off QEMU (on a real board such an access may end in a
+ * machine check rather than a fault record). */
+hpa_t fix_unbacked_pa(void);
 /* Read @len bytes of the device memory back into @out through a
  * read/write mapping of f->src at @iova. */
 int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len);
