@@ -227,6 +227,29 @@ TEST(smp, async_run_on_cpu_1_while_cpu_0_waits)
 	EXPECT_EQ(smp_call_async(0, nothing, NULL, &h), -EINVAL);
 }
 
+static void idle_10ms(void *arg)
+{
+	u64 t0 = tsc_read_us();
+
+	apic_idle(10000);
+	*(u64 *)arg = tsc_read_us() - t0;
+}
+
+/* apic_idle() on an AP waits as long as on the BSP: its timer divides as
+ * the BSP's, which apic_timer_khz() was measured with. */
+TEST(smp, apic_timer_on_an_ap_idles_as_long_as_asked)
+{
+	struct smp_async h;
+	static u64 took;
+
+	need_two_cpus();
+	ASSERT_OK(smp_call_async(1, idle_10ms, (void *)&took, &h));
+	ASSERT_OK(smp_async_wait(&h, 1000000));
+	test_diag("apic_idle(10000) on cpu 1 took %lu us", took);
+	EXPECT_GE(took, 9000);
+	EXPECT_LT(took, 30000);
+}
+
 static void fault(void *arg)
 {
 	*(volatile u64 *)arg = 0; /* unmapped: #PF */
