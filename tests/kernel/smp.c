@@ -178,6 +178,7 @@ TEST(smp, call_to_a_cpu_never_started_times_out)
 		EXPECT_TRUE(cpumask_equal(late, cpumask_of(cpu)));
 		test_diag("cpu %u (APIC id %u): -ETIMEDOUT after %lu us", cpu,
 			  smp_percpu(cpu)->apic_id, tsc_read_us() - t0);
+		EXPECT_EQ(smp_kick(cpu), -ENODEV);
 	}
 }
 
