@@ -52,7 +52,9 @@ const struct smp_info *smp_info(void);
  * SMP_CALL_US (each named on the console); -EFAULT when fn raised an
  * exception on some CPU. A request not yet started at the deadline is
  * withdrawn and never runs; one still running is reported and left to
- * finish, so fn must not write to the caller's stack after a timeout. */
+ * finish, so fn must not write to the caller's stack after a timeout.
+ * A caller with interrupts off answers no call meanwhile: two such callers
+ * naming each other both time out. */
 int on_cpus(cpumask_t mask, smp_fn_t fn, void *arg);
 /* The same with a deadline of @us; the CPUs that did not finish in
  * @late (may be NULL). Prints nothing. */

@@ -228,6 +228,37 @@ TEST(smp, async_run_on_cpu_1_while_cpu_0_waits)
 	EXPECT_EQ(smp_call_async(0, nothing, NULL, &h), -EINVAL);
 }
 
+struct from_ap {
+	int err;
+	u64 flushes0;
+};
+
+static void flush_both_from_here(void *arg)
+{
+	struct from_ap *r = arg;
+	cpumask_t both = cpumask_of(0);
+
+	cpumask_set(&both, 1);
+	r->err = wbinvd_on_cpus(both);
+}
+
+/* The KVM case: a vCPU on CPU 1 flushes every CPU it ran on, CPU 0 (busy
+ * in a wait of its own, interrupts on) included. */
+TEST(smp, an_ap_flushes_cpu_0_while_cpu_0_waits)
+{
+	static struct from_ap r;
+	struct smp_async h;
+	u64 w0 = smp_counter(0, PCPU_WBINVD), w1 = smp_counter(1, PCPU_WBINVD);
+
+	need_two_cpus();
+	r.err = 1;
+	ASSERT_OK(smp_call_async(1, flush_both_from_here, &r, &h));
+	ASSERT_OK(smp_async_wait(&h, 2 * SMP_CALL_US));
+	EXPECT_OK(r.err);
+	EXPECT_EQ(smp_counter(0, PCPU_WBINVD), w0 + 1);
+	EXPECT_EQ(smp_counter(1, PCPU_WBINVD), w1 + 1);
+}
+
 static void idle_10ms(void *arg)
 {
 	u64 t0 = tsc_read_us();
