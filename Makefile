@@ -106,6 +106,7 @@ check: deps
 		{ cat $(O)/selftest.log; exit 1; }
 	$(Q)$(MAKE) --no-print-directory lava-check
 	$(Q)$(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES))
+	$(Q)$(LAVA_PYTHON) tests/runner/junit_check.py $(O)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -19,7 +19,7 @@ from .matrix import MATRIX, UsageError, load_matrix, select_lanes
 from .lanes import (Console, Context, emulator_result, ktap_test, lane_dir,
                     lane_failure, lane_path, write_lane_ktap)
 from .qemu import run_qemu_lane
-from .report import summary, totals_line, write_junit
+from .report import merge_junit, summary, totals_line, write_lane_junit
 
 RUNNERS = {"host": run_host_lane, "qemu": run_qemu_lane,
            "bochs": run_bochs_lane}
@@ -40,6 +40,7 @@ def run_lane(lane, ctx):
     result.runner_test(skips_test(result, lane.get("skips", {}),
                                   partial=bool(ctx.extra_args)))
     write_lane_ktap(lane_path(ctx, lane), result)
+    write_lane_junit(lane_path(ctx, lane) / "junit.xml", result)
     result.seconds = time.monotonic() - start
     ctx.console.progress(f"[{result.name}] done: {totals_line([result])} "
                          f"({result.seconds:.1f}s)")
@@ -70,6 +71,7 @@ def run_log(path, out, tolerate=()):
     result = emulator_result(lane, d, parser, [])
     result.runner_test(ktap_test(d / "serial.log", tolerate))
     write_lane_ktap(d, result)
+    write_lane_junit(d / "junit.xml", result)
     return result
 
 
@@ -125,7 +127,7 @@ def main(argv=None):
     if opts.log:
         results = [run_log(opts.log, out, matrix.get("ktap", {})
                            .get("tolerate", ()))]
-        write_junit(out / "junit.xml", results)
+        merge_junit(out)
         print(summary(results), flush=True)
         return 1 if results[0].count(FAIL) else 0
     emulators = sum(l["kind"] != "host" for l in lanes)
@@ -134,6 +136,6 @@ def main(argv=None):
     results = run_lanes(lanes, ctx, opts.jobs)
     (out / "skips.json").write_text(json.dumps(actual_skips(results),
                                                indent=1) + "\n")
-    write_junit(out / "junit.xml", results)
+    merge_junit(out)
     print(summary(results), flush=True)
     return 1 if any(r.count(FAIL) for r in results) else 0

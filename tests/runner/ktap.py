@@ -3,6 +3,7 @@ line by line from the serial port, and cmocka's TAP from the host tests."""
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,7 @@ class KtapParser:
         self.reports = []  # objects from "# {...}" lines
         self.problems = []  # failed Tests about the report as a whole
         self.text = []  # the KTAP part of the output, cleaned
+        self.last = time.monotonic()  # when the last result line came
 
     def feed(self, raw):
         """A line of output; a bare \\r in it ends a line too (GRUB, OVMF
@@ -219,6 +221,8 @@ class KtapParser:
             self.suite.plan = int(plan[1])
         elif test:
             test.diag, self.pending = self.pending, []
+            now = time.monotonic()  # the runner sees lines as they come
+            test.seconds, self.last = now - self.last, now
             self.suite.tests.append(test)
         else:
             self.pending.append(text.removeprefix("#").strip())
