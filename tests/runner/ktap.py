@@ -327,10 +327,12 @@ class TapParser:
         self.plan, self.group, self.pending = None, [], []
 
 
-def write_ktap(suites):
+def write_ktap(suites, name=None):
     """Suites as a KTAP version 1 document (a subtest per suite), the
-    lines without line ends."""
-    out = ["KTAP version 1", f"1..{len(suites)}"]
+    lines without line ends; @name: a '# Subtest:' line for a document
+    that will be nested."""
+    out = ["KTAP version 1"] + ([f"# Subtest: {name}"] if name else [])
+    out.append(f"1..{len(suites)}")
     for n, s in enumerate(suites, 1):
         out += ["    KTAP version 1", f"    # Subtest: {s.name}",
                 f"    1..{len(s.tests)}"]

@@ -3,7 +3,7 @@ the JUnit XML."""
 
 import xml.etree.ElementTree as ET
 
-from .ktap import DIVERGE, FAIL, PASS, SKIP
+from .ktap import DIVERGE, FAIL, PASS, SKIP, read_lines, write_ktap
 
 
 def totals_line(lanes):
@@ -121,3 +121,40 @@ def merge_junit(out):
             continue  # a lane killed while writing; its folder has no verdict
     totals(root)
     write_xml(out / "junit.xml", root)
+
+
+def lanes_ktap(lanes):
+    """-t: the run as one KTAP document, a subtest per lane and, below it,
+    per suite."""
+    out = ["KTAP version 1", f"1..{len(lanes)}"]
+    for n, lane in enumerate(lanes, 1):
+        out += ["    " + l if l else "" for l in
+                write_ktap(lane.suites, lane.name)]
+        out.append(f"{'not ok' if lane.count(FAIL) else 'ok'} {n} "
+                   f"{lane.name}")
+    out.append(f"# {totals_line(lanes)}")
+    return out
+
+
+def kernel_reports(d):
+    """-r: what the kernel reported before its tests (the decoded VT-d units,
+    the coherency domains, the VM's WBINVD decision; not the JSON copies)
+    and its verdict, from the lane folder @d."""
+    text = read_lines(d / "ktap.txt")
+    if not text:
+        return f"\n[{d.name}] no kernel report"
+    head = []
+    for line in text[1:]:
+        if not line.startswith("#"):
+            break
+        if not line.startswith("# {"):
+            head.append(line[2:])
+    totals = next((l[2:] for l in text if l.startswith("# Totals:")),
+                  "no '# Totals:' line")
+    failed = "fail:0" not in totals
+    return "\n".join([f"\n[{d.name}] the kernel's reports:", *head,
+                      f"[{d.name}] the kernel's verdict: "
+                      f"{'FAIL' if failed else 'PASS'} ({totals})",
+                      f"[{d.name}] its whole KTAP: {d / 'ktap.txt'} (and "
+                      "the runner's checks in runner.ktap; -v or make run "
+                      "V=1 streams it)"])

@@ -25,7 +25,8 @@ HERE = Path(__file__).resolve().parent.parent  # tests/
 sys.dont_write_bytecode = True  # no tests/runner/__pycache__ from the imports
 sys.path.insert(0, str(HERE))
 from runner import (acpi, bochs, cli, expect, host, ktap,  # noqa: E402
-                    ktap_check, lanes, matrix, qemu, report, screen)
+                    ktap_check, lanes, matrix, options, qemu, report,
+                    screen)
 
 REPORT = """\
 \x1b[2J\x1b[1;1H\x1b[?25lSeaBIOS (version 1.16.2-debian)\r
@@ -488,6 +489,47 @@ class JunitTest(unittest.TestCase):
         self.assertEqual(c.find("system-out").text, "EXPECT pfo: false")
 
 
+class OptionsTest(unittest.TestCase):
+    m = matrix.load_matrix(HERE / "matrix.json")
+
+    def names(self, *argv):
+        opts = options.parse_args(list(argv))
+        return [l["name"] for l in options.chosen_lanes(self.m, opts)]
+
+    def test_lanes_by_argument_glob_group_and_list(self):
+        self.assertEqual(self.names("qemu"), ["qemu"])
+        self.assertEqual(self.names("bochs*"), ["bochs", "bochs-svm"])
+        self.assertEqual(self.names("-g", "quick"), ["host", "qemu"])
+        self.assertEqual(self.names("-g", "boot", "host"),
+                         ["host", "grub", "uefi", "qemu-acpidump"])
+        self.assertEqual(self.names("--lanes", "grub,host"), ["host", "grub"])
+        self.assertEqual(len(self.names()), len(self.m["lanes"]))
+        for bad in (["-g", "nope"], ["nope"]):
+            with self.assertRaises(matrix.UsageError):
+                self.names(*bad)
+
+    def test_defaults_and_list(self):
+        opts = options.parse_args([])
+        self.assertEqual(opts.out, HERE.parent / "build")
+        self.assertEqual(opts.jobs, 2)
+        out = __import__("io").StringIO()
+        options.list_lanes(self.m, out)
+        first = out.getvalue().splitlines()[0].split()
+        self.assertEqual(first[:2], ["host", "host"])
+        self.assertTrue(all(l.get("about") for l in self.m["lanes"]))
+
+    def test_help_states_the_closing_line_and_exit_codes(self):
+        proc = subprocess.run([sys.executable, str(HERE / "run"), "--help"],
+                              capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0)
+        for text in ("N passed, N failed, N skipped", "  2    usage error",
+                     "  1    a test failed"):
+            self.assertIn(text, proc.stdout)
+        bad = subprocess.run([sys.executable, str(HERE / "run"), "-j", "0"],
+                             capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 2)
+
+
 def render_text(lines, glyphs, scale=1, attr_bg=b"\0\0\xaa", fg=b"\xff\xff\xff"):
     """An RGB picture of @lines drawn with the kernel font, as fb.c draws."""
     by_char = {c: bm for bm, c in glyphs.items()}
@@ -688,7 +730,7 @@ exit 1
 class WholeRunTest(unittest.TestCase):
     """tests/run end to end with a shell script standing in for QEMU."""
 
-    def run_lane(self, args, timeout=20):
+    def run_lane(self, args, timeout=20, extra=()):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             fake = tmp / "qemu"
@@ -704,7 +746,7 @@ class WholeRunTest(unittest.TestCase):
             start = time.monotonic()
             proc = subprocess.run(
                 [sys.executable, str(HERE / "run"), "--out", str(tmp),
-                 "--matrix", str(tmp / "m.json"), "--args", args],
+                 "--matrix", str(tmp / "m.json"), "--args", args, *extra],
                 capture_output=True, text=True)
             junit = ET.parse(tmp / "junit.xml").getroot()
             self.junit_agrees(tmp)
@@ -736,6 +778,15 @@ class WholeRunTest(unittest.TestCase):
         self.assertEqual(proc.stdout.splitlines()[-1],
                          "3 passed, 1 failed, 0 skipped")
         self.assertIn("[fake] s.b:", proc.stdout)
+
+    def test_tap_on_stdout(self):
+        proc, _, _ = self.run_lane("mode=pass", extra=["-t"])
+        self.assertEqual(proc.returncode, 0)
+        self.assertEqual(proc.stdout.splitlines()[:2],
+                         ["KTAP version 1", "1..1"])
+        self.assertEqual(ktap_check.check_text(proc.stdout), [])
+        self.assertEqual(proc.stderr.splitlines()[-1],
+                         "4 passed, 0 failed, 0 skipped")
 
     def test_timeout_kills_the_emulator(self):
         proc, seconds, _ = self.run_lane("mode=hang", timeout=1)
