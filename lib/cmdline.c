@@ -13,8 +13,6 @@ struct opt {
 	size_t cap;		   /* OPT_STR: buffer size */
 };
 
-static const char *const exit_names[] = { "auto",  "qemu", "bochs",
-					  "reset", "halt", NULL };
 static const char *const virt_names[] = { "unset", "none", "svm", "vmx", NULL };
 
 #define OFF(f) offsetof(struct options, f)
@@ -25,9 +23,11 @@ static const struct opt opts[] = {
 	{ "report", OPT_FLAG, OFF(report), NULL, 0 },
 	{ "acpidump", OPT_FLAG, OFF(acpidump), NULL, 0 },
 	{ "hold", OPT_FLAG, OFF(hold), NULL, 0 },
-	{ "exit", OPT_ENUM, OFF(exit), exit_names, 0 },
+	{ "exit", OPT_STR, OFF(exit), NULL,
+	  sizeof(((struct options *)0)->exit) },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
 	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },
+	{ "expect_cpus", OPT_INT, OFF(expect_cpus), NULL, 0 },
 	{ "wbinvd", OPT_STR, OFF(wbinvd), NULL,
 	  sizeof(((struct options *)0)->wbinvd) },
 	{ "console", OPT_STR, OFF(console), NULL,
@@ -183,6 +183,7 @@ unsigned cmdline_parse(const char *s, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->expect_edu = -1;
+	o->expect_cpus = -1;
 	o->edu_dma_bits = 28;
 	while (s && *s) {
 		while (*s == ' ' || *s == '\t')

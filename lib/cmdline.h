@@ -11,7 +11,6 @@
 #define CMDLINE_ERR_LEN	   96
 #define CMDLINE_WORD_LEN   16
 
-enum exit_mode { EXIT_AUTO, EXIT_QEMU, EXIT_BOCHS, EXIT_RESET, EXIT_HALT };
 enum virt_expect { VIRT_UNSET, VIRT_NONE, VIRT_SVM, VIRT_VMX };
 
 struct options {
@@ -19,13 +18,17 @@ struct options {
 	unsigned nr_tests;
 	bool list, verbose, report, acpidump;
 	bool hold; /* wait for a key on the verdict screen before leaving */
-	enum exit_mode exit;
+	/* exit=: the platform's exit modes (arch/x86/platform.h), which
+	 * lib/ does not know: the word as given, "" when absent. */
+	char exit[CMDLINE_WORD_LEN];
 	enum virt_expect expect_virt;
 	int expect_edu; /* number of edu devices the lane has; -1 if unset */
 	/* wbinvd=: the VM layer's policy names (kvmlike/policy.h), which
 	 * lib/ does not know: the word as given, "" when absent; the caller
 	 * checks it and records a bad one with cmdline_add_error(). */
 	char wbinvd[CMDLINE_WORD_LEN];
+	/* CPUs the lane starts (the smp suite checks it); -1 if unset */
+	int expect_cpus;
 	char console[32];
 	char
 	    vtd_caps[96]; /* capabilities the lane configured, name:value,... */

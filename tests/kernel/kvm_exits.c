@@ -259,7 +259,7 @@ TEST(kvm_exits, trapped_wbinvd_costs_about_a_hypercall)
 			  fix.vm.ops->name, wb / BENCH_N, hc / BENCH_N,
 			  fix.vm.ops->vendor == VCPU_SVM ? "VMMCALL"
 							 : "VMCALL");
-		kprintf("    # bench: wbinvd_exit_vs_vmcall ratio=%lu.%03lu\n",
+		kprintf("# bench: wbinvd_exit_vs_vmcall ratio=%lu.%03lu\n",
 			milli / 1000, milli % 1000);
 	}
 	kvm_fix_end(&fix);

@@ -1,6 +1,7 @@
 /* The kvm suites' fixture. */
 #include "tests/kernel/kvm_fix.h"
 #include "arch/x86/cpu.h"
+#include "iommu/vtd/caps.h"
 #include "arch/x86/mm.h"
 #include "kvmlike/svm.h"
 #include "tests/kernel/vtd_fix.h"

@@ -11,7 +11,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
+#include "kernel/kstate.h"
 #include "tests/kernel/kvm_fix.h"
 
 #define N_WBINVD 8
