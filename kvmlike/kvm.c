@@ -2,16 +2,61 @@
  * vCPUs, and switching virtualization on and off. */
 #include "kvmlike/kvm.h"
 #include "arch/x86/console.h"
+#include "arch/x86/smp.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
-static unsigned hw_users; /* VMs holding VMX/SVM on (one CPU) */
+static unsigned hw_users; /* VMs holding VMX/SVM on (every online CPU) */
+static u16 tags_used;	  /* bit n: tag n is some live VM's */
+
+/* The lowest free tag; 0 (none) when VM_MAX_TAG VMs are live. */
+static u16 vm_tag_alloc(void)
+{
+	for (u16 t = 1; t <= VM_MAX_TAG; t++) {
+		if (!(tags_used & BIT(t))) {
+			tags_used |= BIT(t);
+			return t;
+		}
+	}
+	return 0;
+}
+
+u16 vm_tag(const struct vm *vm)
+{
+	return vm->tag;
+}
 
 void vm_ept_memtype(const struct vm *vm, u8 *memtype, bool *ipat)
 {
 	*memtype = GMEM_MT_WB;
 	*ipat = !kvmc_noncoherent(&vm->coh);
+}
+
+cpumask_t vm_hw_cpus(void)
+{
+	cpumask_t m = smp_online_mask();
+
+	if (cpumask_empty(m))
+		cpumask_set(&m, smp_cpu());
+	return m;
+}
+
+int vm_hw_enable_each(int (*prepare)(unsigned cpu), smp_fn_t on,
+		      int (*result)(unsigned cpu))
+{
+	cpumask_t cpus = vm_hw_cpus();
+	int err = 0;
+
+	for (unsigned i = 0; i < MAX_CPUS && !err; i++)
+		if (cpumask_test(cpus, i))
+			err = prepare(i);
+	if (!err)
+		err = on_cpus(cpus, on, NULL);
+	for (unsigned i = 0; i < MAX_CPUS && !err; i++)
+		if (cpumask_test(cpus, i))
+			err = result(i);
+	return err;
 }
 
 void vm_set_err(struct vm *vm, const char *fmt, ...)
@@ -80,19 +125,26 @@ int vm_create(struct vm *vm, enum wbinvd_policy policy)
 	memset(vm, 0, sizeof(*vm));
 	if (!ops)
 		return -EOPNOTSUPP;
+	vm->tag = vm_tag_alloc();
+	if (!vm->tag)
+		return -ENOSPC;
 	vm->ops = ops;
 	kvmc_init(&vm->coh, policy);
 	vm_ept_memtype(vm, &memtype, &ipat);
 	err = gmem_init(&vm->mem, ops->nested_fmt, GUEST_RAM_SIZE, memtype,
 			ipat);
-	if (err)
+	if (err) {
+		tags_used &= ~BIT(vm->tag);
+		vm->ops = NULL;
 		return err;
-	if (hw_users == 0) {
+	}
+	if (hw_users == 0)
 		err = ops->hw_enable();
-		if (err) {
-			gmem_destroy(&vm->mem);
-			return err;
-		}
+	if (err) {
+		gmem_destroy(&vm->mem);
+		tags_used &= ~BIT(vm->tag);
+		vm->ops = NULL;
+		return err;
 	}
 	hw_users++;
 	return 0;
@@ -108,6 +160,7 @@ void vm_destroy(struct vm *vm)
 	gmem_destroy(&vm->mem);
 	if (hw_users && --hw_users == 0)
 		vm->ops->hw_disable();
+	tags_used &= ~BIT(vm->tag);
 	vm->ops = NULL;
 }
 
@@ -185,6 +238,7 @@ void vm_hw_reset(void)
 	if (ops)
 		ops->hw_force_off();
 	hw_users = 0;
+	tags_used = 0;
 }
 
 int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr)

@@ -9,6 +9,8 @@
 #ifndef KVMLIKE_KVM_H
 #define KVMLIKE_KVM_H
 
+#include "arch/x86/cpumask.h"
+#include "arch/x86/percpu.h"
 #include "iommu/vtd/domain.h"
 #include "kvmlike/gmem.h"
 #include "kvmlike/guest/guest.h"
@@ -28,6 +30,7 @@ struct vm {
 	struct gmem mem;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	unsigned nr_vcpus;
+	u16 tag; /* its ASID (SVM) / VPID (VMX): never 0, the host's */
 	char err[VM_ERR_LEN]; /* the last refusal, in words */
 };
 
@@ -59,12 +62,27 @@ int vm_map_page(struct vm *vm, gpa_t gpa);
  * in the middle left behind. Their memory is not reclaimed. */
 void vm_hw_reset(void);
 
+/* The CPUs VMX/SVM is turned on on: every online CPU (this one at least,
+ * should SMP bring-up have found none). */
+cpumask_t vm_hw_cpus(void);
+/* A backend turned on on each of them: @prepare(cpu) runs here for each
+ * (allocations, never in an IPI handler), then @on on every CPU itself
+ * (on_cpus), leaving its result for @result(cpu). 0, or the first error;
+ * the caller turns off what did come on. */
+int vm_hw_enable_each(int (*prepare)(unsigned cpu), smp_fn_t on,
+		      int (*result)(unsigned cpu));
+
 /* Say why the VM cannot do something, in vm->err (printf-like). */
 __attribute__((format(printf, 2, 3))) void vm_set_err(struct vm *vm,
 						      const char *fmt, ...);
 
 /* What a vCPU asks of its VM (kvmlike/vcpu.c reaches no further). */
 const struct vcpu_ops *vm_ops(const struct vm *vm);
+/* The VM's TLB tag, ASID or VPID, 1 to VM_MAX_TAG: no two live VMs share
+ * one (KVM gives each VM its own too; translations of one guest are never
+ * used for another). */
+#define VM_MAX_TAG 15
+u16 vm_tag(const struct vm *vm);
 /* The nested tables' root (EPTP/nCR3 without attributes). */
 hpa_t vm_nested_root(const struct vm *vm);
 /* Guest memory at @gpa..+len as the host reads it; NULL outside RAM. */

@@ -2,6 +2,7 @@
 #include "kvmlike/vcpu.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "kvmlike/emulate.h"
 #include "kvmlike/kvm.h"
@@ -93,13 +94,15 @@ static void vcpu_apply_requests(struct vcpu *v)
 	v->stats.requests_applied++;
 }
 
+/* WBINVD on @cpu, by IPI when it is another (KVM wbinvd_ipi): a CPU the
+ * vCPU ran on may hold the guest's dirty lines. The caller waits. */
 static void vcpu_flush_cpu(void *ctx, unsigned cpu)
 {
 	struct vcpu *v = ctx;
+	int err = wbinvd_on_cpus(cpumask_of(cpu));
 
-	/* One CPU runs everything here; a CPU of the mask that is not this
-	 * one would need an IPI, which this kernel has no SMP for. */
-	wbinvd();
+	if (err)
+		kprintf("# kvm: WBINVD on CPU %u: %s\n", cpu, strerror_k(err));
 	v->stats.flushes++;
 }
 
@@ -297,12 +300,6 @@ static void vcpu_report_unexpected(struct vcpu *v, const struct vcpu_exit *e)
 	v->dead = true;
 }
 
-/* The initial APIC ID (CPUID.1:EBX[31:24]) names the physical CPU. */
-static int vcpu_this_cpu(void)
-{
-	return (int)(cpuid(1, 0).ebx >> 24);
-}
-
 /* One entry: requests first, then this CPU joins the dirty mask when
  * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs. */
 /* One entry: requests first, then this CPU joins the dirty mask when
@@ -315,6 +312,8 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 	u64 left = end > now ? (end - now) * 1000 / tsc_khz() : 0;
 
 	vcpu_apply_requests(v);
+	if (v->cpu >= 0 && v->cpu != cpu)
+		v->stats.migrations++;
 	v->cpu = cpu;
 	vm_vcpu_entering(v->vm, &v->dirty, (unsigned)v->cpu);
 	v->stats.entries++;
@@ -350,7 +349,7 @@ int vcpu_run(struct vcpu *v, enum vcpu_stop *stop)
 {
 	deadline_t end = deadline_in_us(v->run_us);
 	u64 flags = read_rflags();
-	int cpu = vcpu_this_cpu(), ret = -ETIMEDOUT;
+	int cpu = (int)smp_cpu(), ret = -ETIMEDOUT;
 	struct vcpu_exit *e = &v->last_exit;
 
 	if (v->dead)
