@@ -103,10 +103,12 @@ int vm_sync_memtype(struct vm *vm)
 	return gmem_set_memtype(&vm->mem, memtype, ipat);
 }
 
-void vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, unsigned cpu)
+bool vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, int from,
+		      unsigned cpu)
 {
 	kvmc_vcpu_load(&vm->coh, d, cpu);
 	kvmc_note_entry(&vm->coh);
+	return kvmc_vcpu_moved(&vm->coh, from, cpu);
 }
 
 unsigned vm_wbinvd_exit(struct vm *vm, struct kvmc_dirty *d, unsigned cpu,

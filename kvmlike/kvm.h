@@ -92,9 +92,12 @@ bool vm_wbinvd_intercept(const struct vm *vm);
 /* Bring the EPT leaves' memory type in line with the coherency answer:
  * the tables are rebuilt (a new root) when it changed. -ENOMEM. */
 int vm_sync_memtype(struct vm *vm);
-/* A vCPU enters on @cpu: the dirty mask and strict's record of a
- * coherent run (kvmc_vcpu_load, kvmc_note_entry). */
-void vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, unsigned cpu);
+/* A vCPU enters on @cpu after it last ran on @from (-1: never): the
+ * dirty mask and strict's record of a coherent run (kvmc_vcpu_load,
+ * kvmc_note_entry). True when @from must be flushed first
+ * (kvmc_vcpu_moved). */
+bool vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, int from,
+		      unsigned cpu);
 /* An intercepted WBINVD on @cpu: kvmc_wbinvd_exit. */
 unsigned vm_wbinvd_exit(struct vm *vm, struct kvmc_dirty *d, unsigned cpu,
 			kvmc_flush_fn flush, void *ctx);

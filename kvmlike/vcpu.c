@@ -314,8 +314,9 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 	vcpu_apply_requests(v);
 	if (v->cpu >= 0 && v->cpu != cpu)
 		v->stats.migrations++;
+	if (vm_vcpu_entering(v->vm, &v->dirty, v->cpu, (unsigned)cpu))
+		vcpu_flush_cpu(v, (unsigned)v->cpu); /* the CPU it left */
 	v->cpu = cpu;
-	vm_vcpu_entering(v->vm, &v->dirty, (unsigned)v->cpu);
 	v->stats.entries++;
 	v->ops->arm_watchdog(v, left ? left : 1);
 	return v->ops->enter(v, e);

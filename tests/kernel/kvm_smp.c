@@ -137,3 +137,40 @@ TEST(kvm_smp, each_live_vm_has_its_own_tlb_tag)
 	}
 	kvm_fix_end(&fix);
 }
+
+/* wbinvd=auto with a non-coherent domain: WBINVD runs natively, so the
+ * CPU the vCPU leaves is flushed before it runs elsewhere (KVM
+ * kvm_arch_vcpu_load); with every domain coherent nothing is flushed. */
+TEST(kvm_smp, auto_flushes_the_cpu_a_passed_through_vcpu_left)
+{
+	const struct guest_step idle[] = { { .op = GOP_HCALL, .arg = 1 } };
+	struct vtd_domain *n;
+	u64 w0, w1;
+
+	if (!begin_on_two_cpus(WBINVD_AUTO))
+		return;
+	for (unsigned pass = 0; pass < 2; pass++) {
+		bool noncoherent = pass == 1;
+
+		n = noncoherent ? kvm_dom_new(&fix, false) : NULL;
+		if (noncoherent &&
+		    (!n || !EXPECT_OK(vm_attach_domain(&fix.vm, n))))
+			break;
+		if (!run_script_on(1, idle, 1))
+			break;
+		w0 = smp_counter(0, PCPU_WBINVD);
+		w1 = smp_counter(1, PCPU_WBINVD);
+		if (!run_script_on(0, idle, 1))
+			break;
+		test_diag("%s: CPU 1 -> CPU 0: flushes %lu, CPU 0 +%lu, CPU 1 "
+			  "+%lu",
+			  noncoherent ? "noncoherent" : "coherent",
+			  fix.v->stats.flushes,
+			  smp_counter(0, PCPU_WBINVD) - w0,
+			  smp_counter(1, PCPU_WBINVD) - w1);
+		EXPECT_EQ(fix.v->stats.flushes, noncoherent ? 1 : 0);
+		EXPECT_EQ(smp_counter(1, PCPU_WBINVD), w1 + noncoherent);
+		EXPECT_EQ(smp_counter(0, PCPU_WBINVD), w0);
+	}
+	kvm_fix_end(&fix);
+}
