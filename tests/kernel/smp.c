@@ -17,6 +17,20 @@ static void need_two_cpus(void)
 		test_skip("one CPU");
 }
 
+static const char *state_name(u32 s)
+{
+	static const char *const names[] = {
+		[CPU_ABSENT] = "absent",
+		[CPU_HOTPLUG] = "hot-plug slot",
+		[CPU_STARTING] = "starting",
+		[CPU_ONLINE] = "online",
+		[CPU_NO_ANSWER] = "no answer",
+		[CPU_UNREACHABLE] = "unreachable",
+	};
+
+	return s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
 TEST(smp, cpus_started_match_the_madt)
 {
 	const struct smp_info *i = smp_info();
@@ -27,10 +41,16 @@ TEST(smp, cpus_started_match_the_madt)
 		  "bring-up %lu us",
 		  i->online, i->madt_enabled, i->madt_hotplug, i->unreachable,
 		  i->second_sipi, i->trampoline, i->bringup_us);
-	for (unsigned cpu = 1; smp_percpu(cpu); cpu++)
-		test_diag("cpu %u: APIC id %u, state %u, %lu us to check in",
-			  cpu, smp_percpu(cpu)->apic_id, smp_percpu(cpu)->state,
-			  smp_percpu(cpu)->online_us);
+	for (unsigned cpu = 1; smp_percpu(cpu); cpu++) {
+		const struct percpu *pc = smp_percpu(cpu);
+		if (pc->state == CPU_ONLINE || pc->state == CPU_NO_ANSWER)
+			test_diag("cpu %u: APIC id %u, %s %lu us after INIT",
+				  cpu, pc->apic_id, state_name(pc->state),
+				  pc->online_us);
+		else
+			test_diag("cpu %u: APIC id %u, %s", cpu, pc->apic_id,
+				  state_name(pc->state));
+	}
 	EXPECT_EQ(i->no_answer, 0);
 	EXPECT_EQ(cpumask_weight(smp_online_mask()), i->online);
 	if (want >= 0)
