@@ -297,7 +297,7 @@ TEST(smp, apic_timer_on_an_ap_idles_as_long_as_asked)
 	need_two_cpus();
 	ASSERT_OK(smp_call_async(1, idle_10ms, (void *)&took, &h));
 	ASSERT_OK(smp_async_wait(&h, 1000000));
-	test_diag("apic_idle(10000) on cpu 1 took %lu us", took);
+	test_diag("apic_idle(10000) on cpu 1 lasted %lu us", took);
 	EXPECT_GE(took, 9000);
 	EXPECT_LT(took, 30000);
 }
