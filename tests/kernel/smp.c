@@ -279,6 +279,47 @@ TEST(smp, an_ap_flushes_cpu_0_while_cpu_0_waits)
 	EXPECT_EQ(smp_counter(1, PCPU_WBINVD), w1 + 1);
 }
 
+#define ROUNDS 50
+
+struct crossfire {
+	u32 hits[MAX_CPUS];
+	int err; /* the AP's first error */
+};
+
+static void hit(void *arg)
+{
+	__atomic_fetch_add(&((u32 *)arg)[smp_cpu()], 1, __ATOMIC_RELAXED);
+}
+
+static void call_all_rounds(void *arg)
+{
+	struct crossfire *x = arg;
+
+	for (unsigned i = 0; i < ROUNDS && !x->err; i++)
+		x->err = on_cpus(smp_online_mask(), hit, x->hits);
+}
+
+/* CPU 0 and CPU 1 call every CPU at once, each waiting with interrupts on:
+ * each answers the other's calls while its own are out, and with three
+ * CPUs or more both compete for the same targets' slots. */
+TEST(smp, two_callers_at_once_both_complete)
+{
+	static struct crossfire x;
+	struct smp_async h;
+	unsigned cpu;
+	int err = 0;
+
+	need_two_cpus();
+	x = (struct crossfire){ { 0 }, 0 };
+	ASSERT_OK(smp_call_async(1, call_all_rounds, &x, &h));
+	for (unsigned i = 0; i < ROUNDS && !err; i++)
+		err = on_cpus(smp_online_mask(), hit, x.hits);
+	EXPECT_OK(err);
+	ASSERT_OK(smp_async_wait(&h, 2 * SMP_CALL_US));
+	EXPECT_OK(x.err);
+	for_each_cpu(cpu, smp_online_mask()) EXPECT_EQ(x.hits[cpu], 2 * ROUNDS);
+}
+
 static void idle_10ms(void *arg)
 {
 	u64 t0 = tsc_read_us();
