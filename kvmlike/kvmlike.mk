@@ -2,6 +2,7 @@
 KVMLIKE_OBJS :=
 KVMLIKE_OBJS += kvmlike/policy.o
 KVMLIKE_OBJS += kvmlike/gmem.o
+KVMLIKE_OBJS += kvmlike/vm.o
 KVMLIKE_OBJS += kvmlike/kvm.o
 KVMLIKE_OBJS += kvmlike/vcpu.o
 KVMLIKE_OBJS += kvmlike/emulate.o

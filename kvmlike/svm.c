@@ -6,7 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/smp.h"
-#include "kvmlike/kvm.h"
+#include "kvmlike/vm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 

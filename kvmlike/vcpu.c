@@ -5,31 +5,11 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "kvmlike/emulate.h"
-#include "kvmlike/kvm.h"
+#include "kvmlike/vm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
 enum vcpu_next { VCPU_CONTINUE, VCPU_STOP, VCPU_UNHANDLED };
-
-/* Chosen once, from CPUID: VMX (CPUID.1:ECX[5]), or SVM
- * (CPUID.80000001h:ECX[2]) with nested paging (8000000Ah:EDX[0]). VMX's
- * EPT and controls are checked against its MSRs when a vCPU is made. */
-const struct vcpu_ops *vcpu_ops_detect(void)
-{
-	static const struct vcpu_ops *ops;
-	static bool done;
-
-	if (done)
-		return ops;
-	done = true;
-	if (cpuid(1, 0).ecx & BIT(5))
-		ops = &vmx_ops;
-	else if (cpuid(0x80000000, 0).eax >= 0x8000000a &&
-		 (cpuid(0x80000001, 0).ecx & BIT(2)) &&
-		 (cpuid(0x8000000a, 0).edx & BIT(0)))
-		ops = &svm_ops;
-	return ops;
-}
 
 int vcpu_init(struct vcpu *v, struct vm *vm)
 {

@@ -209,8 +209,6 @@ struct vcpu {
 	u32 steps_done;
 };
 
-/* The backend for this CPU, or NULL (no VMX or SVM, or no EPT/NPT). */
-const struct vcpu_ops *vcpu_ops_detect(void);
 extern const struct vcpu_ops vmx_ops, svm_ops;
 
 /* A vCPU at the stub's entry, with a request to apply the VM's current

@@ -6,7 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/tsc.h"
-#include "kvmlike/kvm.h"
+#include "kvmlike/vm.h"
 #include "kvmlike/vmx_priv.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -25,40 +25,6 @@ static u64 vmx_eptp(struct vcpu *v)
 
 	return vm_nested_root(v->vm) | EPTP_WALK4 |
 	       ((cap & VMX_EPT_CAP_WB) ? EPTP_MT_WB : 0);
-}
-
-/* 29.4.3.1: after changing EPT entries, INVEPT for the EPTP (single
- * context when supported, else all contexts); both roots, old and new. */
-static void vmx_invept(u64 eptp)
-{
-	u64 cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	struct {
-		u64 eptp, rsvd;
-	} desc = { eptp, 0 };
-	u64 type = (cap & VMX_EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE
-						     : INVEPT_ALL;
-
-	asm volatile("invept %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
-}
-
-/* 29.4.3: INVEPT for the EPTP, INVVPID for the VPID (single context when
- * the CPU has it, else all contexts): a CPU the vCPU comes (back) to may
- * hold translations tagged with them. The VMCS's own values. */
-int vmx_flush_tags(struct vmx_vcpu *vv)
-{
-	u64 cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	struct {
-		u64 vpid, addr;
-	} vdesc = { vv->vpid, 0 };
-	u64 type = (cap & VMX_VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE
-						       : INVVPID_ALL;
-
-	if (vv->eptp)
-		vmx_invept(vv->eptp);
-	if (vv->vpid)
-		asm volatile("invvpid %0, %1" ::"m"(vdesc), "r"(type)
-			     : "cc", "memory");
-	return 0;
 }
 
 static int vmx_write_controls(struct vcpu *v, const struct vmx_ctls *c)

@@ -38,8 +38,10 @@ int vmx_load(struct vmx_vcpu *vv);
 void vmx_unload(struct vmx_vcpu *vv);
 /* The revision identifier at the start of a VMXON region or VMCS. */
 void vmx_init_region(void *page);
-/* vmx.c: flush this CPU's translations for the VMCS's EPTP and VPID. */
+/* Flush this CPU's translations for the VMCS's EPTP and VPID; INVEPT of
+ * one EPTP (29.4.3). */
 int vmx_flush_tags(struct vmx_vcpu *vv);
+void vmx_invept(u64 eptp);
 
 struct vmx_ctls {
 	u32 pin, cpu, cpu2, exit, entry;

@@ -3,7 +3,7 @@
  * guest-state areas (24.4, 24.5), checked on entry as 26.2-26.3 say. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
-#include "kvmlike/kvm.h"
+#include "kvmlike/vm.h"
 #include "kvmlike/vmx.h"
 #include "kvmlike/vmx_priv.h"
 #include "lib/errno.h"
