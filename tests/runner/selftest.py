@@ -359,7 +359,8 @@ class HelpersTest(unittest.TestCase):
     def test_qemu_commands(self):
         m = matrix.load_matrix(HERE / "matrix.json")
         ctx = lanes.Context(Path("/o"), m, None, "x=a,b")
-        lane = {"name": "t", "argv": m["lanes"][1]["argv"], "args": "k=1"}
+        lane = {"name": "t", "argv": m["lanes"][1]["argv"], "args": "k=1",
+                "emulator": "qemu-7.2"}
         cmd = qemu.qemu_command(dict(lane, boot="kernel"), ctx, None)
         self.assertEqual(cmd[-4:], ["-kernel", "/o/kernel.elf", "-append",
                                     "k=1 x=a,b"])
@@ -402,6 +403,21 @@ class MatrixTest(unittest.TestCase):
                     {"machine": "base", "boot": "floppy"}, {"kind": "vm"}):
             with self.assertRaises(matrix.UsageError):
                 self.lane(**bad)
+
+    def test_qemu10_lanes_are_their_72_lanes_on_another_emulator(self):
+        m = matrix.load_matrix(HERE / "matrix.json")
+        lanes = {l["name"]: l for l in m["lanes"]}
+        for old, new in (("qemu", "qemu10"), ("qemu-sc", "qemu10-sc")):
+            a, b = lanes[old], lanes[new]
+            self.assertEqual((a["emulator"], b["emulator"]),
+                             ("qemu-7.2", "qemu-10.0"))
+            self.assertEqual(b["argv"], [w + ",aw-bits=39"
+                                         if w.startswith("intel-iommu") else
+                                         w for w in a["argv"]])
+            self.assertEqual(a["args"], b["args"])
+            invd = "kvm_wbinvd.invd_always_exits_and_is_never_executed"
+            self.assertIn(invd, a["skips"])  # QEMU 7.2's divergence
+            self.assertNotIn(invd, b["skips"])  # 10.0 gets INVD right
 
     def test_the_matrix_resolves(self):
         m = matrix.load_matrix(HERE / "matrix.json")
@@ -730,7 +746,7 @@ exit 1
 class WholeRunTest(unittest.TestCase):
     """tests/run end to end with a shell script standing in for QEMU."""
 
-    def run_lane(self, args, timeout=20, extra=()):
+    def run_lane(self, args, timeout=20, extra=(), lanes=()):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             fake = tmp / "qemu"
@@ -738,10 +754,11 @@ class WholeRunTest(unittest.TestCase):
             fake.chmod(0o755)
             (tmp / "kernel.elf").write_text("")
             matrix = json.loads((HERE / "matrix.json").read_text())
-            matrix["qemu"]["binary"] = str(fake)
+            matrix["emulators"]["qemu-7.2"]["binary"] = str(fake)
+            matrix["emulators"]["qemu-10.0"]["prefix"] = "/nonexistent"
             matrix["lanes"] = [{"name": "fake", "kind": "qemu",
                                 "boot": "kernel", "machine": "q35",
-                                "timeout": timeout, "args": ""}]
+                                "timeout": timeout, "args": ""}] + list(lanes)
             (tmp / "m.json").write_text(json.dumps(matrix))
             start = time.monotonic()
             proc = subprocess.run(
@@ -778,6 +795,25 @@ class WholeRunTest(unittest.TestCase):
         self.assertEqual(proc.stdout.splitlines()[-1],
                          "3 passed, 1 failed, 0 skipped")
         self.assertIn("[fake] s.b:", proc.stdout)
+
+    def test_lane_without_its_emulator_is_skipped_with_the_reason(self):
+        proc, _, junit = self.run_lane("mode=pass", lanes=[
+            {"name": "fake10", "like": "fake", "emulator": "qemu-10.0"}])
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertEqual(proc.stdout.splitlines()[-1],
+                         "4 passed, 0 failed, 3 skipped")
+        self.assertRegex(proc.stdout, r"fake10 +0 +0 +3 +0")
+        self.assertIn("Lanes skipped, their emulator absent:\n  [fake10] "
+                      "qemu-10.0 is not unpacked", proc.stdout)
+        reasons = {c.get("name"): c.find("skipped").get("message")
+                   for c in junit.iter("testcase")
+                   if c.get("classname") == "fake10.runner"}
+        self.assertEqual(set(reasons), {"runner.emulator",
+                                        "runner.ktap_conforms",
+                                        "runner.skips_as_expected"})
+        self.assertIn("qemu-10.0 is not unpacked: no /nonexistent/usr/bin/"
+                      "qemu-system-x86_64; tools/qemu10.sh makes it",
+                      reasons["runner.emulator"])
 
     def test_tap_on_stdout(self):
         proc, _, _ = self.run_lane("mode=pass", extra=["-t"])
