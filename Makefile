@@ -43,12 +43,15 @@ HOSTLDLIBS := -lcmocka -fsanitize=address,undefined
 include boot/boot.mk
 include arch/x86/x86.mk
 include lib/lib.mk
+include mm/mm.mk
 include iommu/vtd/vtd.mk
+include drivers/drivers.mk
 include kvmlike/kvmlike.mk
+include kernel/kernel.mk
 include tests/kernel/kernel.mk
 
-KOBJS := $(addprefix $(O)/k/,$(BOOT_OBJS) $(X86_OBJS) $(LIB_OBJS) \
-	$(VTD_OBJS) $(KVMLIKE_OBJS) $(KTEST_OBJS))
+KOBJS := $(addprefix $(O)/k/,$(BOOT_OBJS) $(X86_OBJS) $(LIB_OBJS) $(MM_OBJS) \
+	$(VTD_OBJS) $(DRIVERS_OBJS) $(KVMLIKE_OBJS) $(KERNEL_OBJS) $(KTEST_OBJS))
 
 KERNEL := $(O)/kernel.elf
 ISO := $(O)/vtdtest.iso

@@ -33,22 +33,20 @@ struct dma_engine {
 	char name[DMA_NAME_MAX]; /* "edu0", "xhci0": used in diagnostics */
 	const char *kind;	 /* "edu", "xhci" */
 	struct pci_dev *pci;
-	u16 sid;	   /* requester id: bus << 8 | devfn */
-	u8 vector;	   /* completion interrupt; 0 when it polls */
-	u32 mem_size;	   /* bytes of device memory usable */
+	u16 sid;	    /* requester id: bus << 8 | devfn */
+	u8 vector;	    /* completion interrupt; 0 when it polls */
+	u32 mem_size;	    /* bytes of device memory usable */
 	unsigned addr_bits; /* widest IOVA the device can emit */
 	const struct dma_ops *ops;
 	void *priv;
 };
 
-static inline int dma_read(struct dma_engine *e, iova_t iova, u32 off,
-			   u32 len)
+static inline int dma_read(struct dma_engine *e, iova_t iova, u32 off, u32 len)
 {
 	return e->ops->read(e, iova, off, len);
 }
 
-static inline int dma_write(struct dma_engine *e, u32 off, iova_t iova,
-			    u32 len)
+static inline int dma_write(struct dma_engine *e, u32 off, iova_t iova, u32 len)
 {
 	return e->ops->write(e, off, iova, len);
 }
@@ -64,5 +62,14 @@ static inline u64 dma_iova_limit(const struct dma_engine *e)
 {
 	return e->addr_bits >= 64 ? ~0ULL : (1ULL << e->addr_bits);
 }
+
+#define DMA_MAX_ENGINES 8
+
+/* Add an engine to the registry (drivers, at probe); -1 when full. */
+int dma_register(struct dma_engine *e);
+/* Engines of @kind ("edu", "xhci"), or of any kind when NULL. */
+unsigned dma_count(const char *kind);
+/* The @index'th engine of @kind (any kind when NULL) in probe order. */
+struct dma_engine *dma_find(const char *kind, unsigned index);
 
 #endif

@@ -5,10 +5,11 @@
  * by name, and where the full log is. */
 #include "arch/x86/console.h"
 #include "arch/x86/platform.h"
+#include "kvmlike/policy.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/report.h"
+#include "kernel/verdict.h"
 
 #define A_TEXT	  SCREEN_ATTR(COLOR_GREY, COLOR_BLACK)
 #define A_HEAD	  SCREEN_ATTR(COLOR_WHITE, COLOR_BLACK)
@@ -23,8 +24,6 @@
 #define NUM_COL	 18 /* first count column */
 #define FOOTER	 2  /* rows */
 #define HOLD_US	 (600ULL * 1000 * 1000)
-
-static const char *const policy_names[] = { "auto", "kvm", "strict" };
 
 struct page {
 	unsigned cols, rows, row;
@@ -73,8 +72,9 @@ static void banner(struct page *p, const struct options *o, bool pass)
 	at(x, 1, a, b, "vtdtest verdict on %s", platform_name());
 	at(x, 2, a, b, "%u suites, %u tests", p->r->nr_suites,
 	   p->r->total.pass + p->r->total.fail + p->r->total.skip +
-	       p->r->total.todo);
-	at(x, 3, a, b, "WBINVD policy: %s", policy_names[o->wbinvd]);
+	       p->r->total.divergent);
+	at(x, 3, a, b, "WBINVD policy: %s",
+	   kvmc_policy_name(kvmc_policy_or_default(o->wbinvd)));
 	if (o->nr_errors)
 		at(x, 4, a, b, "%u command line error(s): see the log",
 		   o->nr_errors);
@@ -126,7 +126,7 @@ static void table(struct page *p)
 	at(NAME_COL, p->row, A_HEAD, b, "suite");
 	at(NUM_COL, p->row, A_HEAD, b, "pass");
 	at(NUM_COL + step, p->row, A_HEAD, b, "fail");
-	at(NUM_COL + 2 * step, p->row++, A_HEAD, b, "skip+todo");
+	at(NUM_COL + 2 * step, p->row++, A_HEAD, b, "skip");
 	for (unsigned i = 0; i < n && p->row + h + 3 + FOOTER <= p->rows; i++) {
 		const struct test_counts *c = &p->r->suites[i];
 		char name[16];
@@ -136,8 +136,8 @@ static void table(struct page *p)
 		      w);
 		count(NUM_COL + step, p->row, c->fail,
 		      count_attr(c->fail, A_FAIL), s, w);
-		count(NUM_COL + 2 * step, p->row, c->skip + c->todo,
-		      count_attr(c->skip + c->todo, A_SKIP), s, w);
+		count(NUM_COL + 2 * step, p->row, c->skip + c->divergent,
+		      count_attr(c->skip + c->divergent, A_SKIP), s, w);
 		p->row += h;
 	}
 	p->row++;
@@ -194,8 +194,8 @@ void report_verdict(const struct options *o, bool pass)
 	screen_clear(A_TEXT);
 	banner(&p, o, pass);
 	at(NAME_COL, p.row++, A_HEAD, b,
-	   "Totals: pass:%u fail:%u skip:%u todo:%u checks:%lu", t->pass,
-	   t->fail, t->skip, t->todo, p.r->checks);
+	   "Totals: pass:%u fail:%u skip:%u divergent:%u checks:%lu", t->pass,
+	   t->fail, t->skip, t->divergent, p.r->checks);
 	p.row++;
 	table(&p);
 	failures(&p);

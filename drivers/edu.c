@@ -2,11 +2,14 @@
  * 0x90 count, 0x98 command: bit 0 start (reads 1 while busy), bit 1
  * direction (1: device to RAM), bit 2 interrupt when done. The device
  * aborts QEMU when a transfer leaves its buffer, so that is checked here. */
-#include "tests/kernel/edu.h"
+#include "drivers/edu.h"
+#include "arch/x86/pci.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
+#include "arch/x86/console.h"
+#include "lib/printf.h"
 
 #define EDU_REG_SRC	   0x80
 #define EDU_REG_DST	   0x88
@@ -22,54 +25,37 @@
 /* Far more than the 100 ms of virtual time a transfer takes. */
 #define EDU_TIMEOUT_US 2000000
 
-/* BAR mappings (permanent) of the devices opened, for the interrupt. */
-static volatile u8 *opened[EDU_MAX];
+struct edu {
+	volatile u8 *bar;
+	bool msi; /* completion interrupt through MSI */
+};
+
+static struct edu edus[EDU_MAX];
+static struct dma_engine engines[EDU_MAX];
+static unsigned nr_edus;
 
 /* Completion interrupt (MSI): acknowledge every edu that raised one; the
  * waiter only needs to be woken from HLT. */
 static void on_edu_irq(struct trap_frame *f, void *ctx)
 {
-	for (unsigned i = 0; i < EDU_MAX; i++) {
-		if (!opened[i])
-			continue;
-		u32 v = *(volatile u32 *)(opened[i] + EDU_REG_IRQ_STATUS);
+	for (unsigned i = 0; i < nr_edus; i++) {
+		u32 v = *(volatile u32 *)(edus[i].bar + EDU_REG_IRQ_STATUS);
 		if (v)
-			*(volatile u32 *)(opened[i] + EDU_REG_IRQ_ACK) = v;
+			*(volatile u32 *)(edus[i].bar + EDU_REG_IRQ_ACK) = v;
 	}
 }
 
 unsigned edu_count(void)
 {
-	unsigned n = 0;
-
-	while (pci_find(EDU_VENDOR, EDU_DEVICE, n))
-		n++;
-	return n;
+	return nr_edus;
 }
 
-int edu_open(struct edu *e, unsigned index)
-{
-	e->pci = pci_find(EDU_VENDOR, EDU_DEVICE, index);
-	if (!e->pci)
-		return -ENODEV;
-	e->bar = pci_map_bar(e->pci, 0);
-	if (!e->bar)
-		return -ENOMEM;
-	e->sid = (u16)(e->pci->bus << 8 | e->pci->devfn);
-	pci_set_master(e->pci, true);
-	e->msi = pci_msi_enable(e->pci, VEC_EDU) == 0;
-	trap_set_handler(VEC_EDU, on_edu_irq, NULL);
-	if (index < EDU_MAX)
-		opened[index] = e->bar;
-	return 0;
-}
-
-static void wr64(struct edu *e, u32 reg, u64 v)
+static void wr64(const struct edu *e, u32 reg, u64 v)
 {
 	*(volatile u64 *)(e->bar + reg) = v;
 }
 
-static int run(struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
+static int run(const struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
 {
 	volatile u32 *c = (volatile u32 *)(e->bar + EDU_REG_CMD);
 
@@ -99,16 +85,59 @@ static bool in_buffer(u32 off, u32 len)
 	return len && off < EDU_BUF_SIZE - 1 && len <= EDU_BUF_SIZE - 1 - off;
 }
 
-int edu_dma_to_ram(struct edu *e, u32 off, iova_t iova, u32 len)
+static int edu_write(struct dma_engine *d, u32 off, iova_t iova, u32 len)
 {
 	if (!in_buffer(off, len))
 		return -EINVAL;
-	return run(e, EDU_BUF_ADDR + off, iova, len, EDU_CMD_TO_RAM);
+	return run(d->priv, EDU_BUF_ADDR + off, iova, len, EDU_CMD_TO_RAM);
 }
 
-int edu_dma_from_ram(struct edu *e, iova_t iova, u32 off, u32 len)
+static int edu_read(struct dma_engine *d, iova_t iova, u32 off, u32 len)
 {
 	if (!in_buffer(off, len))
 		return -EINVAL;
-	return run(e, iova, EDU_BUF_ADDR + off, len, 0);
+	return run(d->priv, iova, EDU_BUF_ADDR + off, len, 0);
+}
+
+static const struct dma_ops edu_ops = { .read = edu_read, .write = edu_write };
+
+static int edu_open(unsigned i, struct pci_dev *pci, unsigned dma_bits)
+{
+	struct edu *e = &edus[i];
+	struct dma_engine *d = &engines[i];
+
+	e->bar = pci_map_bar(pci, 0);
+	if (!e->bar)
+		return -ENOMEM;
+	pci_set_master(pci, true);
+	e->msi = pci_msi_enable(pci, VEC_EDU) == 0;
+	ksnprintf(d->name, sizeof(d->name), "edu%u", i);
+	d->kind = "edu";
+	d->pci = pci;
+	d->sid = PCI_BDF(pci->bus, pci->devfn);
+	d->vector = e->msi ? VEC_EDU : 0;
+	d->mem_size = EDU_BUF_SIZE - 1; /* see in_buffer() */
+	d->addr_bits = dma_bits > 64 ? 64 : dma_bits;
+	d->ops = &edu_ops;
+	d->priv = e;
+	return dma_register(d) ? -ENOSPC : 0;
+}
+
+unsigned edu_probe(unsigned dma_bits)
+{
+	struct pci_dev *pci;
+
+	trap_set_handler(VEC_EDU, on_edu_irq, NULL);
+	while (nr_edus < EDU_MAX &&
+	       (pci = pci_find(EDU_VENDOR, EDU_DEVICE, nr_edus))) {
+		int err = edu_open(nr_edus, pci, dma_bits);
+		if (err) {
+			kprintf("# error: edu %02x:%02x.%u: %s\n", pci->bus,
+				pci->devfn >> 3, pci->devfn & 7,
+				strerror_k(err));
+			break;
+		}
+		nr_edus++;
+	}
+	return nr_edus;
 }

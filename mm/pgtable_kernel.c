@@ -3,7 +3,7 @@
  * for walkers that do not snoop (VT-d ECAP.C=0). The CPU's own EPT/NPT
  * walks snoop, so their tables are configured coherent and never flushed
  * (SDM vol. 3C 29.3.6; APM vol. 2 15.25). */
-#include "iommu/vtd/pgtable.h"
+#include "mm/pgtable.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 

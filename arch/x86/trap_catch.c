@@ -1,13 +1,7 @@
 /* trap_catch: run a function that is expected to fault, and recover. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
-#include "tests/kernel/kernel.h"
-
-struct jmpbuf {
-	u64 regs[8];
-};
-int ksetjmp(struct jmpbuf *jb);
-__attribute__((noreturn)) void klongjmp(struct jmpbuf *jb, int val);
+#include "lib/setjmp.h"
 
 static struct jmpbuf catch_jb;
 static volatile int caught;

@@ -2,10 +2,10 @@
  * accessors, runs of entries, flush batching, the page pool that makes
  * map/unmap all-or-nothing, and the deferred free list. Not part of the
  * contract: include pgtable.h. */
-#ifndef IOMMU_VTD_PGTABLE_PRIV_H
-#define IOMMU_VTD_PGTABLE_PRIV_H
+#ifndef MM_PGTABLE_PRIV_H
+#define MM_PGTABLE_PRIV_H
 
-#include "iommu/vtd/pgtable.h"
+#include "mm/pgtable.h"
 
 /* Level 1 maps 4 KiB; each level up covers 9 more address bits. */
 static inline unsigned pt_shift(unsigned level)
@@ -18,17 +18,17 @@ static inline u64 pt_size(unsigned level)
 	return 1ULL << pt_shift(level);
 }
 
-static inline unsigned pt_index(iova_t iova, unsigned level)
+static inline unsigned pt_index(pt_addr_t addr, unsigned level)
 {
-	return (iova >> pt_shift(level)) & (PT_ENTRIES - 1);
+	return (addr >> pt_shift(level)) & (PT_ENTRIES - 1);
 }
 
-/* Bytes from iova to the end of its entry at this level, or to end. */
-static inline u64 pt_chunk(iova_t iova, iova_t end, unsigned level)
+/* Bytes from addr to the end of its entry at this level, or to end. */
+static inline u64 pt_chunk(pt_addr_t addr, pt_addr_t end, unsigned level)
 {
-	iova_t next = ALIGN_DOWN(iova, pt_size(level)) + pt_size(level);
+	pt_addr_t next = ALIGN_DOWN(addr, pt_size(level)) + pt_size(level);
 
-	return MIN(next, end) - iova;
+	return MIN(next, end) - addr;
 }
 
 static inline bool pte_present(const struct pt *pt, u64 e)
@@ -83,11 +83,11 @@ static inline void pt_fill(u64 *p, u64 n, u64 pte, u64 size)
 		pte_set(&p[i], pte);
 }
 
-/* Whole entries of this level from iova, which is aligned to them, up to
+/* Whole entries of this level from addr, which is aligned to them, up to
  * end (within the same table). */
-static inline u64 pt_whole(iova_t iova, iova_t end, unsigned level)
+static inline u64 pt_whole(pt_addr_t addr, pt_addr_t end, unsigned level)
 {
-	return (ALIGN_DOWN(end, pt_size(level)) - iova) >> pt_shift(level);
+	return (ALIGN_DOWN(end, pt_size(level)) - addr) >> pt_shift(level);
 }
 
 /* Bitwise OR and AND of the n entries at p: the bulk checks of map and
@@ -158,9 +158,9 @@ void pt_pool_drain(struct pt *pt, struct pt_pool *pool);
 
 /* Queue an unlinked table on g, to be freed by pt_gather_release. */
 void pt_gather_defer(struct pt *pt, struct pt_gather *g, u64 *table, hpa_t pa);
-void pt_gather_add(struct pt_gather *g, iova_t start, u64 size);
+void pt_gather_add(struct pt_gather *g, pt_addr_t start, u64 size);
 
 /* Common argument checks: 4 KiB aligned, non-empty, below 2^aw. */
-int pt_check_range(const struct pt *pt, iova_t iova, u64 size);
+int pt_check_range(const struct pt *pt, pt_addr_t addr, u64 size);
 
 #endif

@@ -22,6 +22,11 @@
 
 #include "lib/types.h"
 
+/* The input address a table translates: an IOVA (VT-d second level) or a
+ * guest-physical address (EPT, NPT). Callers keep their own types, iova_t
+ * and gpa_t, which convert to it. */
+typedef u64 pt_addr_t;
+
 /* Format-independent permissions. */
 #define PT_READ	 BIT(0)
 #define PT_WRITE BIT(1)
@@ -97,7 +102,7 @@ struct pt {
  * only the unmapped part is recorded, and IH=1 (leaf-only) stays valid
  * unless freed_tables. */
 struct pt_gather {
-	iova_t start, end; /* inclusive; meaningful when valid */
+	pt_addr_t start, end; /* inclusive; meaningful when valid */
 	bool valid;
 	bool nonpresent_to_present; /* map: needed when CAP.CM=1 (spec 6.1) */
 	bool freed_tables;	    /* unmap unlinked tables: invalidate the
@@ -108,8 +113,8 @@ struct pt_gather {
 
 /* A translation found by pt_lookup or visited by pt_for_each_leaf. */
 struct pt_walk {
-	iova_t iova;	/* the looked-up address; the leaf base when visiting */
-	hpa_t pa;	/* translation of iova */
+	pt_addr_t addr; /* the looked-up address; the leaf base when visiting */
+	hpa_t pa;	/* translation of addr */
 	u64 size;	/* leaf size: 4K, 2M or 1G */
 	unsigned level; /* 1 = 4K leaf, 2 = 2M, 3 = 1G */
 	unsigned prot;
@@ -121,22 +126,25 @@ int pt_init(struct pt *pt, const struct pt_format *f,
 	    const struct pt_config *cfg, const struct pt_ops *ops, void *ctx);
 /* Frees every table. The caller has detached the domain and invalidated. */
 void pt_destroy(struct pt *pt);
+/* Write back every table (after cfg.coherent was cleared: a walker that
+ * does not snoop joined the table's users). */
+void pt_flush_all(const struct pt *pt);
 
 /* g (required) accumulates what map/unmap/set_snoop_all changed.
  *
- * Map [iova, iova+size) to [pa, pa+size) with the largest leaves alignment
+ * Map [addr, addr+size) to [pa, pa+size) with the largest leaves alignment
  * and cfg.page_sizes allow. Errors leave the tables unchanged: -EINVAL (not
  * 4K aligned, size 0, prot 0, W/X without R on EPT), -EOPNOTSUPP (PT_EXEC
  * on VT-d), -ERANGE (beyond 2^aw or the format's addresses), -EEXIST (any
  * part mapped), -ENOMEM. */
-int pt_map(struct pt *pt, iova_t iova, hpa_t pa, u64 size, unsigned prot,
+int pt_map(struct pt *pt, pt_addr_t addr, hpa_t pa, u64 size, unsigned prot,
 	   struct pt_gather *g);
-/* Unmap [iova, iova+size), splitting superpages that straddle its ends.
+/* Unmap [addr, addr+size), splitting superpages that straddle its ends.
  * Errors leave the tables unchanged: -EINVAL, -ERANGE, -ENOENT (any part
  * unmapped), -ENOMEM (a split could not get a table). */
-int pt_unmap(struct pt *pt, iova_t iova, u64 size, struct pt_gather *g);
+int pt_unmap(struct pt *pt, pt_addr_t addr, u64 size, struct pt_gather *g);
 /* 0 and *out filled, -ENOENT when not mapped, -ERANGE beyond 2^aw. */
-int pt_lookup(const struct pt *pt, iova_t iova, struct pt_walk *out);
+int pt_lookup(const struct pt *pt, pt_addr_t addr, struct pt_walk *out);
 
 /* Visit every present leaf in IOVA order; a non-zero return from fn stops
  * the walk and is returned. */
@@ -157,7 +165,7 @@ void pt_gather_release(struct pt *pt, struct pt_gather *g);
  * smallest naturally aligned block of 2^am pages at *addr covering
  * [g->start, g->end]. Returns false when g is empty or am would exceed
  * mamv (CAP.MAMV): the caller then invalidates the whole domain. */
-bool pt_gather_psi(const struct pt_gather *g, unsigned mamv, iova_t *addr,
+bool pt_gather_psi(const struct pt_gather *g, unsigned mamv, pt_addr_t *addr,
 		   unsigned *am);
 
 #endif

@@ -13,7 +13,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/console.h"
 #include "lib/printf.h"
-#include "tests/kernel/report.h"
+#include "kernel/acpidump.h"
 
 #define PREFIX "# acpidump: "
 

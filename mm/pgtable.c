@@ -1,6 +1,6 @@
 /* Page-table formats, lifetime, lookup, visiting and the invalidation
  * gather. Map and unmap live in pgtable_map.c. */
-#include "iommu/vtd/pgtable_priv.h"
+#include "mm/pgtable_priv.h"
 #include "lib/errno.h"
 
 /* VT-d spec 9.8: second-level entries, every level (non-leaf and leaf).
@@ -153,13 +153,27 @@ void pt_destroy(struct pt *pt)
 	pt->root = NULL;
 }
 
-int pt_check_range(const struct pt *pt, iova_t iova, u64 size)
+static void pt_flush_tree(const struct pt *pt, u64 *table, unsigned level)
+{
+	for (unsigned i = 0; level > 1 && i < PT_ENTRIES; i++)
+		if (pte_present(pt, table[i]) && !pte_leaf(pt, table[i], level))
+			pt_flush_tree(pt, pte_table(pt, table[i]), level - 1);
+	pt_flush(pt, table, PAGE_SIZE);
+}
+
+void pt_flush_all(const struct pt *pt)
+{
+	if (pt->root)
+		pt_flush_tree(pt, pt->root, pt->cfg.levels);
+}
+
+int pt_check_range(const struct pt *pt, pt_addr_t addr, u64 size)
 {
 	u64 limit = 1ULL << pt->cfg.aw;
 
-	if (!size || !IS_ALIGNED(iova | size, PAGE_SIZE))
+	if (!size || !IS_ALIGNED(addr | size, PAGE_SIZE))
 		return -EINVAL;
-	if (iova >= limit || size > limit - iova)
+	if (addr >= limit || size > limit - addr)
 		return -ERANGE;
 	return 0;
 }
@@ -173,15 +187,15 @@ static unsigned pte_prot(const struct pt *pt, u64 e)
 }
 
 static void pt_fill_walk(const struct pt *pt, struct pt_walk *w, u64 *p,
-			 unsigned level, iova_t iova)
+			 unsigned level, pt_addr_t addr)
 {
-	w->iova = iova;
+	w->addr = addr;
 	w->pte = *p;
 	w->ptep = p;
 	w->level = level;
 	w->size = pt_size(level);
 	w->prot = pte_prot(pt, w->pte);
-	w->pa = pte_addr(pt, w->pte) + (iova & (w->size - 1));
+	w->pa = pte_addr(pt, w->pte) + (addr & (w->size - 1));
 }
 
 /*
@@ -205,19 +219,19 @@ static void pt_fill_walk(const struct pt *pt, struct pt_walk *w, u64 *p,
  * EPT entry (SDM 29.3.2): the same shape with R W X in bits 2:0, the
  * memory type in 5:3 and IPAT in 6 (leaves), PS in 7; present = R|W|X.
  */
-int pt_lookup(const struct pt *pt, iova_t iova, struct pt_walk *out)
+int pt_lookup(const struct pt *pt, pt_addr_t addr, struct pt_walk *out)
 {
 	u64 *table = pt->root;
 
-	if (iova >> pt->cfg.aw)
+	if (addr >> pt->cfg.aw)
 		return -ERANGE;
 	for (unsigned level = pt->cfg.levels;; level--) {
-		u64 *p = &table[pt_index(iova, level)];
+		u64 *p = &table[pt_index(addr, level)];
 
 		if (!pte_present(pt, *p))
 			return -ENOENT;
 		if (pte_leaf(pt, *p, level)) {
-			pt_fill_walk(pt, out, p, level, iova);
+			pt_fill_walk(pt, out, p, level, addr);
 			return 0;
 		}
 		table = pte_table(pt, *p);
@@ -225,22 +239,22 @@ int pt_lookup(const struct pt *pt, iova_t iova, struct pt_walk *out)
 }
 
 static int pt_visit(const struct pt *pt, u64 *table, unsigned level,
-		    iova_t base, pt_leaf_fn fn, void *arg)
+		    pt_addr_t base, pt_leaf_fn fn, void *arg)
 {
 	struct pt_walk w;
 	int ret = 0;
 
 	for (unsigned i = 0; i < PT_ENTRIES && !ret; i++) {
-		iova_t iova = base + (u64)i * pt_size(level);
+		pt_addr_t addr = base + (u64)i * pt_size(level);
 		u64 *p = &table[i];
 
 		if (!pte_present(pt, *p))
 			continue;
 		if (pte_leaf(pt, *p, level)) {
-			pt_fill_walk(pt, &w, p, level, iova);
+			pt_fill_walk(pt, &w, p, level, addr);
 			ret = fn(arg, &w);
 		} else {
-			ret = pt_visit(pt, pte_table(pt, *p), level - 1, iova,
+			ret = pt_visit(pt, pte_table(pt, *p), level - 1, addr,
 				       fn, arg);
 		}
 	}
@@ -256,7 +270,7 @@ struct pt_snoop_state {
 	struct pt *pt;
 	struct pt_dirty d;
 	u64 *table; /* the table d belongs to */
-	iova_t first, last;
+	pt_addr_t first, last;
 	int changed;
 };
 
@@ -275,8 +289,8 @@ static int pt_snoop_leaf(void *arg, const struct pt_walk *w)
 	pte_set(w->ptep, w->pte | s->pt->fmt->snoop);
 	pt_dirty_add(&s->d, w->ptep);
 	if (!s->changed++)
-		s->first = w->iova;
-	s->last = w->iova + w->size - 1;
+		s->first = w->addr;
+	s->last = w->addr + w->size - 1;
 	return 0;
 }
 
@@ -302,9 +316,9 @@ void pt_gather_init(struct pt_gather *g)
 	g->nr_freelist = 0;
 }
 
-void pt_gather_add(struct pt_gather *g, iova_t start, u64 size)
+void pt_gather_add(struct pt_gather *g, pt_addr_t start, u64 size)
 {
-	iova_t last = start + size - 1;
+	pt_addr_t last = start + size - 1;
 
 	if (!g->valid || start < g->start)
 		g->start = start;
@@ -341,7 +355,7 @@ void pt_gather_release(struct pt *pt, struct pt_gather *g)
  * an address aligned to that size. The smallest such block holding both
  * ends of the span is set by the highest page-number bit where they
  * differ. */
-bool pt_gather_psi(const struct pt_gather *g, unsigned mamv, iova_t *addr,
+bool pt_gather_psi(const struct pt_gather *g, unsigned mamv, pt_addr_t *addr,
 		   unsigned *am)
 {
 	u64 first = g->start >> PAGE_SHIFT, last = g->end >> PAGE_SHIFT;

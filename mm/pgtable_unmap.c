@@ -2,24 +2,24 @@
  * fill the pool for the superpages to split, write. Tables the unmap
  * unlinks, dropped whole or emptied, go on the gather's free list: the
  * IOMMU may walk them until the caller's invalidation completes. */
-#include "iommu/vtd/pgtable_priv.h"
+#include "mm/pgtable_priv.h"
 #include "lib/errno.h"
 
-/* Tables needed to split a leaf at this level so that [iova, end), inside
+/* Tables needed to split a leaf at this level so that [addr, end), inside
  * it, is made of whole entries: one, plus the splits of the at most two
  * children its ends fall in. 4K entries never need one. */
-static u64 pt_split_count(unsigned level, iova_t iova, iova_t end)
+static u64 pt_split_count(unsigned level, pt_addr_t addr, pt_addr_t end)
 {
 	u64 size = pt_size(level - 1);
-	iova_t lo = ALIGN_UP(iova, size), hi = ALIGN_DOWN(end, size);
+	pt_addr_t lo = ALIGN_UP(addr, size), hi = ALIGN_DOWN(end, size);
 	u64 n = 1;
 
 	if (level - 1 == 1)
 		return n;
 	if (lo > hi)
-		return n + pt_split_count(level - 1, iova, end);
-	if (iova != lo)
-		n += pt_split_count(level - 1, iova, lo);
+		return n + pt_split_count(level - 1, addr, end);
+	if (addr != lo)
+		n += pt_split_count(level - 1, addr, lo);
 	if (end != hi)
 		n += pt_split_count(level - 1, hi, end);
 	return n;
@@ -36,12 +36,12 @@ struct pt_unmap_state {
 };
 
 static s64 pt_unmap_count(struct pt_unmap_state *s, const u64 *table,
-			  unsigned level, iova_t iova, iova_t end);
+			  unsigned level, pt_addr_t addr, pt_addr_t end);
 
-/* The n whole entries at p, from iova: each must be present, and a table
+/* The n whole entries at p, from addr: each must be present, and a table
  * mapped everywhere below. Whole entries split nothing: 0 or -ENOENT. */
 static s64 pt_unmap_count_run(struct pt_unmap_state *s, const u64 *p, u64 n,
-			      unsigned level, iova_t iova)
+			      unsigned level, pt_addr_t addr)
 {
 	const struct pt *pt = s->pt;
 	u64 all = pt_and_run(p, n), size = pt_size(level);
@@ -50,46 +50,46 @@ static s64 pt_unmap_count_run(struct pt_unmap_state *s, const u64 *p, u64 n,
 	 * are present leaves. Mixed permissions take the loop below. */
 	if ((all & pt->fmt->present) && pte_leaf(pt, all, level))
 		return 0;
-	for (u64 i = 0; i < n; i++, iova += size) {
+	for (u64 i = 0; i < n; i++, addr += size) {
 		if (!pte_present(pt, p[i]))
 			return -ENOENT;
 		if (pte_leaf(pt, p[i], level))
 			continue;
 		s->dropped[level - 1]++;
-		if (pt_unmap_count(s, pte_table(pt, p[i]), level - 1, iova,
-				   iova + size) < 0)
+		if (pt_unmap_count(s, pte_table(pt, p[i]), level - 1, addr,
+				   addr + size) < 0)
 			return -ENOENT;
 	}
 	return 0;
 }
 
-/* Tables the splits of an unmap of [iova, end) need, or -ENOENT when any
+/* Tables the splits of an unmap of [addr, end) need, or -ENOENT when any
  * part is not mapped. */
 static s64 pt_unmap_count(struct pt_unmap_state *s, const u64 *table,
-			  unsigned level, iova_t iova, iova_t end)
+			  unsigned level, pt_addr_t addr, pt_addr_t end)
 {
 	const struct pt *pt = s->pt;
 	s64 need = 0, n;
 
 	if (level == 1) /* one run of 4K leaves */
-		return pt_unmap_count_run(s, &table[pt_index(iova, 1)],
-					  (end - iova) >> PAGE_SHIFT, 1, iova);
-	for (u64 chunk; iova < end; iova += chunk, need += n) {
-		const u64 *p = &table[pt_index(iova, level)];
+		return pt_unmap_count_run(s, &table[pt_index(addr, 1)],
+					  (end - addr) >> PAGE_SHIFT, 1, addr);
+	for (u64 chunk; addr < end; addr += chunk, need += n) {
+		const u64 *p = &table[pt_index(addr, level)];
 
-		chunk = pt_chunk(iova, end, level);
+		chunk = pt_chunk(addr, end, level);
 		if (chunk == pt_size(level)) {
-			u64 k = pt_whole(iova, end, level);
+			u64 k = pt_whole(addr, end, level);
 
-			n = pt_unmap_count_run(s, p, k, level, iova);
+			n = pt_unmap_count_run(s, p, k, level, addr);
 			chunk = k * pt_size(level);
 		} else if (!pte_present(pt, *p)) {
 			return -ENOENT;
 		} else if (pte_leaf(pt, *p, level)) {
-			n = (s64)pt_split_count(level, iova, iova + chunk);
+			n = (s64)pt_split_count(level, addr, addr + chunk);
 		} else {
 			n = pt_unmap_count(s, pte_table(pt, *p), level - 1,
-					   iova, iova + chunk);
+					   addr, addr + chunk);
 		}
 		if (n < 0)
 			return n;
@@ -153,12 +153,12 @@ static bool pt_table_empty(const struct pt *pt, const u64 *table, unsigned lo,
 }
 
 static void pt_unmap_level(struct pt_unmap_state *s, u64 *table, unsigned level,
-			   iova_t iova, iova_t end);
+			   pt_addr_t addr, pt_addr_t end);
 
-/* Unmap the part [iova, end) of the entry *p, splitting it if it is a
+/* Unmap the part [addr, end) of the entry *p, splitting it if it is a
  * leaf; queue its table if that leaves it empty. */
 static void pt_unmap_part(struct pt_unmap_state *s, u64 *p, unsigned level,
-			  iova_t iova, iova_t end, struct pt_dirty *d)
+			  pt_addr_t addr, pt_addr_t end, struct pt_dirty *d)
 {
 	struct pt *pt = s->pt;
 	u64 *child;
@@ -168,8 +168,8 @@ static void pt_unmap_part(struct pt_unmap_state *s, u64 *p, unsigned level,
 		pt_dirty_add(d, p);
 	}
 	child = pte_table(pt, *p);
-	pt_unmap_level(s, child, level - 1, iova, end);
-	if (pt_table_empty(pt, child, pt_index(iova, level - 1),
+	pt_unmap_level(s, child, level - 1, addr, end);
+	if (pt_table_empty(pt, child, pt_index(addr, level - 1),
 			   pt_index(end - 1, level - 1) + 1)) {
 		pt_gather_defer(pt, s->g, child, pte_addr(pt, *p));
 		pte_set(p, 0);
@@ -178,51 +178,51 @@ static void pt_unmap_part(struct pt_unmap_state *s, u64 *p, unsigned level,
 }
 
 static void pt_unmap_level(struct pt_unmap_state *s, u64 *table, unsigned level,
-			   iova_t iova, iova_t end)
+			   pt_addr_t addr, pt_addr_t end)
 {
 	struct pt_dirty d = { 0 };
 
 	if (level == 1) { /* one run of 4K leaves */
-		u64 *p = &table[pt_index(iova, 1)],
-		    n = (end - iova) >> PAGE_SHIFT;
+		u64 *p = &table[pt_index(addr, 1)],
+		    n = (end - addr) >> PAGE_SHIFT;
 
 		pt_fill(p, n, 0, 0); /* n zero entries */
 		pt_flush(s->pt, p, n * sizeof(u64));
 		return;
 	}
-	for (u64 chunk; iova < end; iova += chunk) {
-		u64 *p = &table[pt_index(iova, level)];
+	for (u64 chunk; addr < end; addr += chunk) {
+		u64 *p = &table[pt_index(addr, level)];
 
-		chunk = pt_chunk(iova, end, level);
+		chunk = pt_chunk(addr, end, level);
 		if (chunk == pt_size(level)) {
-			u64 n = pt_whole(iova, end, level);
+			u64 n = pt_whole(addr, end, level);
 
 			pt_clear_run(s, p, n, level);
 			pt_dirty_add_run(&d, p, n);
 			chunk = n * pt_size(level);
 		} else {
-			pt_unmap_part(s, p, level, iova, iova + chunk, &d);
+			pt_unmap_part(s, p, level, addr, addr + chunk, &d);
 		}
 	}
 	pt_dirty_flush(s->pt, &d);
 }
 
-int pt_unmap(struct pt *pt, iova_t iova, u64 size, struct pt_gather *g)
+int pt_unmap(struct pt *pt, pt_addr_t addr, u64 size, struct pt_gather *g)
 {
 	struct pt_unmap_state s = { .pt = pt, .g = g };
-	int ret = pt_check_range(pt, iova, size);
+	int ret = pt_check_range(pt, addr, size);
 	s64 need;
 
 	if (ret)
 		return ret;
-	need = pt_unmap_count(&s, pt->root, pt->cfg.levels, iova, iova + size);
+	need = pt_unmap_count(&s, pt->root, pt->cfg.levels, addr, addr + size);
 	if (need < 0)
 		return (int)need;
 	ret = pt_pool_fill(pt, &s.pool, (u64)need);
 	if (ret)
 		return ret;
-	pt_unmap_level(&s, pt->root, pt->cfg.levels, iova, iova + size);
+	pt_unmap_level(&s, pt->root, pt->cfg.levels, addr, addr + size);
 	pt_pool_drain(pt, &s.pool);
-	pt_gather_add(g, iova, size);
+	pt_gather_add(g, addr, size);
 	return 0;
 }
