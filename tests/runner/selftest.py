@@ -228,6 +228,8 @@ class KtapCheckTest(unittest.TestCase):
             "      # deeper\n    ok 1 a\nok 1 s\n": [(5, "indent")],
             "KTAP version 1\n1..1\nnoise at the top is allowed\nok 1 a\n":
                 [],
+            "KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: s\n"
+            "    1..1\n    ok 1 a\nok 1 t\n": [(7, "name")],
         }
         for text, want in cases.items():
             self.assertEqual(self.codes(text), want, text)
