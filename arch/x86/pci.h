@@ -21,6 +21,12 @@
 #define PCI_SUBORDINATE_BUS	 0x1a
 #define PCI_CAP_PTR		 0x34
 #define PCI_CAP_ID_MSI		 0x05
+#define PCI_CAP_ID_MSIX		 0x11
+#define PCI_MSIX_CTRL		 0x02
+#define PCI_MSIX_ENABLE		 BIT(15)
+#define PCI_MSIX_MASKALL	 BIT(14)
+#define PCI_MSIX_TABLE		 0x04
+#define PCI_MSIX_BIR		 GENMASK(2, 0)
 
 #define PCI_MAX_DEVS	    64
 #define PCI_BDF(bus, devfn) ((u16)((bus) << 8 | (devfn)))
@@ -53,6 +59,8 @@ void *pci_map_bar(struct pci_dev *d, unsigned i);
 void pci_set_master(struct pci_dev *d, bool on);
 /* Program and enable MSI to this CPU's local APIC with @vector. */
 int pci_msi_enable(struct pci_dev *d, u8 vector);
+/* The same through MSI-X table entry 0 (devices without MSI). */
+int pci_msix_enable(struct pci_dev *d, u8 vector);
 int pci_find_cap(const struct pci_dev *d, u8 id);
 
 static inline u32 pci_dev_read(const struct pci_dev *d, u16 off, unsigned sz)
