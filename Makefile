@@ -43,11 +43,12 @@ include boot/boot.mk
 include arch/x86/x86.mk
 include lib/lib.mk
 include iommu/vtd/vtd.mk
+include drivers/drivers.mk
 include kvmlike/kvmlike.mk
 include tests/kernel/kernel.mk
 
 KOBJS := $(addprefix $(O)/k/,$(BOOT_OBJS) $(X86_OBJS) $(LIB_OBJS) \
-	$(VTD_OBJS) $(KVMLIKE_OBJS) $(KTEST_OBJS))
+	$(VTD_OBJS) $(DRIVERS_OBJS) $(KVMLIKE_OBJS) $(KTEST_OBJS))
 
 KERNEL := $(O)/kernel.elf
 ISO := $(O)/vtdtest.iso

@@ -28,5 +28,6 @@ u64 trap_count(u8 vector);
 #define VEC_EDU	      0x41
 #define VEC_TEST      0x42
 #define VEC_TIMER     0x43
+#define VEC_XHCI      0x44
 
 #endif
