@@ -29,6 +29,7 @@ static const struct opt opts[] = {
 	{ "exit", OPT_ENUM, OFF(exit), exit_names, 0 },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
 	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },
+	{ "expect_xhci", OPT_INT, OFF(expect_xhci), NULL, 0 },
 	{ "wbinvd", OPT_ENUM, OFF(wbinvd), wbinvd_names, 0 },
 	{ "console", OPT_STR, OFF(console), NULL,
 	  sizeof(((struct options *)0)->console) },
@@ -178,6 +179,7 @@ unsigned cmdline_parse(const char *s, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->expect_edu = -1;
+	o->expect_xhci = -1;
 	o->edu_dma_bits = 28;
 	while (s && *s) {
 		while (*s == ' ' || *s == '\t')

@@ -22,6 +22,8 @@ struct options {
 	enum exit_mode exit;
 	enum virt_expect expect_virt;
 	int expect_edu; /* number of edu devices the lane has; -1 if unset */
+	/* Number of xHCI controllers the lane has; -1 if unset. */
+	int expect_xhci;
 	enum wbinvd_policy wbinvd;
 	char console[32];
 	char

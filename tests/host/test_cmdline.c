@@ -37,6 +37,7 @@ static void assert_defaults(const struct options *o)
 	assert_int_equal(o->exit, EXIT_AUTO);
 	assert_int_equal(o->expect_virt, VIRT_UNSET);
 	assert_int_equal(o->expect_edu, -1);
+	assert_int_equal(o->expect_xhci, -1);
 	assert_int_equal(o->wbinvd, WBINVD_AUTO);
 	assert_string_equal(o->console, "");
 }
@@ -89,6 +90,7 @@ static void int_option_takes_decimal_digits(void **state)
 	assert_int_equal(parse("expect_edu=0", 0)->expect_edu, 0);
 	assert_int_equal(parse("expect_edu=3", 0)->expect_edu, 3);
 	assert_int_equal(parse("expect_edu=123456", 0)->expect_edu, 123456);
+	assert_int_equal(parse("expect_xhci=2", 0)->expect_xhci, 2);
 }
 
 static void string_option_is_copied(void **state)

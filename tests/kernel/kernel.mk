@@ -19,3 +19,5 @@ KTEST_OBJS += tests/kernel/kvm_exits.o
 KTEST_OBJS += tests/kernel/report.o
 KTEST_OBJS += tests/kernel/verdict.o
 KTEST_OBJS += tests/kernel/acpidump.o
+KTEST_OBJS += tests/kernel/xhci.o
+KTEST_OBJS += tests/kernel/xhci_standin.o
