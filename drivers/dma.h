@@ -48,7 +48,14 @@ struct dma_ops {
 	 * or that a write leaves there (write). NULL: any bytes, and a write
 	 * leaves what the last read brought in (edu). */
 	int (*image)(struct dma_engine *e, bool write, u8 *buf, u32 len);
+	/* Put the engine's own regions at IOVAs from @base upward, or at
+	 * their physical addresses (DMA_IOVA_IDENTITY: no IOMMU, or
+	 * pass-through); the device takes them up at the next call or
+	 * recover, so map them first. NULL when there are none. */
+	int (*place)(struct dma_engine *e, iova_t base);
 };
+
+#define DMA_IOVA_IDENTITY (~0ULL)
 
 #define DMA_NAME_MAX   12
 #define DMA_STATUS_MAX 80
@@ -89,6 +96,11 @@ static inline unsigned dma_regions(struct dma_engine *e, struct dma_region *out,
 	return e->ops->regions ? e->ops->regions(e, out, max) : 0;
 }
 
+static inline int dma_place(struct dma_engine *e, iova_t base)
+{
+	return e->ops->place ? e->ops->place(e, base) : 0;
+}
+
 /* -EOPNOTSUPP when any bytes will do. */
 static inline int dma_image(struct dma_engine *e, bool write, u8 *buf, u32 len)
 {
@@ -101,5 +113,14 @@ static inline u64 dma_iova_limit(const struct dma_engine *e)
 {
 	return e->addr_bits >= 64 ? ~0ULL : (1ULL << e->addr_bits);
 }
+
+#define DMA_MAX_ENGINES 8
+
+/* Add an engine to the registry (drivers, at probe); -1 when full. */
+int dma_register(struct dma_engine *e);
+/* Engines of @kind ("edu", "xhci"), or of any kind when NULL. */
+unsigned dma_count(const char *kind);
+/* The @index'th engine of @kind (any kind when NULL) in probe order. */
+struct dma_engine *dma_find(const char *kind, unsigned index);
 
 #endif

@@ -1,3 +1,4 @@
-# DMA-engine drivers: one object per line, so that drivers added in
-# parallel do not collide.
-DRIVERS_OBJS := drivers/xhci.o
+# DMA engines behind drivers/dma.h: one object per line.
+DRIVERS_OBJS := drivers/dma.o
+DRIVERS_OBJS += drivers/edu.o
+DRIVERS_OBJS += drivers/xhci.o

@@ -240,6 +240,12 @@ static int program(struct xhci *x)
 	return 0;
 }
 
+int xhci_quiesce(struct xhci *x)
+{
+	x->stale = true;
+	return reset_hw(x);
+}
+
 int xhci_reset(struct xhci *x)
 {
 	int err = reset_hw(x);
@@ -510,12 +516,25 @@ static int op_image(struct dma_engine *e, bool write, u8 *buf, u32 len)
 	return 0;
 }
 
+static int op_place(struct dma_engine *e, iova_t base)
+{
+	struct xhci *x = e->priv;
+	iova_t iova = base == DMA_IOVA_IDENTITY ? virt_to_phys(x->mem) : base;
+
+	if (!iova_ok(x, iova, (u32)(x->mem_pages * PAGE_SIZE), PAGE_SIZE))
+		return -EINVAL;
+	x->iova = iova;
+	x->stale = true;
+	return 0;
+}
+
 static const struct dma_ops xhci_dma_ops = {
 	.read = op_read,
 	.write = op_write,
 	.recover = op_recover,
 	.regions = op_regions,
 	.image = op_image,
+	.place = op_place,
 };
 
 /* ---- event ring elsewhere ---- */
@@ -691,7 +710,7 @@ static int alloc_mem(struct xhci *x, iova_t base)
 		return -ENOMEM;
 	}
 	memset(x->mem, 0, x->mem_pages * PAGE_SIZE);
-	x->iova = base == XHCI_IOVA_IDENTITY ? virt_to_phys(x->mem) : base;
+	x->iova = base == DMA_IOVA_IDENTITY ? virt_to_phys(x->mem) : base;
 	if (!iova_ok(x, x->iova, (u32)(x->mem_pages * PAGE_SIZE), PAGE_SIZE)) {
 		say(x, "structures at IOVA 0x%lx, beyond a 32-bit controller",
 		    x->iova);
@@ -817,4 +836,34 @@ void xhci_close(struct xhci *x)
 			opened[i] = NULL;
 	x->mem = NULL;
 	memcpy(x->eng.status, why, sizeof(why));
+}
+
+static struct xhci probed[XHCI_MAX];
+static int probe_err[XHCI_MAX];
+static unsigned nr_probed;
+
+unsigned xhci_probe(void)
+{
+	unsigned n = 0;
+
+	for (nr_probed = 0; nr_probed < XHCI_MAX && xhci_find(nr_probed);
+	     nr_probed++) {
+		struct xhci *x = &probed[nr_probed];
+		int err = xhci_open(x, nr_probed, DMA_IOVA_IDENTITY);
+		if (!err && dma_register(&x->eng)) {
+			xhci_close(x);
+			err = -ENOSPC;
+		}
+		probe_err[nr_probed] = err;
+		n += !err;
+	}
+	return n;
+}
+
+struct xhci *xhci_probed(unsigned index, int *err)
+{
+	if (index >= nr_probed)
+		return NULL;
+	*err = probe_err[index];
+	return &probed[index];
 }

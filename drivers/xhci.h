@@ -186,10 +186,10 @@ _Static_assert(sizeof(struct xhci_erst_entry) == 16, "ERST entry (6.5)");
 
 /* ---- The driver ---- */
 
-#define XHCI_READ_LEN	   32	   /* No-Op command TRB + stop TRB */
-#define XHCI_BW_MAX	   256	   /* 1 + MaxPorts (at most 255) */
-#define XHCI_IOVA_IDENTITY (~0ULL) /* no IOMMU, or pass-through */
-#define XHCI_EVENTS	   256	   /* TRBs in the engine's event ring */
+#define XHCI_READ_LEN	  32	  /* No-Op command TRB + stop TRB */
+#define XHCI_BW_MAX	  256	  /* 1 + MaxPorts (at most 255) */
+#define DMA_IOVA_IDENTITY (~0ULL) /* no IOMMU, or pass-through */
+#define XHCI_EVENTS	  256	  /* TRBs in the engine's event ring */
 
 /* Register access: MMIO, or a stand-in controller for tests of the
  * driver's error paths. Offsets are from BAR0. */
@@ -227,12 +227,21 @@ struct xhci {
 	u64 irqs;
 };
 
+/* At boot: open every xHCI (structures at DMA_IOVA_IDENTITY) and register
+ * those taken over as DMA engines of kind "xhci". Returns how many. */
+unsigned xhci_probe(void);
+/* The @index'th controller xhci_probe() tried, and how its open ended
+ * (*err; x->eng.status says why); NULL beyond those. */
+struct xhci *xhci_probed(unsigned index, int *err);
+/* Reset (HCRST: no DMA after it) and leave it to be programmed again at
+ * the next call: before its domain goes away. */
+int xhci_quiesce(struct xhci *x);
 unsigned xhci_count(void);
 /* The @index'th xHCI by PCI class, or NULL (nothing touched). */
 struct pci_dev *xhci_find(unsigned index);
 /* Take the @index'th xHCI from firmware (USB legacy handoff), reset it
  * (halted) and allocate its structures at IOVAs from @iova_base (or at
- * their physical addresses: XHCI_IOVA_IDENTITY). They are programmed
+ * their physical addresses: DMA_IOVA_IDENTITY). They are programmed
  * into it by the first call, which may DMA: map dma_regions() before. Errors: -ENODEV (none),
  * -EBUSY (firmware keeps it), -ETIMEDOUT (reset), -ENOMEM, -EOPNOTSUPP;
  * x->eng.status names the register and its state. */

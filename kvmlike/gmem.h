@@ -1,11 +1,11 @@
 /* Guest memory: host pages the VM owns, mapped at guest-physical addresses
  * by the nested page tables (EPT or NPT) built with the shared walker
- * (iommu/vtd/pgtable.h). Only these pages are mapped: the guest reaches
+ * (mm/pgtable.h). Only these pages are mapped: the guest reaches
  * none of the host's memory. The caller owns the struct. */
 #ifndef KVMLIKE_GMEM_H
 #define KVMLIKE_GMEM_H
 
-#include "iommu/vtd/pgtable.h"
+#include "mm/pgtable.h"
 
 #define GMEM_MAX_EXTRA 4
 

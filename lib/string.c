@@ -108,3 +108,13 @@ bool glob_match(const char *pat, const char *s)
 		pat++;
 	return !*pat;
 }
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const u8 *p = s;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == (u8)c)
+			return (void *)(p + i);
+	return NULL;
+}

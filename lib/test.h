@@ -26,13 +26,30 @@ struct test {
 bool test_run_all(const struct options *o);
 void test_list(const struct options *o);
 
-/* What the last test_run_all() found, for the verdict screen. A TODO that
- * passed counts as passed, as in the KTAP totals line. */
+/* What the harness needs of the machine, given once by the kernel before
+ * the first test: lib/ knows no hardware. */
+struct test_env {
+	u64 (*now_us)(void);
+	/* Before a test: the state the harness restores after it. */
+	u64 (*save)(void);
+	/* After a test, however it ended: undo what an abandoned test may
+	 * have left half-done (a trap being handled) and restore @saved. */
+	void (*restore)(u64 saved);
+	/* Print one line; the harness adds no newline. */
+	void (*puts)(const char *line);
+	/* Indent every line printed from now on by @n spaces, so that what
+	 * drivers print during a suite is a diagnostic of that suite. */
+	void (*indent)(unsigned n);
+};
+void test_set_env(const struct test_env *env);
+
+/* What the last test_run_all() found, for the verdict screen. A test
+ * marked with test_todo() that passed counts as passed. */
 #define TEST_MAX_SUITES 32
 #define TEST_MAX_FAILED 32
 struct test_counts {
 	const char *suite;
-	unsigned pass, fail, skip, todo;
+	unsigned pass, fail, skip, divergent;
 };
 struct test_results {
 	struct test_counts suites[TEST_MAX_SUITES], total;
@@ -93,15 +110,32 @@ __attribute__((format(printf, 1, 2))) void test_fail(const char *fmt, ...);
 /* Skip the current test with a reason; does not return. */
 __attribute__((noreturn, format(printf, 1, 2))) void test_skip(const char *fmt,
 							       ...);
-/* Mark the current test as covering a known emulator divergence: a
- * failure is then reported as "not ok # TODO reason", never as a pass. */
+/* Mark the current test as covering a known emulator divergence, named
+ * with the emulator and version ("QEMU 7.2: ..."): a failure is then
+ * reported as "ok N name # SKIP known divergence: reason" (KTAP has no
+ * TODO directive), and counted apart from skips; never as a pass. */
 __attribute__((format(printf, 1, 2))) void test_todo(const char *fmt, ...);
 __attribute__((noreturn)) void test_abort(void);
+/* Run fn(arg) when the current test ends, however it ends: returned,
+ * failed an ASSERT, skipped, or took an exception (gtest's TearDown).
+ * Teardowns run last registered first, after the test's stack frame is
+ * gone: @arg must not point into it. */
+void test_defer(void (*fn)(void *), void *arg);
 /* Run @fn after every test abandoned midway (an exception, a failed
  * ASSERT, a skip), to undo hardware state it may have left behind, such
  * as VMX or SVM still on. Hooks must be safe to call when there is
  * nothing to undo. */
 void test_add_abort_hook(void (*fn)(void));
+
+/* Run @fn as a test nested in the current one, for self-tests of the
+ * harness: its failures, skip and teardowns are its own, and do not count
+ * against the current test. */
+struct test_outcome {
+	bool returned;	   /* fn returned (not abandoned) */
+	bool skipped;	   /* fn called test_skip */
+	unsigned failures; /* checks that failed inside fn */
+};
+struct test_outcome test_run_nested(void (*fn)(void));
 
 /* For the trap handler. */
 bool test_running(void);

@@ -138,11 +138,7 @@ void console_report(void)
 		kprintf("# console: no screen: %s\n", screen_missing);
 		return;
 	}
-	if (strcmp(screen->name, "framebuffer"))
-		ksnprintf(line, sizeof(line), "%s %ux%u", screen->name,
-			  screen->cols, screen->rows);
-	else
-		fb_describe(line, sizeof(line));
+	screen->describe(line, sizeof(line));
 	kprintf("# console: screen: %s\n", line);
 }
 
@@ -168,7 +164,15 @@ static void serial_write(const char *s, size_t n)
 	}
 }
 
-void console_write(const char *s, size_t n)
+static unsigned indent;
+static bool at_line_start = true;
+
+void console_set_indent(unsigned n)
+{
+	indent = MIN(n, 16u);
+}
+
+static void write_raw(const char *s, size_t n)
 {
 	serial_write(s, n);
 	if (frozen)
@@ -181,6 +185,31 @@ void console_write(const char *s, size_t n)
 		memcpy(early + early_len, s, n);
 		early_len += n;
 	}
+}
+
+void console_write(const char *s, size_t n)
+{
+	static const char spaces[16] = "                ";
+
+	while (n) {
+		if (at_line_start && indent && *s != '\n')
+			write_raw(spaces, indent);
+		const char *nl = memchr(s, '\n', n);
+		size_t len = nl ? (size_t)(nl - s) + 1 : n;
+		write_raw(s, len);
+		at_line_start = nl != NULL;
+		s += len;
+		n -= len;
+	}
+}
+
+void console_put_line(const char *s)
+{
+	if (!at_line_start)
+		write_raw("\n", 1);
+	write_raw(s, strlen(s));
+	write_raw("\n", 1);
+	at_line_start = true;
 }
 
 void kprintf(const char *fmt, ...)

@@ -22,6 +22,11 @@ int console_configure(const char *spec);
 /* Say which consoles are in use and which could not be used, and why. */
 void console_report(void);
 void console_write(const char *s, size_t n);
+/* Start every line written from now on with @n spaces (at most 16): what
+ * anyone prints while a test suite runs then nests inside its KTAP. */
+void console_set_indent(unsigned n);
+/* One whole line, already indented by the caller (the KTAP writer). */
+void console_put_line(const char *s);
 __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
 bool console_has_serial(void);
 bool console_has_screen(void);
@@ -76,13 +81,13 @@ struct screen_ops {
 		    u8 attr);
 	void (*clear)(u8 attr);
 	void (*big_size)(unsigned scale, unsigned *w, unsigned *h);
+	/* One line saying what the screen is, for the console report. */
+	void (*describe)(char *buf, size_t cap);
 };
 const struct screen_ops *vga_init(void);
 struct boot_fb;
 /* Validate and map the loader's framebuffer; NULL and *why when unusable. */
 const struct screen_ops *fb_init(const struct boot_fb *fb, const char **why);
-/* One line describing the framebuffer console in use. */
-void fb_describe(char *buf, size_t cap);
 
 /* The console font (font8x16.c): printable ASCII, 16 rows of 8 pixels. */
 #define FONT_FIRST  0x20

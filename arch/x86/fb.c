@@ -228,6 +228,8 @@ static void blank(void)
 		memcpy(shown[y], want[y], sizeof(want[y]));
 }
 
+static void fb_describe(char *buf, size_t cap);
+
 const struct screen_ops *fb_init(const struct boot_fb *f, const char **why)
 {
 	if ((*why = fb_check(f)))
@@ -256,12 +258,13 @@ const struct screen_ops *fb_init(const struct boot_fb *f, const char **why)
 		.big = fb_big,
 		.clear = fb_clear,
 		.big_size = fb_big_size,
+		.describe = fb_describe,
 	};
 	blank();
 	return &fb.ops;
 }
 
-void fb_describe(char *buf, size_t cap)
+static void fb_describe(char *buf, size_t cap)
 {
 	ksnprintf(buf, cap,
 		  "framebuffer %ux%u, %u bpp, pitch %u at 0x%lx (uncached), "

@@ -1,11 +1,11 @@
-/* IDT set-up and dispatch. Exceptions inside a test fail that test and the
- * harness moves on; outside a test they end the run. */
+/* IDT set-up and dispatch. An exception nobody handles is reported, then
+ * offered to the hook the kernel registered (the test harness abandons the
+ * test that raised it); when the hook declines, the run ends. */
 #include "arch/x86/apic.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
-#include "lib/test.h"
 
 struct idt_entry {
 	u64 lo, hi;
@@ -18,7 +18,10 @@ static struct {
 	void *ctx;
 } handlers[256];
 static u64 counts[256];
-static unsigned irq_depth; /* interrupt handlers running, nested */
+/* Interrupt handlers running, nested, per CPU (by xAPIC id). */
+static unsigned irq_depth[256];
+static trap_exception_hook_t exception_hook;
+static trap_unhandled_fn unhandled_hook;
 extern const u8 isr_stubs[];
 
 static const char *const exc_names[32] = {
@@ -66,8 +69,8 @@ static struct idt_entry make_gate(u64 handler)
 {
 	struct idt_entry e;
 
-	e.lo = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-	       ((handler >> 16) & 0xffff) << 48;
+	e.lo = (handler & 0xffff) | ((u64)GDT_KERNEL_CS << 16) |
+	       (0x8eULL << 40) | ((handler >> 16) & 0xffff) << 48;
 	e.hi = handler >> 32;
 	return e;
 }
@@ -90,26 +93,36 @@ void trap_set_handler(u8 vector, trap_handler_t fn, void *ctx)
 	handlers[vector].fn = fn;
 }
 
+void trap_set_unhandled_hook(trap_unhandled_fn fn)
+{
+	unhandled_hook = fn;
+}
+
 void trap_recover(void)
 {
 	/* A test abandoned from inside an interrupt handler left its vector
 	 * in service at the APIC: end it, or lower-priority interrupts stay
 	 * blocked for good. */
-	for (; irq_depth; irq_depth--)
+	for (unsigned *d = &irq_depth[apic_id() & 0xff]; *d; (*d)--)
 		apic_eoi();
+}
+
+void trap_set_exception_hook(trap_exception_hook_t fn)
+{
+	exception_hook = fn;
 }
 
 u64 trap_count(u8 vector)
 {
-	return counts[vector];
+	return __atomic_load_n(&counts[vector], __ATOMIC_RELAXED);
 }
 
 static void report_exception(const struct trap_frame *f)
 {
 	kprintf("# EXCEPTION %s (vector %lu) error 0x%lx RIP 0x%lx CR2 0x%lx "
-		"RSP 0x%lx in %s\n",
+		"RSP 0x%lx\n",
 		trap_name(f->vector), f->vector, f->error, f->rip, read_cr2(),
-		f->rsp, test_current_name());
+		f->rsp);
 }
 
 void trap_dispatch(struct trap_frame *f);
@@ -117,12 +130,13 @@ void trap_dispatch(struct trap_frame *f)
 {
 	u8 v = (u8)f->vector;
 
-	counts[v]++;
+	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
 	if (handlers[v].fn) {
 		bool irq = v >= 32 && v != VEC_SPURIOUS;
-		irq_depth += irq;
+		unsigned *depth = &irq_depth[apic_id() & 0xff];
+		*depth += irq;
 		handlers[v].fn(f, handlers[v].ctx);
-		irq_depth -= irq;
+		*depth -= irq;
 		if (irq)
 			apic_eoi();
 		return;
@@ -132,9 +146,11 @@ void trap_dispatch(struct trap_frame *f)
 			apic_eoi();
 		return;
 	}
+	if (exception_hook && exception_hook(f))
+		return;
 	report_exception(f);
-	if (test_running())
-		test_abort_exception(trap_name(v), f->rip);
+	if (unhandled_hook)
+		unhandled_hook(f);
 	kprintf("# unexpected exception outside any test: stopping\n");
 	platform_exit(false);
 }

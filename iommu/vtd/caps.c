@@ -1,6 +1,7 @@
 /* Capability decoding (11.4.2) and what follows from it: pure, shared with
  * the host tests. */
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/caps.h"
 #include "arch/x86/cpu.h"
 
 unsigned vtd_nr_domains(const struct vtd_unit *u)

@@ -265,48 +265,32 @@ static int dmar_parse_rmrr(struct dmar_parser *p, u32 off, u32 len)
 	return 0;
 }
 
-/* 8.5 ATSR and 8.8 SATC share a layout: flags, segment, scopes. */
-static int dmar_parse_atsr(struct dmar_parser *p, u32 off, u32 len)
+/* 8.5 ATSR and 8.8 SATC share a layout: flags, segment, scopes. The
+ * flags and segment sit at the same offsets in both (checked below). */
+_Static_assert(DMAR_ATSR_FLAGS == DMAR_SATC_FLAGS &&
+		   DMAR_ATSR_SEGMENT == DMAR_SATC_SEGMENT &&
+		   DMAR_ATSR_SCOPES == DMAR_SATC_SCOPES,
+	       "ATSR and SATC layouts differ");
+
+static int dmar_parse_flagged(struct dmar_parser *p, u16 type, u32 off, u32 len,
+			      struct dmar_flagged_scopes *arr, u32 *nr, u32 max)
 {
-	struct dmar_info *info = p->info;
-	struct dmar_atsr *a;
+	struct dmar_flagged_scopes *a;
 	int err;
 
-	if (info->nr_atsrs == DMAR_MAX_ATSRS)
-		return dmar_fail(p, ENOSPC, DMAR_TYPE_ATSR, off);
-	a = &info->atsrs[info->nr_atsrs];
+	if (*nr == max)
+		return dmar_fail(p, ENOSPC, type, off);
+	a = &arr[*nr];
 	a->flags = p->tbl[off + DMAR_ATSR_FLAGS];
 	a->segment = dmar_u16(p, off + DMAR_ATSR_SEGMENT);
 	a->offset = off;
-	a->scope_first = (u16)info->nr_scopes;
-	err = dmar_parse_scopes(p, DMAR_TYPE_ATSR, off + DMAR_ATSR_SCOPES,
-				off + len, a->segment);
+	a->scope_first = (u16)p->info->nr_scopes;
+	err = dmar_parse_scopes(p, type, off + DMAR_ATSR_SCOPES, off + len,
+				a->segment);
 	if (err)
 		return err;
-	a->nr_scopes = (u16)(info->nr_scopes - a->scope_first);
-	info->nr_atsrs++;
-	return 0;
-}
-
-static int dmar_parse_satc(struct dmar_parser *p, u32 off, u32 len)
-{
-	struct dmar_info *info = p->info;
-	struct dmar_satc *a;
-	int err;
-
-	if (info->nr_satcs == DMAR_MAX_SATCS)
-		return dmar_fail(p, ENOSPC, DMAR_TYPE_SATC, off);
-	a = &info->satcs[info->nr_satcs];
-	a->flags = p->tbl[off + DMAR_SATC_FLAGS];
-	a->segment = dmar_u16(p, off + DMAR_SATC_SEGMENT);
-	a->offset = off;
-	a->scope_first = (u16)info->nr_scopes;
-	err = dmar_parse_scopes(p, DMAR_TYPE_SATC, off + DMAR_SATC_SCOPES,
-				off + len, a->segment);
-	if (err)
-		return err;
-	a->nr_scopes = (u16)(info->nr_scopes - a->scope_first);
-	info->nr_satcs++;
+	a->nr_scopes = (u16)(p->info->nr_scopes - a->scope_first);
+	(*nr)++;
 	return 0;
 }
 
@@ -395,13 +379,15 @@ static int dmar_parse_struct(struct dmar_parser *p, u16 type, u32 off, u32 len)
 	case DMAR_TYPE_RMRR:
 		return dmar_parse_rmrr(p, off, len);
 	case DMAR_TYPE_ATSR:
-		return dmar_parse_atsr(p, off, len);
+		return dmar_parse_flagged(p, type, off, len, p->info->atsrs,
+					  &p->info->nr_atsrs, DMAR_MAX_ATSRS);
 	case DMAR_TYPE_RHSA:
 		return dmar_parse_rhsa(p, off);
 	case DMAR_TYPE_ANDD:
 		return dmar_parse_andd(p, off, len);
 	default:
-		return dmar_parse_satc(p, off, len);
+		return dmar_parse_flagged(p, type, off, len, p->info->satcs,
+					  &p->info->nr_satcs, DMAR_MAX_SATCS);
 	}
 }
 

@@ -219,16 +219,10 @@ struct dmar_rmrr {
 	u32 offset;
 };
 
-struct dmar_atsr {
-	u8 flags; /* DMAR_ATSR_* */
-	u16 segment;
-	u16 scope_first;
-	u16 nr_scopes;
-	u32 offset;
-};
-
-struct dmar_satc {
-	u8 flags; /* DMAR_SATC_* */
+/* 8.5 ATSR and 8.8 SATC: the same shape, flags (DMAR_ATSR_* or
+ * DMAR_SATC_*), a segment and the scopes of the devices they describe. */
+struct dmar_flagged_scopes {
+	u8 flags;
 	u16 segment;
 	u16 scope_first;
 	u16 nr_scopes;
@@ -260,10 +254,10 @@ struct dmar_info {
 	u32 nr_scopes;
 	struct dmar_unit units[DMAR_MAX_UNITS]; /* in table order */
 	struct dmar_rmrr rmrrs[DMAR_MAX_RMRRS];
-	struct dmar_atsr atsrs[DMAR_MAX_ATSRS];
+	struct dmar_flagged_scopes atsrs[DMAR_MAX_ATSRS];
 	struct dmar_rhsa rhsas[DMAR_MAX_RHSAS];
 	struct dmar_andd andds[DMAR_MAX_ANDDS];
-	struct dmar_satc satcs[DMAR_MAX_SATCS];
+	struct dmar_flagged_scopes satcs[DMAR_MAX_SATCS];
 	struct dmar_scope scopes[DMAR_MAX_SCOPES];
 
 	u32 nr_warnings; /* all found; the first DMAR_MAX_WARNINGS kept */

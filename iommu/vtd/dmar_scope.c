@@ -3,6 +3,7 @@
  * device. Pure, like dmar.c: configuration space comes through a callback.
  */
 #include "iommu/vtd/dmar.h"
+#include "lib/bdf.h"
 #include "lib/errno.h"
 
 /* Scope resolution (8.3.1): the path starts at Start Bus; each entry but
@@ -51,7 +52,7 @@ static int dmar_resolve_scope(const struct dmar_walker *w, struct dmar_scope *s)
 			return err;
 	}
 	s->bus = bus;
-	s->devfn = (u8)(last->dev << 3 | last->fn);
+	s->devfn = PCI_DEVFN(last->dev, last->fn);
 	if (s->type != DMAR_SCOPE_PCI_SUBHIERARCHY)
 		return 0;
 	return dmar_bridge_buses(w, bus, last, &s->sec_bus, &s->sub_bus);

@@ -1,6 +1,9 @@
 /* Primary fault logging (7.1.3) and the fault event interrupt (7.4). */
 #include "iommu/vtd/unit.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/fault.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/cpu.h"
 #include "lib/string.h"
 
 static const char *const reason_names[] = {
@@ -29,7 +32,24 @@ const char *vtd_fault_reason_name(unsigned reason)
 
 static u32 frcd_off(const struct vtd_unit *u, unsigned i)
 {
-	return (u32)FIELD_GET(VTD_CAP_FRO, u->cap) * 16 + i * 16;
+	return (u32)FIELD_GET(VTD_CAP_FRO, u->cap) * 16 + i * VTD_FRCD_SIZE;
+}
+
+/* The log is filled from the fault interrupt and read by tests: both
+ * sides run with interrupts off on this CPU (the fault interrupt is
+ * routed to the CPU that set it up, which runs the suites). */
+static u64 irq_save(void)
+{
+	u64 flags = read_rflags();
+
+	irq_disable();
+	return flags;
+}
+
+static void irq_restore(u64 flags)
+{
+	if (flags & X86_RFLAGS_IF)
+		irq_enable();
 }
 
 int vtd_fault_irq_setup(struct vtd_unit *u, u8 vector)
@@ -41,9 +61,12 @@ int vtd_fault_irq_setup(struct vtd_unit *u, u8 vector)
 	return 0;
 }
 
+/* FECTL bits 29:0 are reserved and preserved (11.4.9.2). */
 void vtd_fault_mask(struct vtd_unit *u, bool masked)
 {
-	vtd_write32(u, VTD_REG_FECTL, masked ? VTD_FECTL_IM : 0);
+	u32 v = vtd_read32(u, VTD_REG_FECTL) & ~(VTD_FECTL_IM | VTD_FECTL_IP);
+
+	vtd_write32(u, VTD_REG_FECTL, v | (masked ? VTD_FECTL_IM : 0));
 }
 
 static void log_fault(struct vtd_unit *u, u64 lo, u64 hi)
@@ -55,40 +78,60 @@ static void log_fault(struct vtd_unit *u, u64 lo, u64 hi)
 	 * junk there otherwise, so nothing but the fields below is read. */
 	f->reason = (u8)FIELD_GET(VTD_FRCD_HI_FR, hi);
 	f->sid = (u16)FIELD_GET(VTD_FRCD_HI_SID, hi);
-	f->addr = lo & GENMASK_ULL(63, 12);
-	f->read = hi & VTD_FRCD_HI_T1;
-	if (u->log_count < VTD_FAULT_LOG)
+	f->addr = lo & VTD_FRCD_LO_FI;
+	f->access = (hi & VTD_FRCD_HI_T1 ? 2 : 0) |
+		    (hi & VTD_FRCD_HI_T2 ? 1 : 0);
+	if (u->log_count < VTD_FAULT_LOG) {
 		u->log_count++;
-	else
+	} else {
 		u->log_head = (u->log_head + 1) % VTD_FAULT_LOG;
+		u->stats.log_dropped++;
+	}
 	u->stats.faults++;
 }
 
+/* Take record @i into the log and clear it; false when it holds none. */
+static bool take_record(struct vtd_unit *u, unsigned i)
+{
+	u32 off = frcd_off(u, i);
+	u64 hi = vtd_read64_halves(u, off + VTD_FRCD_HI);
+
+	if (!(hi & VTD_FRCD_HI_F))
+		return false;
+	log_fault(u, vtd_read64_halves(u, off + VTD_FRCD_LO), hi);
+	vtd_write32(u, off + VTD_FRCD_HI_UP, (u32)(VTD_FRCD_HI_F >> 32));
+	return true;
+}
+
+/* 7.1.3.1: FSTS.FRI names the oldest record when PPF is set; records
+ * fill in circular order from there, so reading from FRI until a record
+ * without F gives the faults oldest first. A second pass catches records
+ * a non-conforming unit filled out of order. */
 unsigned vtd_fault_drain(struct vtd_unit *u)
 {
+	u64 flags = irq_save();
 	unsigned n = 0, nfr = vtd_nr_fault_regs(u);
 	u32 fsts = vtd_read32(u, VTD_REG_FSTS);
+	unsigned first = (unsigned)FIELD_GET(VTD_FSTS_FRI, fsts) % nfr;
 
-	for (unsigned i = 0; i < nfr; i++) {
-		u32 off = frcd_off(u, i);
-		u64 hi = (u64)vtd_read32(u, off + 12) << 32 |
-			 vtd_read32(u, off + 8);
-		if (!(hi & VTD_FRCD_HI_F))
-			continue;
-		u64 lo = (u64)vtd_read32(u, off + 4) << 32 | vtd_read32(u, off);
-		log_fault(u, lo, hi);
-		vtd_write32(u, off + 12, (u32)(VTD_FRCD_HI_F >> 32)); /* RW1C */
+	for (unsigned k = 0; k < nfr && take_record(u, (first + k) % nfr); k++)
 		n++;
-	}
+	for (unsigned i = 0; i < nfr; i++)
+		if (take_record(u, i)) {
+			n++;
+			u->stats.out_of_order++;
+		}
 	if (fsts & VTD_FSTS_PFO) {
 		u->stats.pfo++;
 		vtd_write32(u, VTD_REG_FSTS, VTD_FSTS_PFO);
 	}
+	irq_restore(flags);
 	return n;
 }
 
 unsigned vtd_fault_take(struct vtd_unit *u, struct vtd_fault *out, unsigned max)
 {
+	u64 flags = irq_save();
 	unsigned n = 0;
 
 	for (; n < max && u->log_count; n++) {
@@ -96,10 +139,22 @@ unsigned vtd_fault_take(struct vtd_unit *u, struct vtd_fault *out, unsigned max)
 		u->log_head = (u->log_head + 1) % VTD_FAULT_LOG;
 		u->log_count--;
 	}
+	irq_restore(flags);
 	return n;
 }
 
 void vtd_fault_clear_log(struct vtd_unit *u)
 {
+	u64 flags = irq_save();
+
 	u->log_head = u->log_count = 0;
+	irq_restore(flags);
+}
+
+const char *vtd_access_name(unsigned access)
+{
+	static const char *const names[] = { "write", "page request", "read",
+					     "atomic" };
+
+	return names[access & 3];
 }

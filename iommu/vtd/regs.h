@@ -7,11 +7,15 @@
 #ifndef IOMMU_VTD_REGS_H
 #define IOMMU_VTD_REGS_H
 
+#include "lib/bdf.h"
 #include "lib/types.h"
 
 #define VTD_REG_VER   0x00 /* 32: 11.4.1 */
 #define VTD_VER_MAJOR GENMASK(7, 4)
 #define VTD_VER_MINOR GENMASK(3, 0)
+/* From major version 6, register-based invalidation is gone (6.5.1):
+ * CCMD and IOTLB_REG are reserved and only the queue invalidates. */
+#define VTD_VER_NO_REG_INVAL 6
 
 #define VTD_REG_CAP   0x08 /* 64: 11.4.2 */
 #define VTD_CAP_ND    GENMASK_ULL(2, 0)
@@ -34,22 +38,24 @@
 #define VTD_CAP_PI    BIT_ULL(59)
 #define VTD_CAP_FL5LP BIT_ULL(60)
 
-#define VTD_REG_ECAP   0x10 /* 64: 11.4.3 */
-#define VTD_ECAP_C     BIT_ULL(0)
-#define VTD_ECAP_QI    BIT_ULL(1)
-#define VTD_ECAP_DT    BIT_ULL(2)
-#define VTD_ECAP_IR    BIT_ULL(3)
-#define VTD_ECAP_EIM   BIT_ULL(4)
-#define VTD_ECAP_PT    BIT_ULL(6)
-#define VTD_ECAP_SC    BIT_ULL(7)
-#define VTD_ECAP_IRO   GENMASK_ULL(17, 8)
-#define VTD_ECAP_MHMV  GENMASK_ULL(23, 20)
-#define VTD_ECAP_NEST  BIT_ULL(26)
-#define VTD_ECAP_PRS   BIT_ULL(29)
-#define VTD_ECAP_PASID BIT_ULL(40)
-#define VTD_ECAP_SMTS  BIT_ULL(43)
-#define VTD_ECAP_SLTS  BIT_ULL(46)
-#define VTD_ECAP_FLTS  BIT_ULL(47)
+#define VTD_REG_ECAP	 0x10 /* 64: 11.4.3 */
+#define VTD_ECAP_C	 BIT_ULL(0)
+#define VTD_ECAP_QI	 BIT_ULL(1)
+#define VTD_ECAP_DT	 BIT_ULL(2)
+#define VTD_ECAP_IR	 BIT_ULL(3)
+#define VTD_ECAP_EIM	 BIT_ULL(4)
+#define VTD_ECAP_PT	 BIT_ULL(6)
+#define VTD_ECAP_SC	 BIT_ULL(7)
+#define VTD_ECAP_IRO	 GENMASK_ULL(17, 8)
+#define VTD_ECAP_MHMV	 GENMASK_ULL(23, 20)
+#define VTD_ECAP_NEST	 BIT_ULL(26)
+#define VTD_ECAP_PRS	 BIT_ULL(29)
+#define VTD_ECAP_PASID	 BIT_ULL(40)
+#define VTD_ECAP_SMTS	 BIT_ULL(43)
+#define VTD_ECAP_SLTS	 BIT_ULL(46)
+#define VTD_ECAP_FLTS	 BIT_ULL(47)
+#define VTD_ECAP_ESIRTPS BIT_ULL(62) /* SIRTP invalidates the IEC */
+#define VTD_ECAP_ESRTPS	 BIT_ULL(63) /* SRTP invalidates the caches */
 
 #define VTD_REG_GCMD   0x18 /* 32: 11.4.4 */
 #define VTD_REG_GSTS   0x1c /* 32: 11.4.5, same bit positions */
@@ -100,6 +106,8 @@
 #define VTD_PMEN_EPM BIT(31)
 #define VTD_PMEN_PRS BIT(0)
 
+#define VTD_REG_IRTA 0xb8 /* 64: 11.4.11 */
+
 #define VTD_REG_IQH	0x80 /* 64: 11.4.10 */
 #define VTD_REG_IQT	0x88
 #define VTD_IQ_IDX	GENMASK_ULL(18, 4) /* 128-bit descriptor index */
@@ -126,17 +134,30 @@
 #define VTD_IOTLB_DW   BIT_ULL(48)
 #define VTD_IOTLB_DID  GENMASK_ULL(47, 32)
 
-/* Fault recording registers at CAP.FRO * 16, 16 bytes each (11.4.14).
- * Offsets of the 32-bit words; the record's bits 127:64 are "hi" below. */
-#define VTD_FRCD_LO	0x0 /* bits 63:12 fault info (page address) */
-#define VTD_FRCD_HI	0x8
+/* Fault recording registers at CAP.FRO * 16, 16 bytes each (11.4.14),
+ * read as 32-bit halves. The record's bits 63:0 are "lo", 127:64 "hi". */
+#define VTD_FRCD_SIZE	16
+#define VTD_FRCD_LO	0x0 /* 64: bits 63:12 fault info (page address) */
+#define VTD_FRCD_LO_FI	GENMASK_ULL(63, 12)
+#define VTD_FRCD_HI	0x8 /* 64 */
+#define VTD_FRCD_HI_UP	0xc /* 32: bits 127:96, where F is (RW1C) */
 #define VTD_FRCD_HI_F	BIT_ULL(63)
-#define VTD_FRCD_HI_T1	BIT_ULL(62) /* 1: read, 0: write */
+#define VTD_FRCD_HI_T1	BIT_ULL(62) /* with T2: the request type */
 #define VTD_FRCD_HI_AT	GENMASK_ULL(61, 60)
 #define VTD_FRCD_HI_PV	GENMASK_ULL(59, 40)
 #define VTD_FRCD_HI_FR	GENMASK_ULL(39, 32)
 #define VTD_FRCD_HI_PP	BIT_ULL(31)
+#define VTD_FRCD_HI_T2	BIT_ULL(28) /* record bit 92 (VT-d 3.0+) */
 #define VTD_FRCD_HI_SID GENMASK_ULL(15, 0)
+
+/* Faulted request type, T1:T2 (11.4.14). Units before VT-d 3.0 leave T2
+ * zero: a read or a write. */
+enum vtd_access {
+	VTD_ACC_WRITE = 0,  /* T1=0 T2=0 */
+	VTD_ACC_PAGE = 1,   /* T1=0 T2=1: page request */
+	VTD_ACC_READ = 2,   /* T1=1 T2=0 */
+	VTD_ACC_ATOMIC = 3, /* T1=1 T2=1: AtomicOp */
+};
 
 /* Root entry, legacy mode (9.1): 128 bits, only the low word used. */
 #define VTD_ROOT_P   BIT_ULL(0)
@@ -205,10 +226,5 @@ enum vtd_fault_reason {
 	VTD_FR_TT_BLOCKED = 0xd,
 	VTD_FR_INTR_RANGE = 0xe,
 };
-
-/* Source id of a requester: bus in 15:8, device:function in 7:0. */
-#define PCI_SID(bus, devfn) ((u16)((bus) << 8 | (devfn)))
-
-const char *vtd_fault_reason_name(unsigned reason);
 
 #endif

@@ -1,3 +1,11 @@
-VTD_OBJS := iommu/vtd/dmar.o iommu/vtd/dmar_scope.o iommu/vtd/caps.o iommu/vtd/unit.o iommu/vtd/inval.o iommu/vtd/context.o \
-	iommu/vtd/fault.o iommu/vtd/report.o iommu/vtd/pgtable.o \
-	iommu/vtd/pgtable_map.o iommu/vtd/pgtable_unmap.o iommu/vtd/domain.o iommu/vtd/pgtable_kernel.o
+# VT-d: one object per line, so that changes to different files do not collide.
+VTD_OBJS := iommu/vtd/dmar.o
+VTD_OBJS += iommu/vtd/dmar_scope.o
+VTD_OBJS += iommu/vtd/caps.o
+VTD_OBJS += iommu/vtd/unit.o
+VTD_OBJS += iommu/vtd/inval.o
+VTD_OBJS += iommu/vtd/context.o
+VTD_OBJS += iommu/vtd/fault.o
+VTD_OBJS += iommu/vtd/report.o
+VTD_OBJS += iommu/vtd/domain.o
+VTD_OBJS += iommu/vtd/vtd.o

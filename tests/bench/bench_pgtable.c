@@ -47,7 +47,7 @@
 #include <time.h>
 #include <x86intrin.h>
 
-#include "iommu/vtd/pgtable.h"
+#include "mm/pgtable.h"
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>

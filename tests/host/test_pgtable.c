@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "iommu/vtd/pgtable.h"
+#include "mm/pgtable.h"
 #include "lib/errno.h"
 
 #define SIM_PAGES 1100
@@ -273,14 +273,14 @@ static void map_unaligned_5m_mixes_4k_2m_4k(void **state)
 	map_ok(f, 0x1ff000, DATA_PA + 0x1ff000, 5 * 0x100000, PT_READ);
 	l = leaves_of(f);
 	assert_int_equal(l->n, 1 + 2 + 255);
-	assert_int_equal(l->w[0].iova, 0x1ff000);
+	assert_int_equal(l->w[0].addr, 0x1ff000);
 	assert_int_equal(l->w[0].level, 1);
-	assert_int_equal(l->w[1].iova, 0x200000);
+	assert_int_equal(l->w[1].addr, 0x200000);
 	assert_int_equal(l->w[1].level, 2);
-	assert_int_equal(l->w[2].iova, 0x400000);
+	assert_int_equal(l->w[2].addr, 0x400000);
 	assert_int_equal(l->w[2].level, 2);
-	assert_int_equal(l->w[3].iova, 0x600000);
-	assert_int_equal(l->w[257].iova, 0x6fe000);
+	assert_int_equal(l->w[3].addr, 0x600000);
+	assert_int_equal(l->w[257].addr, 0x6fe000);
 	assert_int_equal(l->w[257].level, 1);
 	check_visible(f);
 }

@@ -8,7 +8,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
+#include "kernel/kstate.h"
 
 TEST(boot, loader_information_parsed)
 {

@@ -5,7 +5,7 @@
 #include "lib/string.h"
 #include "kvmlike/vcpu.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
+#include "kernel/kstate.h"
 
 static bool has_vmx(void)
 {

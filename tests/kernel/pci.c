@@ -3,7 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/pci.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
+#include "kernel/kstate.h"
 
 #define EDU_VENDOR	 0x1234
 #define EDU_DEVICE	 0x11e8

@@ -5,7 +5,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
 #include "tests/kernel/vtd_fix.h"
 
 #define LEN	64
@@ -72,7 +71,7 @@ static void write_lands(struct vtd_fix *f, iova_t iova, u8 *va, u8 pat)
 	struct pt_walk w;
 
 	ASSERT_OK(fix_stage(f, 0x100000, pat, LEN));
-	ASSERT_OK(edu_dma_to_ram(&f->edu, 0, iova, LEN));
+	ASSERT_OK(dma_write(f->dev, 0, iova, LEN));
 	EXPECT_BYTES(va, pat, LEN);
 	ASSERT_OK(pt_lookup(&f->dom.pt, iova, &w));
 	EXPECT_EQ(w.pa, virt_to_phys(va));
@@ -84,11 +83,11 @@ static void write_lands(struct vtd_fix *f, iova_t iova, u8 *va, u8 pat)
 static void read_fetches(struct vtd_fix *f, iova_t iova, u8 *va, u8 pat)
 {
 	memset(va, pat, LEN);
-	ASSERT_OK(edu_dma_from_ram(&f->edu, iova, 0, LEN));
+	ASSERT_OK(dma_read(f->dev, iova, 0, LEN));
 	memset(va, CANARY, LEN);
 	ASSERT_OK(vtd_domain_map(&f->dom, 0x200000, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(edu_dma_to_ram(&f->edu, 0, 0x200000, LEN));
+	ASSERT_OK(dma_write(f->dev, 0, 0x200000, LEN));
 	EXPECT_BYTES(f->dst.page, pat, LEN);
 	memset(f->dst.page, CANARY, LEN);
 	ASSERT_OK(vtd_domain_unmap(&f->dom, 0x200000, PAGE_SIZE));
@@ -96,29 +95,28 @@ static void read_fetches(struct vtd_fix *f, iova_t iova, u8 *va, u8 pat)
 
 static void leaf_case(u64 size, iova_t iova)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	struct region r;
 	struct pt_walk w;
 
-	fix_setup(&f, 0, false);
-	if (!(f.dom.pt.cfg.page_sizes & size))
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	if (!(f->dom.pt.cfg.page_sizes & size))
 		test_skip("unit has no %lu KiB leaves (CAP.SLLPS)", size >> 10);
-	if (iova + size > (1ULL << kstate.opts.edu_dma_bits))
-		test_skip("edu dma_mask (%u bits) cannot reach 0x%lx",
-			  kstate.opts.edu_dma_bits, iova + size);
+	if (iova + size - 1 >= dma_iova_limit(f->dev))
+		test_skip("%s emits %u-bit addresses: cannot reach 0x%lx",
+			  f->dev->name, f->dev->addr_bits, iova + size - 1);
 	region_get(&r, size);
-	ASSERT_OK(vtd_domain_map(&f.dom, iova, virt_to_phys(r.va), size,
+	ASSERT_OK(vtd_domain_map(&f->dom, iova, virt_to_phys(r.va), size,
 				 PT_READ | PT_WRITE));
-	ASSERT_OK(pt_lookup(&f.dom.pt, iova, &w));
+	ASSERT_OK(pt_lookup(&f->dom.pt, iova, &w));
 	EXPECT_EQ(w.size, size);
-	write_lands(&f, iova, r.va, 0x5a);
-	write_lands(&f, iova + size - LEN, r.va + size - LEN, 0x6b);
-	read_fetches(&f, iova, r.va, 0x7c);
-	read_fetches(&f, iova + size - LEN, r.va + size - LEN, 0x8d);
+	write_lands(f, iova, r.va, 0x5a);
+	write_lands(f, iova + size - LEN, r.va + size - LEN, 0x6b);
+	read_fetches(f, iova, r.va, 0x7c);
+	read_fetches(f, iova + size - LEN, r.va + size - LEN, 0x8d);
 	region_intact(&r, 0, 0);
-	expect_no_fault(&f);
+	expect_no_fault(f);
 	region_put(&r);
-	fix_teardown(&f);
 }
 
 TEST(sl_map, leaf_4k_first_and_last_bytes)
@@ -135,84 +133,81 @@ TEST(sl_map, leaf_2m_first_and_last_bytes)
  * walk uses the top entry of every level. */
 TEST(sl_map, last_page_below_address_width)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	iova_t top = (1ULL << f.dom.aw) - PAGE_SIZE;
-	if ((unsigned)kstate.opts.edu_dma_bits < f.dom.aw)
-		test_skip("edu dma_mask (%u bits) cannot reach 0x%lx",
-			  kstate.opts.edu_dma_bits, top);
-	ASSERT_OK(vtd_domain_map(&f.dom, top, virt_to_phys(f.dst.page),
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	iova_t top = (1ULL << f->dom.pt.cfg.aw) - PAGE_SIZE;
+	if (top + PAGE_SIZE - 1 >= dma_iova_limit(f->dev))
+		test_skip("%s emits %u-bit addresses: cannot reach 0x%lx",
+			  f->dev->name, f->dev->addr_bits, top);
+	ASSERT_OK(vtd_domain_map(&f->dom, top, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	write_lands(&f, top + PAGE_SIZE - LEN, f.dst.page + PAGE_SIZE - LEN,
+	write_lands(f, top + PAGE_SIZE - LEN, f->dst.page + PAGE_SIZE - LEN,
 		    0x1f);
-	read_fetches(&f, top, f.dst.page, 0x2e);
-	guarded_intact(&f.dst, 0, 0);
-	expect_no_fault(&f);
-	fix_teardown(&f);
+	read_fetches(f, top, f->dst.page, 0x2e);
+	guarded_intact(&f->dst, 0, 0);
+	expect_no_fault(f);
 }
 
 /* A 1 GiB leaf needs 1 GiB of physically contiguous, aligned memory: map
  * [0, 1G) and touch its first and last bytes where RAM is free there. */
 TEST(sl_map, leaf_1g_maps_a_whole_gigabyte)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	struct pt_walk w;
 	static u8 saved[PAGE_SIZE];
 
-	fix_setup(&f, 0, false);
-	if (!(f.dom.pt.cfg.page_sizes & SZ_1G))
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	if (!(f->dom.pt.cfg.page_sizes & SZ_1G))
 		test_skip("unit has no 1 GiB leaves (CAP.SLLPS)");
-	if (kstate.opts.edu_dma_bits <= 31)
-		test_skip("edu dma_mask (%u bits) cannot reach 0x%llx",
-			  kstate.opts.edu_dma_bits, IOVA_1G + SZ_1G);
+	if (IOVA_1G + SZ_1G - 1 >= dma_iova_limit(f->dev))
+		test_skip("%s emits %u-bit addresses: cannot reach 0x%llx",
+			  f->dev->name, f->dev->addr_bits, IOVA_1G + SZ_1G - 1);
 	u8 *last = phys_to_virt(SZ_1G - PAGE_SIZE);
 	if (pmm_is_outside(mm_pmm(), SZ_1G - PAGE_SIZE, PAGE_SIZE))
 		test_skip("no free RAM at 1 GiB - 4 KiB (needs -m 1100M)");
 	ASSERT_OK(
-	    vtd_domain_map(&f.dom, IOVA_1G, 0, SZ_1G, PT_READ | PT_WRITE));
-	ASSERT_OK(pt_lookup(&f.dom.pt, IOVA_1G + 0x1234, &w));
+	    vtd_domain_map(&f->dom, IOVA_1G, 0, SZ_1G, PT_READ | PT_WRITE));
+	ASSERT_OK(pt_lookup(&f->dom.pt, IOVA_1G + 0x1234, &w));
 	EXPECT_EQ(w.size, SZ_1G);
 	EXPECT_EQ(w.pa, 0x1234);
 	/* Page 0 holds the real-mode IVT, unused in long mode: the DMA lands
 	 * on its first bytes, the rest of the page must not change. */
 	memcpy(saved, phys_to_virt(0), PAGE_SIZE);
-	write_lands(&f, IOVA_1G, phys_to_virt(0), 0x9e);
+	write_lands(f, IOVA_1G, phys_to_virt(0), 0x9e);
 	memcpy(phys_to_virt(0), saved, LEN);
 	EXPECT_MEMEQ(phys_to_virt(0), saved, PAGE_SIZE);
 	memset(last, CANARY, PAGE_SIZE);
-	write_lands(&f, IOVA_1G + SZ_1G - LEN, last + PAGE_SIZE - LEN, 0xaf);
+	write_lands(f, IOVA_1G + SZ_1G - LEN, last + PAGE_SIZE - LEN, 0xaf);
 	EXPECT_BYTES(last, CANARY, PAGE_SIZE);
-	expect_no_fault(&f);
-	fix_teardown(&f);
+	expect_no_fault(f);
 }
 
 /* Two adjacent IOVA pages (or superpages) backed by distant physical
  * regions: a DMA across the boundary is split between them. */
 static void boundary_case(u64 size, iova_t iova)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	struct region a, b;
 
-	fix_setup(&f, 0, false);
-	if (!(f.dom.pt.cfg.page_sizes & size))
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	if (!(f->dom.pt.cfg.page_sizes & size))
 		test_skip("unit has no %lu KiB leaves", size >> 10);
 	region_get(&a, size);
 	region_get(&b, size);
-	ASSERT_OK(vtd_domain_map(&f.dom, iova, virt_to_phys(a.va), size,
+	ASSERT_OK(vtd_domain_map(&f->dom, iova, virt_to_phys(a.va), size,
 				 PT_READ | PT_WRITE));
-	ASSERT_OK(vtd_domain_map(&f.dom, iova + size, virt_to_phys(b.va), size,
+	ASSERT_OK(vtd_domain_map(&f->dom, iova + size, virt_to_phys(b.va), size,
 				 PT_READ | PT_WRITE));
-	ASSERT_OK(fix_stage(&f, 0x100000, 0x3d, LEN));
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, iova + size - LEN / 2, LEN));
+	ASSERT_OK(fix_stage(f, 0x100000, 0x3d, LEN));
+	ASSERT_OK(dma_write(f->dev, 0, iova + size - LEN / 2, LEN));
 	EXPECT_BYTES(a.va + size - LEN / 2, 0x3d, LEN / 2);
 	EXPECT_BYTES(b.va, 0x3d, LEN / 2);
 	region_intact(&a, size - LEN / 2, LEN / 2);
 	region_intact(&b, 0, LEN / 2);
-	expect_no_fault(&f);
+	expect_no_fault(f);
 	region_put(&a);
 	region_put(&b);
-	fix_teardown(&f);
 }
 
 TEST(sl_map, dma_across_4k_boundary_splits)
@@ -229,48 +224,46 @@ TEST(sl_map, dma_across_2m_boundary_splits)
  * being not present) and moves nothing; map again, DMA lands. */
 TEST(sl_map, unmap_faults_and_remap_works)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 
-	fix_setup(&f, 0, false);
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_4K, virt_to_phys(f.dst.page),
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_4K, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	write_lands(&f, IOVA_4K, f.dst.page, 0x21);
-	ASSERT_OK(vtd_domain_unmap(&f.dom, IOVA_4K, PAGE_SIZE));
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, IOVA_4K, LEN));
-	expect_one_fault(&f, VTD_FR_WRITE, IOVA_4K);
-	guarded_intact(&f.dst, 0, 0);
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_4K, virt_to_phys(f.dst.page),
+	write_lands(f, IOVA_4K, f->dst.page, 0x21);
+	ASSERT_OK(vtd_domain_unmap(&f->dom, IOVA_4K, PAGE_SIZE));
+	ASSERT_OK(dma_write(f->dev, 0, IOVA_4K, LEN));
+	expect_one_fault(f, VTD_FR_WRITE, IOVA_4K, VTD_ACC_WRITE);
+	guarded_intact(&f->dst, 0, 0);
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_4K, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	write_lands(&f, IOVA_4K, f.dst.page, 0x43);
-	guarded_intact(&f.dst, 0, 0);
-	expect_no_fault(&f);
-	fix_teardown(&f);
+	write_lands(f, IOVA_4K, f->dst.page, 0x43);
+	guarded_intact(&f->dst, 0, 0);
+	expect_no_fault(f);
 }
 
 /* Unmapping 4 KiB inside a 2 MiB leaf splits it: the rest still maps. */
 TEST(sl_map, partial_unmap_splits_superpage)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	struct region r;
 	struct pt_walk w;
 
-	fix_setup(&f, 0, false);
-	if (!(f.dom.pt.cfg.page_sizes & SZ_2M))
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	if (!(f->dom.pt.cfg.page_sizes & SZ_2M))
 		test_skip("unit has no 2 MiB leaves");
 	region_get(&r, SZ_2M);
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_2M, virt_to_phys(r.va), SZ_2M,
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_2M, virt_to_phys(r.va), SZ_2M,
 				 PT_READ | PT_WRITE));
-	ASSERT_OK(vtd_domain_unmap(&f.dom, IOVA_2M + SZ_1M, PAGE_SIZE));
-	ASSERT_OK(pt_lookup(&f.dom.pt, IOVA_2M, &w));
+	ASSERT_OK(vtd_domain_unmap(&f->dom, IOVA_2M + SZ_1M, PAGE_SIZE));
+	ASSERT_OK(pt_lookup(&f->dom.pt, IOVA_2M, &w));
 	EXPECT_EQ(w.size, PAGE_SIZE);
-	EXPECT_EQ(pt_lookup(&f.dom.pt, IOVA_2M + SZ_1M, &w), -ENOENT);
-	write_lands(&f, IOVA_2M + SZ_1M + PAGE_SIZE, r.va + SZ_1M + PAGE_SIZE,
+	EXPECT_EQ(pt_lookup(&f->dom.pt, IOVA_2M + SZ_1M, &w), -ENOENT);
+	write_lands(f, IOVA_2M + SZ_1M + PAGE_SIZE, r.va + SZ_1M + PAGE_SIZE,
 		    0x65);
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, IOVA_2M + SZ_1M, LEN));
-	expect_one_fault(&f, VTD_FR_WRITE, IOVA_2M + SZ_1M);
+	ASSERT_OK(dma_write(f->dev, 0, IOVA_2M + SZ_1M, LEN));
+	expect_one_fault(f, VTD_FR_WRITE, IOVA_2M + SZ_1M, VTD_ACC_WRITE);
 	region_intact(&r, 0, 0);
 	region_put(&r);
-	fix_teardown(&f);
 }
 
 /* One unmap call issues exactly one IOTLB invalidation; a map issues one
@@ -278,25 +271,24 @@ TEST(sl_map, partial_unmap_splits_superpage)
  * VT-d 6.1), however many leaves the call writes. */
 TEST(sl_map, one_invalidation_per_call)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	struct region r;
 
-	fix_setup(&f, 0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	region_get(&r, SZ_2M);
-	bool cm = f.unit->cap & VTD_CAP_CM;
-	u64 i0 = f.unit->stats.iotlb_inv;
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA_2M + PAGE_SIZE,
+	bool cm = f->unit->cap & VTD_CAP_CM;
+	u64 i0 = f->unit->stats.iotlb_inv;
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_2M + PAGE_SIZE,
 				 virt_to_phys(r.va) + PAGE_SIZE,
 				 SZ_2M - 2 * PAGE_SIZE, PT_READ | PT_WRITE));
-	u64 i1 = f.unit->stats.iotlb_inv;
-	ASSERT_OK(vtd_domain_unmap(&f.dom, IOVA_2M + PAGE_SIZE,
+	u64 i1 = f->unit->stats.iotlb_inv;
+	ASSERT_OK(vtd_domain_unmap(&f->dom, IOVA_2M + PAGE_SIZE,
 				   SZ_2M - 2 * PAGE_SIZE));
-	u64 i2 = f.unit->stats.iotlb_inv;
+	u64 i2 = f->unit->stats.iotlb_inv;
 	test_diag("%u leaves: %lu invalidation(s) for the map (CM %d), %lu "
 		  "for the unmap",
 		  510, i1 - i0, cm, i2 - i1);
 	EXPECT_EQ(i1 - i0, cm ? 1 : 0);
 	EXPECT_EQ(i2 - i1, 1);
 	region_put(&r);
-	fix_teardown(&f);
 }

@@ -3,6 +3,8 @@
  * every leaf carries SNP and no non-leaf entry does. Without SC a set SNP
  * is a reserved-bit fault (reason 0xc) and enforcement is refused. */
 #include "arch/x86/mm.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/inval.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
@@ -69,7 +71,7 @@ static void unmap_mixed(struct vtd_fix *f, u8 *big)
 static void dma_lands(struct vtd_fix *f, u8 pat)
 {
 	ASSERT_OK(fix_stage(f, 0x100000, pat, LEN));
-	ASSERT_OK(edu_dma_to_ram(&f->edu, 0, IOVA + SZ_2M, LEN));
+	ASSERT_OK(dma_write(f->dev, 0, IOVA + SZ_2M, LEN));
 	EXPECT_BYTES(f->dst.page, pat, LEN);
 	memset(f->dst.page, CANARY, LEN);
 	expect_no_fault(f);
@@ -84,122 +86,115 @@ static void need_sc(struct vtd_fix *f, bool sc)
 
 TEST(snoop, enforcing_domain_sets_snp_on_every_leaf)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	u8 *big;
 
-	fix_setup(&f, 0, false);
-	need_sc(&f, true);
-	EXPECT_EQ(vtd_domain_enforce_coherency(&f.dom), 0); /* no leaves yet */
-	EXPECT_TRUE(vtd_domain_enforces_snoop(&f.dom));
-	map_mixed(&f, &big);
-	struct snp_count c = walk(&f.dom);
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	need_sc(f, true);
+	EXPECT_EQ(vtd_domain_enforce_coherency(&f->dom), 0); /* no leaves yet */
+	EXPECT_TRUE(vtd_domain_enforces_snoop(&f->dom));
+	map_mixed(f, &big);
+	struct snp_count c = walk(&f->dom);
 	EXPECT_EQ(c.leaves, 3);
 	EXPECT_EQ(c.leaves_snp, c.leaves);
 	EXPECT_EQ(c.tables_snp, 0);
-	dma_lands(&f, 0x5c);
-	guarded_intact(&f.dst, 0, 0);
-	unmap_mixed(&f, big);
-	fix_teardown(&f);
+	dma_lands(f, 0x5c);
+	guarded_intact(&f->dst, 0, 0);
+	unmap_mixed(f, big);
 }
 
 TEST(snoop, non_enforcing_domain_sets_no_snp)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	u8 *big;
 
-	fix_setup(&f, 0, false);
-	map_mixed(&f, &big);
-	struct snp_count c = walk(&f.dom);
-	EXPECT_FALSE(vtd_domain_enforces_snoop(&f.dom));
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	map_mixed(f, &big);
+	struct snp_count c = walk(&f->dom);
+	EXPECT_FALSE(vtd_domain_enforces_snoop(&f->dom));
 	EXPECT_EQ(c.leaves, 3);
 	EXPECT_EQ(c.leaves_snp + c.tables_snp, 0);
-	dma_lands(&f, 0x6d);
-	guarded_intact(&f.dst, 0, 0);
-	unmap_mixed(&f, big);
-	fix_teardown(&f);
+	dma_lands(f, 0x6d);
+	guarded_intact(&f->dst, 0, 0);
+	unmap_mixed(f, big);
 }
 
 /* Linux refuses to enforce on a domain with mappings; we upgrade in place:
  * SNP on every existing leaf, IOTLB invalidated, and DMA keeps working. */
 TEST(snoop, upgrade_in_place_sets_every_leaf)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	u8 *big;
 
-	fix_setup(&f, 0, false);
-	need_sc(&f, true);
-	map_mixed(&f, &big);
-	dma_lands(&f, 0x7e);
-	u64 inv = f.unit->stats.iotlb_inv;
-	EXPECT_EQ(vtd_domain_enforce_coherency(&f.dom), 3);
-	EXPECT_EQ(f.unit->stats.iotlb_inv, inv + 1);
-	struct snp_count c = walk(&f.dom);
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	need_sc(f, true);
+	map_mixed(f, &big);
+	dma_lands(f, 0x7e);
+	u64 inv = f->unit->stats.iotlb_inv;
+	EXPECT_EQ(vtd_domain_enforce_coherency(&f->dom), 3);
+	EXPECT_EQ(f->unit->stats.iotlb_inv, inv + 1);
+	struct snp_count c = walk(&f->dom);
 	EXPECT_EQ(c.leaves_snp, 3);
 	EXPECT_EQ(c.tables_snp, 0);
-	dma_lands(&f, 0x8f);
-	EXPECT_EQ(vtd_domain_enforce_coherency(&f.dom), 0); /* one-way, idle */
-	guarded_intact(&f.dst, 0, 0);
-	unmap_mixed(&f, big);
-	fix_teardown(&f);
+	dma_lands(f, 0x8f);
+	EXPECT_EQ(vtd_domain_enforce_coherency(&f->dom), 0); /* one-way, idle */
+	guarded_intact(&f->dst, 0, 0);
+	unmap_mixed(f, big);
 }
 
 TEST(snoop, enforcement_refused_without_sc)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	u8 *big;
 
-	fix_setup(&f, 0, false);
-	need_sc(&f, false);
-	map_mixed(&f, &big);
-	EXPECT_EQ(vtd_domain_enforce_coherency(&f.dom), -EOPNOTSUPP);
-	EXPECT_FALSE(vtd_domain_enforces_snoop(&f.dom));
-	EXPECT_EQ(walk(&f.dom).leaves_snp, 0);
-	unmap_mixed(&f, big);
-	fix_teardown(&f);
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	need_sc(f, false);
+	map_mixed(f, &big);
+	EXPECT_EQ(vtd_domain_enforce_coherency(&f->dom), -EOPNOTSUPP);
+	EXPECT_FALSE(vtd_domain_enforces_snoop(&f->dom));
+	EXPECT_EQ(walk(&f->dom).leaves_snp, 0);
+	unmap_mixed(f, big);
 }
 
 /* Enforcement is one-way: a device behind a unit without SC may not join
  * an enforcing domain (Linux paging_domain_compatible). */
 TEST(snoop, attach_without_sc_to_enforcing_domain_refused)
 {
-	struct vtd_fix f;
-	struct vtd_domain d;
+	struct vtd_fix *f;
+	struct vtd_domain *d;
 
-	fix_setup(&f, 0, false);
-	need_sc(&f, false);
-	ASSERT_OK(vtd_domain_init(&d, f.unit, f.dom.aw));
-	EXPECT_EQ(vtd_domain_enforce_coherency(&d), 0); /* no units yet */
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	need_sc(f, false);
+	d = fix_domain(f);
+	EXPECT_EQ(vtd_domain_enforce_coherency(d), 0); /* no units yet */
 	EXPECT_EQ(
-	    vtd_domain_attach(&d, f.unit, f.edu.pci->bus, f.edu.pci->devfn),
+	    vtd_domain_attach(d, f->unit, f->dev->pci->bus, f->dev->pci->devfn),
 	    -EOPNOTSUPP);
-	EXPECT_EQ(d.nr_devs, 0);
-	vtd_domain_destroy(&d);
-	fix_teardown(&f);
+	EXPECT_EQ(d->nr_devs, 0);
 }
 
 /* Force SNP into a leaf (or a non-leaf entry) behind the driver's back:
  * the DMA faults with reason 0xc and moves no byte. */
 static void forced_snp(bool leaf)
 {
-	struct vtd_fix f;
+	struct vtd_fix *f;
 	struct pt_walk w;
 
-	fix_setup(&f, 0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (leaf)
-		need_sc(&f, false);
-	ASSERT_OK(fix_stage(&f, 0x100000, 0x9a, LEN));
-	ASSERT_OK(vtd_domain_map(&f.dom, IOVA, virt_to_phys(f.dst.page),
+		need_sc(f, false);
+	ASSERT_OK(fix_stage(f, 0x100000, 0x9a, LEN));
+	ASSERT_OK(vtd_domain_map(&f->dom, IOVA, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(pt_lookup(&f.dom.pt, IOVA, &w));
-	u64 *e = leaf ? w.ptep : &f.dom.pt.root[0];
+	ASSERT_OK(pt_lookup(&f->dom.pt, IOVA, &w));
+	u64 *e = leaf ? w.ptep : &f->dom.pt.root[0];
 	*e |= VTD_SL_SNP;
-	vtd_flush_struct(f.unit, e, 8);
-	ASSERT_OK(vtd_inv_iotlb(f.unit, VTD_GRAN_DOMAIN, f.dom.did, 0, 0));
-	ASSERT_OK(edu_dma_to_ram(&f.edu, 0, IOVA, LEN));
-	expect_one_fault(&f, VTD_FR_SL_RSVD, IOVA);
-	guarded_intact(&f.dst, 0, 0);
+	vtd_flush_struct(f->unit, e, 8);
+	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
+	ASSERT_OK(dma_write(f->dev, 0, IOVA, LEN));
+	expect_one_fault(f, VTD_FR_SL_RSVD, IOVA, VTD_ACC_WRITE);
+	guarded_intact(&f->dst, 0, 0);
 	*e &= ~VTD_SL_SNP;
-	fix_teardown(&f);
 }
 
 TEST(snoop, forced_snp_leaf_without_sc_faults_0xc)

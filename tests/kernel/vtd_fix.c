@@ -1,11 +1,25 @@
 /* The VT-d suites' fixture. */
 #include "tests/kernel/vtd_fix.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/inval.h"
+#include "iommu/vtd/fault.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
+#include "arch/x86/platform.h"
+#include "kernel/kstate.h"
+
+static void guarded_free(void *arg)
+{
+	struct guarded *g = arg;
+
+	for (unsigned i = 0; g->base && i < 3; i++)
+		page_free(g->base + i * PAGE_SIZE);
+	g->base = g->page = NULL;
+}
 
 void guarded_init(struct guarded *g)
 {
@@ -14,13 +28,7 @@ void guarded_init(struct guarded *g)
 		test_skip("out of memory for DMA targets");
 	g->page = g->base + PAGE_SIZE;
 	memset(g->base, CANARY, 3 * PAGE_SIZE);
-}
-
-void guarded_free(struct guarded *g)
-{
-	for (unsigned i = 0; g->base && i < 3; i++)
-		page_free(g->base + i * PAGE_SIZE);
-	g->base = g->page = NULL;
+	test_defer(guarded_free, g);
 }
 
 bool guarded_intact(const struct guarded *g, u32 off, u32 len)
@@ -38,10 +46,14 @@ static unsigned take_faults(struct vtd_fix *f, struct vtd_fault *out,
 	return vtd_fault_take(f->unit, out, max);
 }
 
-bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr)
+bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
+		      unsigned access)
 {
 	struct vtd_fault flt[4];
+	u32 fsts = vtd_read32(f->unit, VTD_REG_FSTS);
 	unsigned n = take_faults(f, flt, 4);
+	bool ok = EXPECT_EQ(fsts & VTD_FSTS_PFO, 0) &&
+		  EXPECT_EQ(f->unit->stats.pfo, f->pfo_before);
 
 	if (!EXPECT_EQ(n, 1))
 		return false;
@@ -49,7 +61,12 @@ bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr)
 		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
 			  flt[0].reason, vtd_fault_reason_name(flt[0].reason),
 			  reason, vtd_fault_reason_name(reason));
-	return flt[0].reason == reason && EXPECT_EQ(flt[0].sid, f->edu.sid) &&
+	if (flt[0].access != access)
+		test_fail("faulted access recorded as %s, expected %s",
+			  vtd_access_name(flt[0].access),
+			  vtd_access_name(access));
+	return ok && flt[0].reason == reason && flt[0].access == access &&
+	       EXPECT_EQ(flt[0].sid, f->dev->sid) &&
 	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
@@ -71,74 +88,156 @@ static int set_qi(struct vtd_unit *u, bool qi)
 		return 0;
 	if (qi)
 		return vtd_qi_enable(u);
-	/* The queue is idle between tests, so QIE may be cleared (6.5.2). */
-	int err = vtd_gcmd(u, VTD_GCMD_QIE, false);
-	if (!err)
-		u->qi = false;
-	return err;
+	return vtd_qi_disable(u);
 }
 
-static unsigned pick_aw(const struct vtd_unit *u)
+static bool want_qi(const struct vtd_unit *u, enum fix_inval inv)
 {
-	return vtd_sagaw_supports(u, 1)	  ? 39
-	       : vtd_sagaw_supports(u, 2) ? 48
-					  : 57;
-}
+	bool has_qi = u->ecap & VTD_ECAP_QI;
 
-void fix_setup(struct vtd_fix *f, unsigned edu_index, bool qi)
-{
-	memset(f, 0, sizeof(*f));
-	if (edu_open(&f->edu, edu_index))
-		test_skip("no edu device %u on this machine", edu_index);
-	f->unit = vtd_unit_for_device(f->edu.pci->seg, f->edu.pci->bus,
-				      f->edu.pci->devfn);
-	if (!f->unit)
-		test_skip("no VT-d unit serves the edu device");
-	if (qi && !(f->unit->ecap & VTD_ECAP_QI))
+	if (inv == FIX_INV_QUEUED && !has_qi)
 		test_skip("unit has no queued invalidation");
-	ASSERT_OK(set_qi(f->unit, qi));
-	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, pick_aw(f->unit)));
+	if (inv == FIX_INV_REGISTER && !vtd_has_reg_inval(u))
+		test_skip("unit version %u.%u has no register-based "
+			  "invalidation (6.5.1)",
+			  (unsigned)FIELD_GET(VTD_VER_MAJOR, u->ver),
+			  (unsigned)FIELD_GET(VTD_VER_MINOR, u->ver));
+	return inv == FIX_INV_REGISTER ? false : has_qi;
+}
+
+static struct vtd_fix fixture;
+
+/* Registered after the guarded pages, so it runs before they are freed:
+ * the context entry is cleared and invalidated before the memory it
+ * mapped returns to the allocator. */
+static void fix_teardown(void *arg)
+{
+	struct vtd_fix *f = arg;
+
+	while (f->nr_extra)
+		vtd_domain_destroy(&f->extra[--f->nr_extra]);
+	vtd_domain_destroy(&f->dom);
+	vtd_fault_drain(f->unit);
+	vtd_fault_clear_log(f->unit);
+}
+
+struct vtd_domain *fix_domain(struct vtd_fix *f)
+{
+	struct vtd_domain *d = &f->extra[f->nr_extra];
+
+	ASSERT(EXPECT_LT(f->nr_extra, ARRAY_SIZE(f->extra)));
+	ASSERT_OK(vtd_domain_init(d, f->unit, f->dom.aw));
+	f->nr_extra++;
+	return d;
+}
+
+struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
+{
+	struct vtd_fix *f = &fixture;
+
+	memset(f, 0, sizeof(*f));
+	f->dev = dma_find("edu", edu_index);
+	if (!f->dev)
+		test_skip("no edu device %u on this machine", edu_index);
+	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
+				      f->dev->pci->devfn);
+	if (!f->unit)
+		test_skip("no VT-d unit serves %s", f->dev->name);
+	ASSERT_OK(set_qi(f->unit, want_qi(f->unit, inv)));
+	guarded_init(&f->src);
+	guarded_init(&f->dst);
+	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, 0));
+	test_defer(fix_teardown, f);
 	int err;
 	const struct dmar_info *dmar = vtd_dmar(&err);
 	int rmrrs = vtd_domain_attach_device(&f->dom, f->unit, dmar,
-					     f->edu.pci->seg, f->edu.pci->bus,
-					     f->edu.pci->devfn);
+					     f->dev->pci->seg, f->dev->pci->bus,
+					     f->dev->pci->devfn);
 	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
-	guarded_init(&f->src);
-	guarded_init(&f->dst);
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
 	f->irqs_before = trap_count(VEC_VTD_FAULT);
+	f->pfo_before = f->unit->stats.pfo;
 	/* Translation stays on between tests, as a driver leaves it: each
 	 * test brings its own context entry and clears it at the end. (QEMU
 	 * also rebuilds every device's address space on each TE change.) */
 	if (!(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE))
 		ASSERT_OK(vtd_enable_translation(f->unit, true));
+	return f;
 }
 
-void fix_teardown(struct vtd_fix *f)
-{
-	vtd_domain_destroy(&f->dom);
-	guarded_free(&f->src);
-	guarded_free(&f->dst);
-	vtd_fault_drain(f->unit);
-	vtd_fault_clear_log(f->unit);
-}
-
-int fix_stage_on(struct vtd_fix *f, struct edu *e, struct vtd_domain *d,
+int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 		 iova_t iova, u8 pattern, u32 len)
 {
 	memset(f->src.page, pattern, len);
 	int err = vtd_domain_map(d, iova, virt_to_phys(f->src.page), PAGE_SIZE,
 				 PT_READ);
 	if (!err)
-		err = edu_dma_from_ram(e, iova, 0, len);
+		err = dma_read(e, iova, 0, len);
 	int uerr = vtd_domain_unmap(d, iova, PAGE_SIZE);
+	memset(f->src.page, CANARY, len);
+	return err ? err : uerr;
+}
+
+static bool in_memory_map(hpa_t pa)
+{
+	const struct boot_info *bi = &kstate.boot;
+
+	for (unsigned i = 0; i < bi->nr_mmap; i++)
+		if (pa >= bi->mmap[i].base &&
+		    pa - bi->mmap[i].base < bi->mmap[i].len)
+			return true;
+	return false;
+}
+
+static bool in_a_bar(hpa_t pa)
+{
+	struct pci_dev *devs;
+	unsigned n = pci_devices(&devs);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned b = 0; b < 6; b++) {
+			const struct pci_bar *r = &devs[i].bar[b];
+			if (!r->io && r->size && pa >= r->base &&
+			    pa - r->base < r->size)
+				return true;
+		}
+	return false;
+}
+
+hpa_t fix_unbacked_pa(void)
+{
+	int err;
+	const struct dmar_info *dmar = vtd_dmar(&err);
+
+	if (platform_kind() != PLATFORM_QEMU)
+		test_skip("an access where nothing decodes may machine-check "
+			  "a real board; run on QEMU");
+	/* From 2^(HAW-1) down, 1 GiB at a time: above RAM, below the
+	 * width every unit decodes. */
+	for (unsigned k = 0; dmar && k < 64; k++) {
+		hpa_t pa = (1ULL << (dmar->haw - 1)) - ((u64)k << 30) -
+			   PAGE_SIZE;
+		if (pa >= (1ULL << 32) && !in_memory_map(pa) && !in_a_bar(pa))
+			return pa;
+	}
+	test_skip("found no address where nothing decodes");
+	return 0;
+}
+
+int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len)
+{
+	int err = vtd_domain_map(&f->dom, iova, virt_to_phys(f->src.page),
+				 PAGE_SIZE, PT_READ | PT_WRITE);
+	if (!err)
+		err = dma_write(f->dev, 0, iova, len);
+	memcpy(out, f->src.page, len);
+	int uerr = vtd_domain_unmap(&f->dom, iova, PAGE_SIZE);
 	memset(f->src.page, CANARY, len);
 	return err ? err : uerr;
 }
 
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len)
 {
-	return fix_stage_on(f, &f->edu, &f->dom, iova, pattern, len);
+	return fix_stage_on(f, f->dev, &f->dom, iova, pattern, len);
 }

@@ -13,11 +13,13 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "drivers/xhci.h"
+#include "iommu/vtd/caps.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/kernel.h"
+#include "kernel/kstate.h"
 #include "tests/kernel/vtd_fix.h"
+#include "iommu/vtd/fault.h"
 
 /* The controller's own structures, far from the test IOVAs and below
  * 4 GiB for controllers without AC64. */
@@ -26,7 +28,7 @@
 #define OFF	       0x100 /* mid-page: canaries on both sides */
 
 struct xfix {
-	struct xhci x;
+	struct xhci *x;
 	struct dma_engine *e;
 	struct vtd_unit *unit; /* NULL: no IOMMU in the path */
 	struct vtd_domain dom;
@@ -34,17 +36,28 @@ struct xfix {
 	struct guarded t;
 };
 
-static unsigned pick_aw(const struct vtd_unit *u)
-{
-	return vtd_sagaw_supports(u, 1)	  ? 39
-	       : vtd_sagaw_supports(u, 2) ? 48
-					  : 57;
-}
+static struct xfix fix; /* static: torn down after the test's frame */
 
 static unsigned prot_of(unsigned perm)
 {
 	return (perm & DMA_DEV_READ ? PT_READ : 0) |
 	       (perm & DMA_DEV_WRITE ? PT_WRITE : 0);
+}
+
+/* Registered after the target pages, so it runs before they are freed:
+ * the controller is reset (no DMA after HCRST) before its domain goes. */
+static void xfix_teardown(void *arg)
+{
+	struct xfix *f = arg;
+
+	xhci_quiesce(f->x);
+	dma_place(f->e, DMA_IOVA_IDENTITY);
+	if (f->dom_live)
+		vtd_domain_destroy(&f->dom);
+	if (f->unit) {
+		vtd_fault_drain(f->unit);
+		vtd_fault_clear_log(f->unit);
+	}
 }
 
 /* Domain with the engine's own regions mapped, the controller attached
@@ -54,9 +67,9 @@ static void xfix_domain(struct xfix *f)
 	struct dma_region r[4];
 	int err;
 	const struct dmar_info *dmar = vtd_dmar(&err);
-	struct pci_dev *p = f->x.pci;
+	struct pci_dev *p = f->e->pci;
 
-	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, pick_aw(f->unit)));
+	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, 0));
 	f->dom_live = true;
 	unsigned n = dma_regions(f->e, r, ARRAY_SIZE(r));
 	ASSERT_TRUE(n <= ARRAY_SIZE(r));
@@ -72,64 +85,50 @@ static void xfix_domain(struct xfix *f)
 		ASSERT_OK(vtd_enable_translation(f->unit, true));
 }
 
-static struct xfix *live; /* torn down if a test is abandoned */
-
-static void xfix_teardown(struct xfix *f);
-
-static void xfix_abort(void)
+/* The engine xhci_probe() registered, or skip (none on this machine,
+ * firmware keeps it) or fail (it did not come up: status says why). */
+static struct dma_engine *xfix_engine(void)
 {
-	if (live)
-		xfix_teardown(live);
+	struct dma_engine *e = dma_find("xhci", 0);
+	int err;
+	struct xhci *x = xhci_probed(0, &err);
+
+	if (e)
+		return e;
+	if (!x)
+		test_skip("no xHCI on this machine");
+	if (err == -EBUSY)
+		test_skip("%s", x->eng.status);
+	test_fail("xhci0 did not come up: %s", x->eng.status);
+	test_abort();
 }
 
 /* @translated: skip unless a unit serves the controller; !translated:
- * skip unless none does. Either way the controller is open. */
-static struct xfix fix; /* static: an abandoned test's teardown needs it */
-
+ * skip unless none does. Either way the controller starts the test reset
+ * and programmed, its structures where its DMA can reach them. */
 static struct xfix *xfix_setup(int translated)
 {
 	struct xfix *f = &fix;
-	static bool hooked;
 
-	if (!hooked)
-		test_add_abort_hook(xfix_abort);
-	hooked = true;
 	memset(f, 0, sizeof(*f));
-	live = f;
-	struct pci_dev *p = xhci_find(0);
-	if (!p)
-		test_skip("no xHCI on this machine");
+	f->e = xfix_engine();
+	f->x = f->e->priv;
+	struct pci_dev *p = f->e->pci;
 	f->unit = vtd_unit_for_device(p->seg, p->bus, p->devfn);
 	if (translated == 1 && !f->unit)
 		test_skip("no VT-d unit serves the xHCI");
 	if (translated == 0 && f->unit)
 		test_skip("a VT-d unit serves the xHCI: plain DMA is for "
 			  "machines without one");
-	int err = xhci_open(&f->x, 0,
-			    f->unit ? XHCI_TEST_BASE : XHCI_IOVA_IDENTITY);
-	if (err == -EBUSY)
-		test_skip("%s", f->x.eng.status);
-	if (err)
-		test_fail("xhci_open: %s", f->x.eng.status);
-	ASSERT_OK(err);
-	f->e = &f->x.eng;
+	guarded_init(&f->t);
+	test_defer(xfix_teardown, f);
+	ASSERT_OK(
+	    dma_place(f->e, f->unit ? XHCI_TEST_BASE : DMA_IOVA_IDENTITY));
 	if (f->unit)
 		xfix_domain(f);
-	guarded_init(&f->t);
+	if (!EXPECT_OK(dma_recover(f->e)))
+		test_diag("reset: %s", f->e->status);
 	return f;
-}
-
-static void xfix_teardown(struct xfix *f)
-{
-	live = NULL;
-	xhci_close(&f->x); /* reset: no DMA after this */
-	if (f->dom_live)
-		vtd_domain_destroy(&f->dom);
-	guarded_free(&f->t);
-	if (f->unit) {
-		vtd_fault_drain(f->unit);
-		vtd_fault_clear_log(f->unit);
-	}
 }
 
 /* The test IOVA of the target page: translated, or its address. */
@@ -181,9 +180,9 @@ static void expect_usable(struct xfix *f)
 {
 	struct xhci_trb ev;
 
-	if (f->x.stale)
+	if (f->x->stale)
 		EXPECT_OK(dma_recover(f->e));
-	if (!EXPECT_OK(xhci_noop(&f->x, &ev)))
+	if (!EXPECT_OK(xhci_noop(f->x, &ev)))
 		test_diag("after recovery: %s", f->e->status);
 	xexpect_no_fault(f);
 }
@@ -202,22 +201,22 @@ TEST(xhci, found_as_lane_expects)
 TEST(xhci, handoff_and_reset_leave_it_halted)
 {
 	struct xfix *f = xfix_setup(-1);
-	u32 sts = xhci_op_read(&f->x, XHCI_USBSTS);
+	u32 sts = xhci_op_read(f->x, XHCI_USBSTS);
 	EXPECT_TRUE(sts & XHCI_STS_HCH);
 	EXPECT_FALSE(sts & (XHCI_STS_CNR | XHCI_STS_HCE | XHCI_STS_HSE));
-	EXPECT_FALSE(xhci_op_read(&f->x, XHCI_USBCMD) & XHCI_CMD_RS);
-	if (f->x.legsup) {
-		u32 leg = xhci_bar_read(&f->x, f->x.legsup + XHCI_USBLEGSUP);
+	EXPECT_FALSE(xhci_op_read(f->x, XHCI_USBCMD) & XHCI_CMD_RS);
+	if (f->x->legsup) {
+		u32 leg = xhci_bar_read(f->x, f->x->legsup + XHCI_USBLEGSUP);
 		EXPECT_TRUE(leg & XHCI_LEG_OS_OWNED);
 		EXPECT_FALSE(leg & XHCI_LEG_BIOS_OWNED);
-		if (f->x.os_owned_lost)
+		if (f->x->os_owned_lost)
 			test_diag("HCRST cleared HC OS Owned %u times (claimed "
 				  "again)",
-				  f->x.os_owned_lost);
+				  f->x->os_owned_lost);
 	}
-	test_diag("handoff: %s", f->x.handoff);
-	test_diag("%s sid %02x:%02x.%u %s, %s", f->e->name, f->x.pci->bus,
-		  f->x.pci->devfn >> 3, f->x.pci->devfn & 7,
+	test_diag("handoff: %s", f->x->handoff);
+	test_diag("%s sid %02x:%02x.%u %s, %s", f->e->name, f->x->pci->bus,
+		  f->x->pci->devfn >> 3, f->x->pci->devfn & 7,
 		  f->unit ? "behind a VT-d unit" : "no IOMMU", f->e->status);
 	xfix_teardown(f);
 }
@@ -227,20 +226,20 @@ TEST(xhci, noop_command_completes)
 	struct xhci_trb ev;
 
 	struct xfix *f = xfix_setup(-1);
-	u64 irqs = f->x.irqs;
-	int err = xhci_noop(&f->x, &ev);
+	u64 irqs = f->x->irqs;
+	int err = xhci_noop(f->x, &ev);
 	test_diag("controller: %s", f->e->status);
 	ASSERT_OK(err);
-	struct xhci_trb want = xhci_noop_event(&f->x);
+	struct xhci_trb want = xhci_noop_event(f->x);
 	EXPECT_EQ(xhci_trb_param(&ev), xhci_trb_param(&want));
 	EXPECT_EQ(xhci_trb_status(&ev), xhci_trb_status(&want));
 	EXPECT_EQ(xhci_trb_type(&ev), XHCI_TRB_CMD_COMPLETION);
-	if (f->x.msi) {
+	if (f->x->msi) {
 		/* Delivered once interrupts are open: halt until it is. */
 		deadline_t d = deadline_in_us(100000);
-		while (f->x.irqs == irqs && !deadline_passed(d))
+		while (f->x->irqs == irqs && !deadline_passed(d))
 			apic_idle(1000);
-		EXPECT_GT(f->x.irqs, irqs);
+		EXPECT_GT(f->x->irqs, irqs);
 	} else
 		test_diag("no MSI: completion polled");
 	xexpect_no_fault(f);
@@ -293,8 +292,8 @@ TEST(xhci, event_ring_at_iova_gets_the_event)
 	struct xfix *f = xfix_setup(-1);
 	iova_t iova = target(f, PT_READ | PT_WRITE) + OFF;
 	memset(f->t.page + OFF, 0, seg); /* cycle 0: no event yet */
-	ASSERT_OK(xhci_event_ring_at(&f->x, iova, f->t.page + OFF, &ev));
-	struct xhci_trb want = xhci_noop_event(&f->x);
+	ASSERT_OK(xhci_event_ring_at(f->x, iova, f->t.page + OFF, &ev));
+	struct xhci_trb want = xhci_noop_event(f->x);
 	EXPECT_MEMEQ(f->t.page + OFF, &want, sizeof(want));
 	EXPECT_BYTES(f->t.page + OFF + 16, 0, seg - 16);
 	memset(f->t.page + OFF, CANARY, seg);
@@ -357,7 +356,7 @@ TEST(xhci, event_ring_on_read_only_page_faults_5)
 	iova_t iova = target(f, PT_READ) + OFF;
 	u32 seg = XHCI_EVENTS_MIN * 16;
 	memset(f->t.page + OFF, 0, seg); /* cycle 0: no event yet */
-	int err = xhci_event_ring_at(&f->x, iova, f->t.page + OFF, &ev);
+	int err = xhci_event_ring_at(f->x, iova, f->t.page + OFF, &ev);
 	test_diag("xhci_event_ring_at: %d", err);
 	EXPECT_NE(err, 0);
 	expect_fault(f, VTD_FR_WRITE, iova);

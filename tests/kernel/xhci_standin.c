@@ -135,7 +135,7 @@ TEST(xhci_standin, noop_round_trip)
 	struct xhci_trb ev;
 
 	si_init(SI_OK);
-	ASSERT_OK(xhci_open_io(&x, &si_io, NULL, XHCI_IOVA_IDENTITY));
+	ASSERT_OK(xhci_open_io(&x, &si_io, NULL, DMA_IOVA_IDENTITY));
 	EXPECT_OK(xhci_noop(&x, &ev));
 	struct xhci_trb want = xhci_noop_event(&x);
 	EXPECT_MEMEQ(&ev, &want, sizeof(want));
@@ -148,7 +148,7 @@ TEST(xhci_standin, stuck_in_reset_fails_naming_hcrst)
 	struct xhci x;
 
 	si_init(SI_STUCK_RESET);
-	EXPECT_EQ(xhci_open_io(&x, &si_io, NULL, XHCI_IOVA_IDENTITY),
+	EXPECT_EQ(xhci_open_io(&x, &si_io, NULL, DMA_IOVA_IDENTITY),
 		  -ETIMEDOUT);
 	says(&x, "USBCMD.HCRST still 1");
 	test_diag("%s", x.eng.status);
@@ -161,7 +161,7 @@ TEST(xhci_standin, cnr_never_clears_fails_naming_cnr)
 	struct xhci x;
 
 	si_init(SI_CNR_STUCK);
-	EXPECT_EQ(xhci_open_io(&x, &si_io, NULL, XHCI_IOVA_IDENTITY),
+	EXPECT_EQ(xhci_open_io(&x, &si_io, NULL, DMA_IOVA_IDENTITY),
 		  -ETIMEDOUT);
 	says(&x, "USBSTS.CNR still 1");
 	test_diag("%s", x.eng.status);
@@ -176,7 +176,7 @@ TEST(xhci_standin, hse_fails_the_command_then_reset_recovers)
 	struct xhci_trb ev;
 
 	si_init(SI_HSE);
-	ASSERT_OK(xhci_open_io(&x, &si_io, NULL, XHCI_IOVA_IDENTITY));
+	ASSERT_OK(xhci_open_io(&x, &si_io, NULL, DMA_IOVA_IDENTITY));
 	EXPECT_EQ(xhci_noop(&x, &ev), -EIO);
 	says(&x, "HSE (host system error)");
 	test_diag("%s", x.eng.status);
@@ -195,7 +195,7 @@ TEST(xhci_standin, lost_command_times_out_halted_then_recovers)
 	struct xhci_trb ev;
 
 	si_init(SI_SILENT);
-	ASSERT_OK(xhci_open_io(&x, &si_io, NULL, XHCI_IOVA_IDENTITY));
+	ASSERT_OK(xhci_open_io(&x, &si_io, NULL, DMA_IOVA_IDENTITY));
 	EXPECT_EQ(xhci_noop(&x, &ev), -ETIMEDOUT);
 	says(&x, "no Command Completion Event");
 	test_diag("%s", x.eng.status);

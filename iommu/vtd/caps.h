@@ -1,0 +1,17 @@
+/* Capability decoding (11.4.2, 11.4.3): pure, shared with the host tests. */
+#ifndef IOMMU_VTD_CAPS_H
+#define IOMMU_VTD_CAPS_H
+
+#include "iommu/vtd/unit.h"
+
+unsigned vtd_nr_domains(const struct vtd_unit *u);
+unsigned vtd_mgaw(const struct vtd_unit *u);
+unsigned vtd_nr_fault_regs(const struct vtd_unit *u);
+bool vtd_sagaw_supports(const struct vtd_unit *u, unsigned aw_field);
+/* Context AW field for an address width: 39 -> 1, 48 -> 2, 57 -> 3. */
+unsigned vtd_aw_field(unsigned width);
+
+/* Make a structure change visible to a unit whose walks do not snoop. */
+void vtd_flush_struct(const struct vtd_unit *u, const void *p, size_t len);
+
+#endif

@@ -1,0 +1,16 @@
+/* Context-cache and IOTLB invalidation (6.5): queued when enabled, else
+ * register-based. */
+#ifndef IOMMU_VTD_INVAL_H
+#define IOMMU_VTD_INVAL_H
+
+#include "iommu/vtd/unit.h"
+
+int vtd_inv_context(struct vtd_unit *u, enum vtd_gran g, u16 did, u16 sid);
+int vtd_inv_iotlb(struct vtd_unit *u, enum vtd_gran g, u16 did, iova_t addr,
+		  unsigned am);
+int vtd_qi_enable(struct vtd_unit *u);
+/* Submit raw descriptors then a wait; -EIO on a queue error (which is
+ * reported, cleared and the queue reset so the unit goes on). */
+int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n);
+
+#endif
