@@ -105,6 +105,7 @@ static void print_banner(void)
 static void reports(void)
 {
 	report_units();
+	report_engines();
 	report_coherency(&kstate.opts);
 	if (!kstate.opts.report)
 		return;
