@@ -542,17 +542,25 @@ static const struct dma_ops xhci_dma_ops = {
 /* Wait for the first event of a ring at a foreign IOVA: seen by the CPU
  * at @cpu, or reported by IMAN.IP alone, or HCE/HSE. */
 static int wait_foreign(struct xhci *x, const volatile struct xhci_trb *cpu,
-			struct xhci_trb *ev)
+			struct xhci_trb *ev, unsigned *at)
 {
 	deadline_t d = deadline_in_us(XHCI_CMD_US);
 
+	*at = 0;
 	do {
-		if (cpu && (xhci_trb_control((const struct xhci_trb *)cpu) &
-			    XHCI_TRB_C)) {
-			ev->w[0] = cpu->w[0];
-			ev->w[1] = cpu->w[1];
-			say(x, "event written at the IOVA");
-			return 0;
+		/* Events before ours (port status changes on a real machine)
+		 * are passed over; the segment holds 16 at most. */
+		while (cpu && *at < XHCI_EVENTS_MIN &&
+		       (xhci_trb_control((const struct xhci_trb *)&cpu[*at]) &
+			XHCI_TRB_C)) {
+			ev->w[0] = cpu[*at].w[0];
+			ev->w[1] = cpu[*at].w[1];
+			if (xhci_trb_type(ev) == XHCI_TRB_CMD_COMPLETION) {
+				say(x, "event written at the IOVA, TRB %u",
+				    *at);
+				return 0;
+			}
+			++*at;
 		}
 		if (failed_hard(x))
 			return -EIO;
@@ -571,7 +579,7 @@ static int wait_foreign(struct xhci *x, const volatile struct xhci_trb *cpu,
 }
 
 int xhci_event_ring_at(struct xhci *x, iova_t iova, const volatile void *cpu,
-		       struct xhci_trb *ev)
+		       struct xhci_trb *ev, unsigned *at)
 {
 	volatile struct xhci_trb *cr = cmd_ring(x);
 	int err;
@@ -590,7 +598,7 @@ int xhci_event_ring_at(struct xhci *x, iova_t iova, const volatile void *cpu,
 	err = run(x);
 	if (!err) {
 		wr(x, x->db, 0);
-		err = wait_foreign(x, cpu, ev);
+		err = wait_foreign(x, cpu, ev, at);
 	}
 	char why[DMA_STATUS_MAX];
 	memcpy(why, x->eng.status, sizeof(why));

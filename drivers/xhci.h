@@ -257,12 +257,13 @@ int xhci_reset(struct xhci *x);
 /* A No-Op command from the engine's own ring; *ev gets the event. */
 int xhci_noop(struct xhci *x, struct xhci_trb *ev);
 /* Run one No-Op with the event ring segment (XHCI_EVENTS_MIN TRBs) at
- * @iova instead of the engine's own; @cpu is where the CPU sees it (NULL
- * when it is not mapped there). *ev gets the event when one was seen.
- * The controller is reset afterwards. */
+ * @iova instead of the engine's own; @cpu is where the CPU sees it. *ev
+ * gets the Command Completion Event when one was seen, *at its index in
+ * the segment (events before it, port status changes on a real machine,
+ * are passed over). The controller is reset afterwards. */
 #define XHCI_EVENTS_MIN 16 /* 6.5: a segment has at least 16 TRBs */
 int xhci_event_ring_at(struct xhci *x, iova_t iova, const volatile void *cpu,
-		       struct xhci_trb *ev);
+		       struct xhci_trb *ev, unsigned *at);
 /* The event a No-Op from the engine's own ring produces. */
 struct xhci_trb xhci_noop_event(const struct xhci *x);
 /* Register reads, for diagnostics: from BAR0, operational, runtime. */

@@ -54,6 +54,7 @@ static void xfix_teardown(void *arg)
 	dma_place(f->e, DMA_IOVA_IDENTITY);
 	if (f->dom_live)
 		vtd_domain_destroy(&f->dom);
+	f->dom_live = false;
 	if (f->unit) {
 		vtd_fault_drain(f->unit);
 		vtd_fault_clear_log(f->unit);
@@ -218,7 +219,6 @@ TEST(xhci, handoff_and_reset_leave_it_halted)
 	test_diag("%s sid %02x:%02x.%u %s, %s", f->e->name, f->x->pci->bus,
 		  f->x->pci->devfn >> 3, f->x->pci->devfn & 7,
 		  f->unit ? "behind a VT-d unit" : "no IOMMU", f->e->status);
-	xfix_teardown(f);
 }
 
 TEST(xhci, noop_command_completes)
@@ -243,7 +243,6 @@ TEST(xhci, noop_command_completes)
 	} else
 		test_diag("no MSI: completion polled");
 	xexpect_no_fault(f);
-	xfix_teardown(f);
 }
 
 /* Get Port Bandwidth writes the port bandwidth context at the IOVA: the
@@ -261,7 +260,6 @@ TEST(xhci, write_lands_exactly)
 	EXPECT_MEMEQ(f->t.page + OFF, want, f->e->mem_size);
 	guarded_intact(&f->t, OFF, f->e->mem_size);
 	xexpect_no_fault(f);
-	xfix_teardown(f);
 }
 
 /* The controller fetches the No-Op at the IOVA through a Link TRB from
@@ -279,7 +277,6 @@ TEST(xhci, read_fetches_the_trbs_at_the_iova)
 	EXPECT_MEMEQ(f->t.page + OFF, img, sizeof(img));
 	guarded_intact(&f->t, OFF, sizeof(img));
 	xexpect_no_fault(f);
-	xfix_teardown(f);
 }
 
 /* The event ring segment at a test IOVA receives exactly the No-Op's
@@ -292,15 +289,18 @@ TEST(xhci, event_ring_at_iova_gets_the_event)
 	struct xfix *f = xfix_setup(-1);
 	iova_t iova = target(f, PT_READ | PT_WRITE) + OFF;
 	memset(f->t.page + OFF, 0, seg); /* cycle 0: no event yet */
-	ASSERT_OK(xhci_event_ring_at(f->x, iova, f->t.page + OFF, &ev));
+	unsigned at;
+	ASSERT_OK(xhci_event_ring_at(f->x, iova, f->t.page + OFF, &ev, &at));
+	if (at)
+		test_diag("%u other events (port status changes) first", at);
 	struct xhci_trb want = xhci_noop_event(f->x);
-	EXPECT_MEMEQ(f->t.page + OFF, &want, sizeof(want));
-	EXPECT_BYTES(f->t.page + OFF + 16, 0, seg - 16);
+	u32 end = (at + 1) * 16;
+	EXPECT_MEMEQ(f->t.page + OFF + at * 16, &want, sizeof(want));
+	EXPECT_BYTES(f->t.page + OFF + end, 0, seg - end);
 	memset(f->t.page + OFF, CANARY, seg);
 	guarded_intact(&f->t, 0, 0);
 	xexpect_no_fault(f);
 	expect_usable(f);
-	xfix_teardown(f);
 }
 
 /* A faulting access: one fault with the controller's source id, the
@@ -326,7 +326,6 @@ static void fault_case(unsigned prot, bool write, unsigned reason)
 		memset(f->t.page + OFF, CANARY, XHCI_READ_LEN);
 	guarded_intact(&f->t, 0, 0);
 	expect_usable(f);
-	xfix_teardown(f);
 }
 
 /* Get Port Bandwidth's context on a read-only page. */
@@ -356,7 +355,8 @@ TEST(xhci, event_ring_on_read_only_page_faults_5)
 	iova_t iova = target(f, PT_READ) + OFF;
 	u32 seg = XHCI_EVENTS_MIN * 16;
 	memset(f->t.page + OFF, 0, seg); /* cycle 0: no event yet */
-	int err = xhci_event_ring_at(f->x, iova, f->t.page + OFF, &ev);
+	unsigned at;
+	int err = xhci_event_ring_at(f->x, iova, f->t.page + OFF, &ev, &at);
 	test_diag("xhci_event_ring_at: %d", err);
 	EXPECT_NE(err, 0);
 	expect_fault(f, VTD_FR_WRITE, iova);
@@ -364,7 +364,6 @@ TEST(xhci, event_ring_on_read_only_page_faults_5)
 	memset(f->t.page + OFF, CANARY, seg);
 	guarded_intact(&f->t, 0, 0);
 	expect_usable(f);
-	xfix_teardown(f);
 }
 
 /* Requests the engine cannot carry out are refused before any DMA. */
@@ -380,5 +379,4 @@ TEST(xhci, misfit_requests_refused)
 	EXPECT_EQ(dma_write(f->e, 0, iova, f->e->mem_size + 1), -EINVAL);
 	guarded_intact(&f->t, 0, f->e->mem_size);
 	xexpect_no_fault(f);
-	xfix_teardown(f);
 }
