@@ -158,6 +158,11 @@ static bool expect_fault(struct xfix *f, unsigned reason, iova_t addr)
 		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
 			  flt[0].reason, vtd_fault_reason_name(flt[0].reason),
 			  reason, vtd_fault_reason_name(reason));
+	unsigned access = reason == VTD_FR_WRITE ? VTD_ACC_WRITE : VTD_ACC_READ;
+	if (flt[0].access != access)
+		test_fail("faulted access recorded as %s, expected %s",
+			  vtd_access_name(flt[0].access),
+			  vtd_access_name(access));
 	return EXPECT_EQ(flt[0].sid, f->e->sid) &&
 	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
 }
