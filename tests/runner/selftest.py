@@ -356,6 +356,16 @@ class HelpersTest(unittest.TestCase):
         self.assertEqual(bochs.grub_quote('a=1 b="$x\\"'),
                          '"a=1 b=\\"\\$x\\\\\\""')
 
+    def test_bochs_lane_adds_its_rc_lines(self):
+        m = matrix.load_matrix(HERE / "matrix.json")
+        lane = next(l for l in m["lanes"] if l["name"] == "bochs-xhci")
+        ctx = lanes.Context(Path("/o"), m, None, "")
+        with tempfile.TemporaryDirectory() as tmp:
+            bochs.bochs_command(lane, ctx, Path(tmp))
+            rc = (Path(tmp) / "bochsrc").read_text().splitlines()
+        self.assertEqual(rc[-1], "usb_xhci: enabled=1")
+        self.assertEqual(len(rc), len(m["bochs"]["rc"]) + 1)
+
     def test_qemu_commands(self):
         m = matrix.load_matrix(HERE / "matrix.json")
         ctx = lanes.Context(Path("/o"), m, None, "x=a,b")
