@@ -791,6 +791,29 @@ unsigned xhci_count(void)
 	return n;
 }
 
+/* PCI Power Management (PCI PM 1.2, 3.2.4): firmware may leave a
+ * controller it does not use in D3hot, where its registers read as ones.
+ * D3hot -> D0 needs 10 ms before the function is touched (5.6.1). */
+#define XHCI_PCI_CAP_PM	 0x01
+#define XHCI_PCI_PMCSR	 0x04
+#define XHCI_PMCSR_STATE GENMASK(1, 0)
+#define XHCI_D3_TO_D0_US 10000
+
+static void power_up(struct xhci *x)
+{
+	int cap = pci_find_cap(x->pci, XHCI_PCI_CAP_PM);
+
+	if (cap < 0)
+		return;
+	u16 pmcsr = (u16)pci_dev_read(x->pci, cap + XHCI_PCI_PMCSR, 2);
+	if (!FIELD_GET(XHCI_PMCSR_STATE, pmcsr))
+		return;
+	pci_dev_write(x->pci, cap + XHCI_PCI_PMCSR, 2,
+		      pmcsr & ~XHCI_PMCSR_STATE);
+	udelay(XHCI_D3_TO_D0_US);
+	x->woken_from = (u8)FIELD_GET(XHCI_PMCSR_STATE, pmcsr);
+}
+
 int xhci_open(struct xhci *x, unsigned index, iova_t iova_base)
 {
 	memset(x, 0, sizeof(*x));
@@ -801,6 +824,7 @@ int xhci_open(struct xhci *x, unsigned index, iova_t iova_base)
 		return -ENODEV;
 	}
 	x->eng.pci = x->pci;
+	power_up(x);
 	x->eng.sid = PCI_BDF(x->pci->bus, x->pci->devfn);
 	x->bar = pci_map_bar(x->pci, 0);
 	if (!x->bar) {

@@ -208,8 +208,9 @@ struct xhci {
 	u32 op, rt, db; /* register blocks, from BAR0 */
 	u32 hcs1, hcs2, hcc1;
 	unsigned ports, nr_sp;
-	bool owned;		/* handed over by firmware */
-	u32 legsup;		/* USB Legacy Support capability, 0: none */
+	bool owned;    /* handed over by firmware */
+	u8 woken_from; /* PCI power state found at open (3: D3hot); 0: D0 */
+	u32 legsup;    /* USB Legacy Support capability, 0: none */
 	unsigned os_owned_lost; /* HCRSTs that cleared HC OS Owned */
 	char handoff[64];	/* what the handoff found and left */
 	bool ac64, msi;

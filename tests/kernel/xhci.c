@@ -221,6 +221,8 @@ TEST(xhci, handoff_and_reset_leave_it_halted)
 				  f->x->os_owned_lost);
 	}
 	test_diag("handoff: %s", f->x->handoff);
+	if (f->x->woken_from)
+		test_diag("found in D%u, put in D0", f->x->woken_from);
 	test_diag("%s sid %02x:%02x.%u %s, %s", f->e->name, f->x->pci->bus,
 		  f->x->pci->devfn >> 3, f->x->pci->devfn & 7,
 		  f->unit ? "behind a VT-d unit" : "no IOMMU", f->e->status);
