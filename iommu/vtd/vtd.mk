@@ -8,4 +8,5 @@ VTD_OBJS += iommu/vtd/context.o
 VTD_OBJS += iommu/vtd/fault.o
 VTD_OBJS += iommu/vtd/report.o
 VTD_OBJS += iommu/vtd/domain.o
+VTD_OBJS += iommu/vtd/alias.o
 VTD_OBJS += iommu/vtd/vtd.o

@@ -169,7 +169,7 @@ static void unreadable_table_case(bool top, unsigned reason)
 		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
 			  flt.reason, vtd_fault_reason_name(flt.reason), reason,
 			  vtd_fault_reason_name(reason));
-	EXPECT_EQ(flt.sid, f->dev->sid);
+	EXPECT_EQ(flt.sid, f->sid);
 	EXPECT_EQ(flt.access, VTD_ACC_WRITE);
 }
 

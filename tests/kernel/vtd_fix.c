@@ -1,5 +1,6 @@
 /* The VT-d suites' fixture. */
 #include "tests/kernel/vtd_fix.h"
+#include "iommu/vtd/alias.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/inval.h"
 #include "iommu/vtd/fault.h"
@@ -66,7 +67,7 @@ bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
 			  vtd_access_name(flt[0].access),
 			  vtd_access_name(access));
 	return ok && flt[0].reason == reason && flt[0].access == access &&
-	       EXPECT_EQ(flt[0].sid, f->dev->sid) &&
+	       EXPECT_EQ(flt[0].sid, f->sid) &&
 	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
@@ -139,6 +140,7 @@ struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 	f->dev = dma_find("edu", edu_index);
 	if (!f->dev)
 		test_skip("no edu device %u on this machine", edu_index);
+	f->sid = vtd_dma_requester_id(f->dev->pci);
 	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
 				      f->dev->pci->devfn);
 	if (!f->unit)
@@ -150,9 +152,7 @@ struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 	test_defer(fix_teardown, f);
 	int err;
 	const struct dmar_info *dmar = vtd_dmar(&err);
-	int rmrrs = vtd_domain_attach_device(&f->dom, f->unit, dmar,
-					     f->dev->pci->seg, f->dev->pci->bus,
-					     f->dev->pci->devfn);
+	int rmrrs = vtd_domain_attach_pci(&f->dom, f->unit, dmar, f->dev->pci);
 	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
