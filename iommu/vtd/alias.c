@@ -1,12 +1,12 @@
 /* DMA aliases through the bridges above a device; see alias.h. */
 #include "iommu/vtd/alias.h"
 
-#define PCI_CAP_ID_EXP	       0x10
-#define PCI_EXP_FLAGS	       0x2 /* PCIe capabilities register */
-#define PCI_EXP_FLAGS_TYPE     GENMASK(7, 4)
+#define PCI_CAP_ID_EXP		 0x10
+#define PCI_EXP_FLAGS		 0x2 /* PCIe capabilities register */
+#define PCI_EXP_FLAGS_TYPE	 GENMASK(7, 4)
 #define PCI_EXP_TYPE_PCI_BRIDGE	 0x7 /* PCIe to PCI/PCI-X */
 #define PCI_EXP_TYPE_PCIE_BRIDGE 0x8 /* PCI/PCI-X to PCIe */
-#define PCI_HEADER_TYPE_BRIDGE 1
+#define PCI_HEADER_TYPE_BRIDGE	 1
 
 /* The bridge whose secondary bus is @bus, or NULL on a root bus. */
 static const struct pci_dev *upstream_bridge(u16 seg, u8 bus)

@@ -24,6 +24,7 @@ u16 vtd_dma_requester_id(const struct pci_dev *d);
  * mapped, or an error (entries already written stay, and go with the
  * domain). */
 int vtd_domain_attach_pci(struct vtd_domain *d, struct vtd_unit *u,
-			  const struct dmar_info *info, const struct pci_dev *p);
+			  const struct dmar_info *info,
+			  const struct pci_dev *p);
 
 #endif
