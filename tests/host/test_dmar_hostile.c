@@ -101,8 +101,7 @@ static const struct dmar_mem_range clean_map[] = {
 	{ 0xfe000000, 0x2000000, false },
 };
 
-static struct dmar_platform platform(const struct dmar_mem_range *map,
-				     u32 n)
+static struct dmar_platform platform(const struct dmar_mem_range *map, u32 n)
 {
 	return (struct dmar_platform){ .map = map,
 				       .nr_map = n,

@@ -97,7 +97,7 @@ static void context_case(enum vtd_gran g, enum fix_inval qi)
 	ASSERT_OK(vtd_domain_map(&d2, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	vtd_flush_struct(f->unit, d2.pt.root, PAGE_SIZE);
-	u8 bus = f->dev->pci->bus, devfn = f->dev->pci->devfn;
+	u8 bus = f->bus, devfn = f->devfn;
 	u64 hi = (vtd_ctx_entry(f->unit, bus, devfn)->hi & ~VTD_CTX_HI_DID) |
 		 FIELD_PREP(VTD_CTX_HI_DID, d2.did);
 	u64 lo = VTD_CTX_LO_P | d2.pt.root_pa;

@@ -11,6 +11,8 @@
 #include "lib/string.h"
 #include "lib/test.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/cpu.h"
 #include "kernel/kstate.h"
 
 static void guarded_free(void *arg)
@@ -141,6 +143,8 @@ struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 	if (!f->dev)
 		test_skip("no edu device %u on this machine", edu_index);
 	f->sid = vtd_dma_requester_id(f->dev->pci);
+	f->bus = PCI_BDF_BUS(f->sid);
+	f->devfn = PCI_BDF_DEVFN(f->sid);
 	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
 				      f->dev->pci->devfn);
 	if (!f->unit)
@@ -213,11 +217,16 @@ hpa_t fix_unbacked_pa(void)
 	if (platform_kind() != PLATFORM_QEMU)
 		test_skip("an access where nothing decodes may machine-check "
 			  "a real board; run on QEMU");
-	/* From 2^(HAW-1) down, 1 GiB at a time: above RAM, below the
-	 * width every unit decodes. */
-	for (unsigned k = 0; dmar && k < 64; k++) {
-		hpa_t pa = (1ULL << (dmar->haw - 1)) - ((u64)k << 30) -
-			   PAGE_SIZE;
+	/* From half the narrower of the HAW and the CPU's physical width
+	 * down, 1 GiB at a time: above RAM, below what CPU and units
+	 * decode. */
+	if (!dmar)
+		test_skip("no parsed DMAR: no VT-d here");
+	unsigned bits = dmar->haw;
+	if (cpuid(0x80000000, 0).eax >= 0x80000008)
+		bits = MIN(bits, cpuid(0x80000008, 0).eax & 0xff);
+	for (unsigned k = 0; bits > 33 && k < 64; k++) {
+		hpa_t pa = (1ULL << (bits - 1)) - ((u64)k << 30) - PAGE_SIZE;
 		if (pa >= (1ULL << 32) && !in_memory_map(pa) && !in_a_bar(pa))
 			return pa;
 	}
