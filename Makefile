@@ -1,6 +1,7 @@
 # Bare-metal VT-d snoop-control and WBINVD test kernel.
 #   make            kernel ELF, kernel.sym and the hybrid BIOS+UEFI ISO
-#   make run        install missing packages, build, boot under QEMU, print the report
+#   make run        install missing packages, build, boot under QEMU, print the
+#                   reports and the verdict (V=1: the kernel's whole output)
 #   make check      install missing packages, build, run every test lane
 #   make bench      benchmarks (host and QEMU)
 #   make format     clang-format every C source in place; format-check verifies
@@ -98,19 +99,22 @@ deps:
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(PYTHON) tests/run --out $(O) --lanes qemu --show-serial \
-		$(if $(ARGS),--args '$(ARGS)')
+	$(Q)$(PYTHON) tests/run --out $(O) --reports $(if $(filter 1,$(V)),-v) \
+		$(if $(ARGS),--args '$(ARGS)') qemu
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory format-check
-	$(Q)$(PYTHON) tests/runner_selftest.py 2>&1 | tail -1
+	$(call say,SELFTEST,tests/runner)
+	$(Q)$(PYTHON) tests/runner/selftest.py >$(O)/selftest.log 2>&1 || \
+		{ cat $(O)/selftest.log; exit 1; }
 	$(Q)$(MAKE) --no-print-directory lava-check
 	$(Q)$(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES))
+	$(Q)$(LAVA_PYTHON) tests/runner/junit_check.py $(O)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(PYTHON) tests/bench.py --out $(O)
+	$(Q)$(PYTHON) tests/bench/bench.py --out $(O)
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -3,14 +3,8 @@
  * EAX = loader magic, EBX = physical address of the boot information.
  * Intel SDM vol. 3A section 10.8.5, "Initializing IA-32e Mode". */
 
-#define CR0_PE 0x00000001
-#define CR0_MP 0x00000002
-#define CR0_NE 0x00000020
-#define CR0_WP 0x00010000
-#define CR0_PG 0x80000000
-#define CR4_PAE 0x20
-#define MSR_EFER 0xc0000080
-#define EFER_LME 0x100
+#include "boot/cpu_regs.h"
+
 #define PTE_P_W 0x3
 #define PDE_LARGE 0x83
 
@@ -56,18 +50,18 @@ _start32:
 	movl $boot_pml4, %eax
 	movl %eax, %cr3
 	movl %cr4, %eax
-	orl $CR4_PAE, %eax
+	orl $X86_CR4_PAE, %eax
 	movl %eax, %cr4
 	movl $MSR_EFER, %ecx
 	rdmsr
 	orl $EFER_LME, %eax
 	wrmsr
 	/* CR0.NE is required by VMXON (SDM 24.8); CD and NW cleared. */
-	movl $(CR0_PE | CR0_MP | CR0_NE | CR0_WP | CR0_PG), %eax
+	movl $(X86_CR0_PE | X86_CR0_MP | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG), %eax
 	movl %eax, %cr0
 
 	lgdt boot_gdt_ptr
-	ljmp $0x08, $start64
+	ljmp $GDT_KERNEL_CS, $start64
 
 no_long_mode:
 	hlt
@@ -75,7 +69,7 @@ no_long_mode:
 
 	.code64
 start64:
-	movw $0x10, %ax
+	movw $GDT_KERNEL_DS, %ax
 	movw %ax, %ds
 	movw %ax, %es
 	movw %ax, %ss
@@ -96,8 +90,8 @@ start64:
 	.globl boot_gdt
 boot_gdt:
 	.quad 0
-	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
-	.quad 0x00cf92000000ffff	/* 0x10: data */
+	.quad 0x00af9a000000ffff	/* GDT_KERNEL_CS: 64-bit code */
+	.quad 0x00cf92000000ffff	/* GDT_KERNEL_DS: data */
 boot_gdt_end:
 boot_gdt_ptr:
 	.short boot_gdt_end - boot_gdt - 1

@@ -8,8 +8,10 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
+#include "kvmlike/policy.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/test.h"
@@ -56,13 +58,23 @@ static void platform_up(void)
 	platform_detect();
 	build_cmdline();
 	cmdline_parse(kstate.cmdline, &kstate.opts);
-	platform_set_exit_mode(kstate.opts.exit);
+	if (kvmc_policy_parse(kstate.opts.wbinvd) < 0) /* names: kvmlike/ */
+		cmdline_add_error(&kstate.opts,
+				  "bad value in option 'wbinvd=%s'",
+				  kstate.opts.wbinvd);
+	int exit_mode = platform_exit_mode_parse(kstate.opts.exit);
+	if (exit_mode < 0)
+		cmdline_add_error(&kstate.opts, "bad value in option 'exit=%s'",
+				  kstate.opts.exit);
+	else
+		platform_set_exit_mode((enum exit_mode)exit_mode);
 	if (kstate.opts.console[0])
 		kstate.console_err = console_configure(kstate.opts.console);
 	kstate.mm_err = mm_init(&kstate.boot, keep, acpi_ranges(keep, 16));
 	console_screen_init(kstate.mm_err == 0);
 	kstate.tsc_err = tsc_calibrate();
 	kstate.apic_err = apic_init();
+	smp_init(&kstate.boot); /* outcome: smp_info() */
 	kstate.pci_err = pci_init();
 	vtd_platform_init(); /* outcome: vtd_dmar(), vtd_nr_units() */
 	edu_probe(kstate.opts.edu_dma_bits);

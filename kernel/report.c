@@ -107,11 +107,6 @@ static void json_fields(struct json *j, const char *key, u64 reg,
 	jcat(j, "}");
 }
 
-static const char *yn(bool v)
-{
-	return v ? "yes" : "no";
-}
-
 static const struct dmar_unit *dmar_of(const struct vtd_unit *u)
 {
 	int err;
@@ -232,15 +227,17 @@ void report_units(void)
 		"QI   IR   PT   CM   devices\n");
 	for (unsigned i = 0; i < vtd_nr_units(); i++) {
 		const struct vtd_unit *u = vtd_unit(i);
-		kprintf("# vtd%-2u 0x%016lx  %u.%u  %-4u  %-7u  %-3s  %-3s  "
-			"%-3s  %-3s  %-3s  %-3s  %u\n",
-			u->index, u->reg_pa,
-			(unsigned)FIELD_GET(VTD_VER_MAJOR, u->ver),
-			(unsigned)FIELD_GET(VTD_VER_MINOR, u->ver), vtd_mgaw(u),
-			vtd_nr_domains(u), yn(u->ecap & VTD_ECAP_SC),
-			yn(u->ecap & VTD_ECAP_C), yn(u->ecap & VTD_ECAP_QI),
-			yn(u->ecap & VTD_ECAP_IR), yn(u->ecap & VTD_ECAP_PT),
-			yn(u->cap & VTD_CAP_CM), served(u, devs, PCI_MAX_DEVS));
+		kprintf(
+		    "# vtd%-2u 0x%016lx  %u.%u  %-4u  %-7u  %-3s  %-3s  "
+		    "%-3s  %-3s  %-3s  %-3s  %u\n",
+		    u->index, u->reg_pa,
+		    (unsigned)FIELD_GET(VTD_VER_MAJOR, u->ver),
+		    (unsigned)FIELD_GET(VTD_VER_MINOR, u->ver), vtd_mgaw(u),
+		    vtd_nr_domains(u), yes_no(u->ecap & VTD_ECAP_SC),
+		    yes_no(u->ecap & VTD_ECAP_C), yes_no(u->ecap & VTD_ECAP_QI),
+		    yes_no(u->ecap & VTD_ECAP_IR),
+		    yes_no(u->ecap & VTD_ECAP_PT), yes_no(u->cap & VTD_CAP_CM),
+		    served(u, devs, PCI_MAX_DEVS));
 	}
 	for (unsigned i = 0; i < vtd_nr_units(); i++) {
 		const struct vtd_unit *u = vtd_unit(i);
@@ -252,8 +249,6 @@ void report_units(void)
 		json_end(&j);
 	}
 }
-
-static const char *const policy_names[] = { "auto", "kvm", "strict" };
 
 static const char *decision(const struct kvmc *c)
 {
@@ -273,7 +268,7 @@ void report_coherency(const struct options *o)
 	struct pci_dev *devs[PCI_MAX_DEVS];
 	struct kvmc vm;
 
-	kvmc_init(&vm, o->wbinvd);
+	kvmc_init(&vm, kvmc_policy_or_default(o->wbinvd));
 	kprintf("# domain  units  devices  enforcing  why\n");
 	for (unsigned i = 0; i < vtd_nr_units(); i++) {
 		const struct vtd_unit *u = vtd_unit(i);
@@ -283,7 +278,7 @@ void report_coherency(const struct options *o)
 		       : "a unit lacks ECAP.SC (snoop control)";
 		unsigned n = served(u, devs, PCI_MAX_DEVS);
 		kprintf("# dom%-4u vtd%-2u  %-7u  %-9s  %s\n", i, u->index, n,
-			yn(sc), why);
+			yes_no(sc), why);
 		json_begin(&j, "coherency_domain");
 		jcat(&j, ",\"domain\":%u,\"units\":[%u],\"devices\":%u", i,
 		     u->index, n);
@@ -295,9 +290,9 @@ void report_coherency(const struct options *o)
 	const char *d = decision(&vm);
 	kprintf("# VM with every domain, wbinvd=%s: %u of %u domains "
 		"non-coherent; %s\n",
-		policy_names[o->wbinvd], vm.nr_noncoherent, vm.nr_doms, d);
+		kvmc_policy_name(vm.policy), vm.nr_noncoherent, vm.nr_doms, d);
 	json_begin(&j, "coherency_vm");
-	json_str(&j, "policy", policy_names[o->wbinvd]);
+	json_str(&j, "policy", kvmc_policy_name(vm.policy));
 	jcat(&j, ",\"domains\":%u,\"noncoherent\":%u,\"wbinvd_exiting\":%s",
 	     vm.nr_doms, vm.nr_noncoherent,
 	     kvmc_wbinvd_intercept(&vm) ? "true" : "false");

@@ -5,6 +5,7 @@
  * by name, and where the full log is. */
 #include "arch/x86/console.h"
 #include "arch/x86/platform.h"
+#include "kvmlike/policy.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/test.h"
@@ -23,8 +24,6 @@
 #define NUM_COL	 18 /* first count column */
 #define FOOTER	 2  /* rows */
 #define HOLD_US	 (600ULL * 1000 * 1000)
-
-static const char *const policy_names[] = { "auto", "kvm", "strict" };
 
 struct page {
 	unsigned cols, rows, row;
@@ -74,7 +73,8 @@ static void banner(struct page *p, const struct options *o, bool pass)
 	at(x, 2, a, b, "%u suites, %u tests", p->r->nr_suites,
 	   p->r->total.pass + p->r->total.fail + p->r->total.skip +
 	       p->r->total.divergent);
-	at(x, 3, a, b, "WBINVD policy: %s", policy_names[o->wbinvd]);
+	at(x, 3, a, b, "WBINVD policy: %s",
+	   kvmc_policy_name(kvmc_policy_or_default(o->wbinvd)));
 	if (o->nr_errors)
 		at(x, 4, a, b, "%u command line error(s): see the log",
 		   o->nr_errors);

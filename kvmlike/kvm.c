@@ -14,6 +14,53 @@ void vm_ept_memtype(const struct vm *vm, u8 *memtype, bool *ipat)
 	*ipat = !kvmc_noncoherent(&vm->coh);
 }
 
+const struct vcpu_ops *vm_ops(const struct vm *vm)
+{
+	return vm->ops;
+}
+
+hpa_t vm_nested_root(const struct vm *vm)
+{
+	return gmem_root(&vm->mem);
+}
+
+const void *vm_guest_ptr(struct vm *vm, gpa_t gpa, u64 len)
+{
+	return gmem_hva(&vm->mem, gpa, len);
+}
+
+bool vm_wbinvd_intercept(const struct vm *vm)
+{
+	return kvmc_wbinvd_intercept(&vm->coh);
+}
+
+/* NPT has no leaf memory type (the guest's PAT and MTRRs combine with the
+ * host's: AMD APM vol. 2 15.25.8); only EPT leaves carry one. */
+int vm_sync_memtype(struct vm *vm)
+{
+	u8 memtype;
+	bool ipat;
+
+	if (!vm->mem.fmt->ipat)
+		return 0;
+	vm_ept_memtype(vm, &memtype, &ipat);
+	if (vm->mem.pt.cfg.ipat == ipat && vm->mem.pt.cfg.memtype == memtype)
+		return 0;
+	return gmem_set_memtype(&vm->mem, memtype, ipat);
+}
+
+void vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, unsigned cpu)
+{
+	kvmc_vcpu_load(&vm->coh, d, cpu);
+	kvmc_note_entry(&vm->coh);
+}
+
+unsigned vm_wbinvd_exit(struct vm *vm, struct kvmc_dirty *d, unsigned cpu,
+			kvmc_flush_fn flush, void *ctx)
+{
+	return kvmc_wbinvd_exit(&vm->coh, d, cpu, flush, ctx);
+}
+
 int vm_create(struct vm *vm, enum wbinvd_policy policy)
 {
 	const struct vcpu_ops *ops = vcpu_ops_detect();
@@ -145,7 +192,7 @@ int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr)
 		return -EINVAL;
 	memcpy(code, guest_stub_start, code_len);
 	memset(s, 0, sizeof(*s));
-	s->hcall_amd = vm->ops == &svm_ops;
+	s->hcall_amd = vm->ops->vendor == VCPU_SVM; /* VMMCALL */
 	s->nr = nr;
 	memcpy(s->steps, steps, nr * sizeof(*steps));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)

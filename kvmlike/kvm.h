@@ -59,6 +59,24 @@ int vm_map_page(struct vm *vm, gpa_t gpa);
  * in the middle left behind. Their memory is not reclaimed. */
 void vm_hw_reset(void);
 
+/* What a vCPU asks of its VM (kvmlike/vcpu.c reaches no further). */
+const struct vcpu_ops *vm_ops(const struct vm *vm);
+/* The nested tables' root (EPTP/nCR3 without attributes). */
+hpa_t vm_nested_root(const struct vm *vm);
+/* Guest memory at @gpa..+len as the host reads it; NULL outside RAM. */
+const void *vm_guest_ptr(struct vm *vm, gpa_t gpa, u64 len);
+/* Is WBINVD exiting on, given the domains and the policy? */
+bool vm_wbinvd_intercept(const struct vm *vm);
+/* Bring the EPT leaves' memory type in line with the coherency answer:
+ * the tables are rebuilt (a new root) when it changed. -ENOMEM. */
+int vm_sync_memtype(struct vm *vm);
+/* A vCPU enters on @cpu: the dirty mask and strict's record of a
+ * coherent run (kvmc_vcpu_load, kvmc_note_entry). */
+void vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, unsigned cpu);
+/* An intercepted WBINVD on @cpu: kvmc_wbinvd_exit. */
+unsigned vm_wbinvd_exit(struct vm *vm, struct kvmc_dirty *d, unsigned cpu,
+			kvmc_flush_fn flush, void *ctx);
+
 /* The EPT leaf attributes the VM's coherency asks for (KVM's
  * vmx_get_mt_mask): coherent -> WB with IPAT, the guest's PAT ignored;
  * non-coherent -> WB without IPAT, the guest's PAT honoured. */

@@ -2,6 +2,7 @@
  * compiled into the kernel and into the host tests unchanged. */
 #include "kvmlike/policy.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 
 void kvmc_init(struct kvmc *c, enum wbinvd_policy policy)
 {
@@ -124,15 +125,25 @@ unsigned kvmc_wbinvd_exit(const struct kvmc *c, struct kvmc_dirty *d,
 	return n;
 }
 
+static const char *const kvmc_policy_names[WBINVD_NR_POLICIES] = {
+	[WBINVD_AUTO] = "auto",
+	[WBINVD_KVM] = "kvm",
+	[WBINVD_STRICT] = "strict",
+};
+
 const char *kvmc_policy_name(enum wbinvd_policy p)
 {
-	switch (p) {
-	case WBINVD_AUTO:
-		return "auto";
-	case WBINVD_KVM:
-		return "kvm";
-	case WBINVD_STRICT:
-		return "strict";
-	}
-	return "?";
+	return (unsigned)p < ARRAY_SIZE(kvmc_policy_names)
+		   ? kvmc_policy_names[p]
+		   : "?";
+}
+
+int kvmc_policy_parse(const char *name)
+{
+	if (!name || !*name)
+		return WBINVD_AUTO;
+	for (unsigned i = 0; i < ARRAY_SIZE(kvmc_policy_names); i++)
+		if (!strcmp(kvmc_policy_names[i], name))
+			return (int)i;
+	return -EINVAL;
 }

@@ -21,8 +21,17 @@
 #ifndef KVMLIKE_POLICY_H
 #define KVMLIKE_POLICY_H
 
-#include "lib/cmdline.h" /* enum wbinvd_policy */
 #include "lib/types.h"
+
+/* The policies; their names on the command line (wbinvd=NAME) and in
+ * reports are kvmc_policy_name()'s, spelled out once in policy.c. lib/
+ * cmdline keeps the word as given; kvmc_policy_parse() turns it into one. */
+enum wbinvd_policy {
+	WBINVD_AUTO, /* the default */
+	WBINVD_KVM,
+	WBINVD_STRICT,
+	WBINVD_NR_POLICIES
+};
 
 #define KVMC_MAX_DOMAINS 8
 #define KVMC_MAX_CPUS	 64 /* bits of a dirty mask */
@@ -89,6 +98,18 @@ typedef void (*kvmc_flush_fn)(void *ctx, unsigned cpu);
 unsigned kvmc_wbinvd_exit(const struct kvmc *c, struct kvmc_dirty *d,
 			  unsigned cpu, kvmc_flush_fn flush, void *ctx);
 
+/* "auto", "kvm", "strict"; "?" for a value out of range. */
 const char *kvmc_policy_name(enum wbinvd_policy p);
+/* The policy named @name; NULL or "" (not given) is the default, auto.
+ * -EINVAL for any other word. */
+int kvmc_policy_parse(const char *name);
+/* The same, with a bad name (the command line reported it) taken as the
+ * default. */
+static inline enum wbinvd_policy kvmc_policy_or_default(const char *name)
+{
+	int p = kvmc_policy_parse(name);
+
+	return p < 0 ? WBINVD_AUTO : (enum wbinvd_policy)p;
+}
 
 #endif

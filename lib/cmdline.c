@@ -13,10 +13,7 @@ struct opt {
 	size_t cap;		   /* OPT_STR: buffer size */
 };
 
-static const char *const exit_names[] = { "auto",  "qemu", "bochs",
-					  "reset", "halt", NULL };
 static const char *const virt_names[] = { "unset", "none", "svm", "vmx", NULL };
-static const char *const wbinvd_names[] = { "auto", "kvm", "strict", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt opts[] = {
@@ -26,10 +23,13 @@ static const struct opt opts[] = {
 	{ "report", OPT_FLAG, OFF(report), NULL, 0 },
 	{ "acpidump", OPT_FLAG, OFF(acpidump), NULL, 0 },
 	{ "hold", OPT_FLAG, OFF(hold), NULL, 0 },
-	{ "exit", OPT_ENUM, OFF(exit), exit_names, 0 },
+	{ "exit", OPT_STR, OFF(exit), NULL,
+	  sizeof(((struct options *)0)->exit) },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
 	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },
-	{ "wbinvd", OPT_ENUM, OFF(wbinvd), wbinvd_names, 0 },
+	{ "expect_cpus", OPT_INT, OFF(expect_cpus), NULL, 0 },
+	{ "wbinvd", OPT_STR, OFF(wbinvd), NULL,
+	  sizeof(((struct options *)0)->wbinvd) },
 	{ "console", OPT_STR, OFF(console), NULL,
 	  sizeof(((struct options *)0)->console) },
 	{ "vtd_caps", OPT_STR, OFF(vtd_caps), NULL,
@@ -48,6 +48,11 @@ static void error(struct options *o, const char *fmt, const char *a,
 	if (o->nr_errors < CMDLINE_MAX_ERRORS)
 		ksnprintf(o->errors[o->nr_errors], CMDLINE_ERR_LEN, fmt, arg);
 	o->nr_errors++;
+}
+
+void cmdline_add_error(struct options *o, const char *fmt, const char *arg)
+{
+	error(o, fmt, arg, strlen(arg));
 }
 
 static bool copy_word(char *dst, size_t cap, const char *s, size_t n)
@@ -178,6 +183,7 @@ unsigned cmdline_parse(const char *s, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->expect_edu = -1;
+	o->expect_cpus = -1;
 	o->edu_dma_bits = 28;
 	while (s && *s) {
 		while (*s == ' ' || *s == '\t')

@@ -9,20 +9,26 @@
 #define CMDLINE_GLOB_LEN   64
 #define CMDLINE_MAX_ERRORS 4
 #define CMDLINE_ERR_LEN	   96
+#define CMDLINE_WORD_LEN   16
 
-enum exit_mode { EXIT_AUTO, EXIT_QEMU, EXIT_BOCHS, EXIT_RESET, EXIT_HALT };
 enum virt_expect { VIRT_UNSET, VIRT_NONE, VIRT_SVM, VIRT_VMX };
-enum wbinvd_policy { WBINVD_AUTO, WBINVD_KVM, WBINVD_STRICT };
 
 struct options {
 	char tests[CMDLINE_MAX_GLOBS][CMDLINE_GLOB_LEN];
 	unsigned nr_tests;
 	bool list, verbose, report, acpidump;
 	bool hold; /* wait for a key on the verdict screen before leaving */
-	enum exit_mode exit;
+	/* exit=: the platform's exit modes (arch/x86/platform.h), which
+	 * lib/ does not know: the word as given, "" when absent. */
+	char exit[CMDLINE_WORD_LEN];
 	enum virt_expect expect_virt;
 	int expect_edu; /* number of edu devices the lane has; -1 if unset */
-	enum wbinvd_policy wbinvd;
+	/* wbinvd=: the VM layer's policy names (kvmlike/policy.h), which
+	 * lib/ does not know: the word as given, "" when absent; the caller
+	 * checks it and records a bad one with cmdline_add_error(). */
+	char wbinvd[CMDLINE_WORD_LEN];
+	/* CPUs the lane starts (the smp suite checks it); -1 if unset */
+	int expect_cpus;
 	char console[32];
 	char
 	    vtd_caps[96]; /* capabilities the lane configured, name:value,... */
@@ -34,6 +40,10 @@ struct options {
 /* Parse @s into @o (which it initialises to the defaults first). Returns
  * the number of errors; their messages are in o->errors. */
 unsigned cmdline_parse(const char *s, struct options *o);
+
+/* Record an error found by a caller that checks an option's value
+ * (printf-like @fmt with one %s: @arg). */
+void cmdline_add_error(struct options *o, const char *fmt, const char *arg);
 
 /* Does "suite.name" pass the tests= selection? (No selection: all do.) */
 bool cmdline_selects(const struct options *o, const char *suite,

@@ -10,4 +10,10 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 __attribute__((format(printf, 3, 4))) int ksnprintf(char *buf, size_t size,
 						    const char *fmt, ...);
 
+/* "yes" or "no", for reports. */
+static inline const char *yes_no(u64 v)
+{
+	return v ? "yes" : "no";
+}
+
 #endif

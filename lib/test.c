@@ -118,6 +118,29 @@ static enum ktap_result run_one(const struct test *t)
 	return cur.failures ? KTAP_FAIL : KTAP_PASS;
 }
 
+struct test_outcome test_run_nested(void (*fn)(void))
+{
+	typeof(cur) outer = cur;
+	u64 saved = env->save();
+	struct test_outcome o = { false, false, 0 };
+
+	cur.nr_defer = 0;
+	cur.failures = 0;
+	cur.skipped = false;
+	if (ksetjmp(&cur.jb) == 0) {
+		cur.running = true;
+		fn();
+		o.returned = true;
+	}
+	cur.running = false;
+	env->restore(saved);
+	run_deferred();
+	o.skipped = cur.skipped;
+	o.failures = cur.failures;
+	cur = outer;
+	return o;
+}
+
 void test_defer(void (*fn)(void *), void *arg)
 {
 	if (cur.nr_defer == MAX_DEFER) {

@@ -127,6 +127,16 @@ void test_defer(void (*fn)(void *), void *arg);
  * nothing to undo. */
 void test_add_abort_hook(void (*fn)(void));
 
+/* Run @fn as a test nested in the current one, for self-tests of the
+ * harness: its failures, skip and teardowns are its own, and do not count
+ * against the current test. */
+struct test_outcome {
+	bool returned;	   /* fn returned (not abandoned) */
+	bool skipped;	   /* fn called test_skip */
+	unsigned failures; /* checks that failed inside fn */
+};
+struct test_outcome test_run_nested(void (*fn)(void));
+
 /* For the trap handler. */
 bool test_running(void);
 const char *test_current_name(void);

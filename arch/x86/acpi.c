@@ -9,9 +9,9 @@ static struct acpi_table tables[ACPI_MAX_TABLES];
 static unsigned nr_tables;
 static hpa_t rsdp_pa;
 static const char *error;
-static struct mcfg_segment mcfg[8];
+static struct mcfg_segment mcfg[ACPI_MCFG_MAX];
 static unsigned nr_mcfg;
-static u8 rsdp_copy[36];
+static u8 rsdp_copy[ACPI_RSDP_LEN];
 
 bool acpi_checksum_ok(const void *p, size_t len)
 {
@@ -25,15 +25,16 @@ bool acpi_checksum_ok(const void *p, size_t len)
 
 static bool rsdp_valid(const u8 *p)
 {
-	if (memcmp(p, "RSD PTR ", 8) || !acpi_checksum_ok(p, 20))
+	if (memcmp(p + ACPI_RSDP_SIGNATURE, "RSD PTR ", 8) ||
+	    !acpi_checksum_ok(p, ACPI_RSDP_CHECKSUM_LEN))
 		return false;
 	/* ACPI 2.0+: 36-byte structure with an extended checksum. */
-	return p[15] < 2 || acpi_checksum_ok(p, 36);
+	return p[ACPI_RSDP_REVISION] < 2 || acpi_checksum_ok(p, ACPI_RSDP_LEN);
 }
 
 static const u8 *scan(hpa_t start, hpa_t end)
 {
-	for (hpa_t a = start; a + 36 <= end; a += 16)
+	for (hpa_t a = start; a + ACPI_RSDP_LEN <= end; a += ACPI_RSDP_ALIGN)
 		if (rsdp_valid((const u8 *)a))
 			return (const u8 *)a;
 	return NULL;
@@ -42,16 +43,17 @@ static const u8 *scan(hpa_t start, hpa_t end)
 /* ACPI 6.4 section 5.2.5.1: the first KiB of the EBDA, then 0xe0000-0xfffff. */
 static const u8 *find_rsdp(const struct boot_info *bi)
 {
-	hpa_t ebda = (hpa_t)(*(const u16 *)0x40e) << 4;
+	hpa_t ebda = (hpa_t)(*(const u16 *)ACPI_BDA_EBDA_SEGMENT) << 4;
 	const u8 *p;
 
 	if (bi->has_rsdp && rsdp_valid(bi->rsdp)) {
 		memcpy(rsdp_copy, bi->rsdp, sizeof(rsdp_copy));
 		return rsdp_copy;
 	}
-	if (ebda >= 0x80000 && ebda < 0xa0000 && (p = scan(ebda, ebda + 1024)))
+	if (ebda >= 0x80000 && ebda < 0xa0000 &&
+	    (p = scan(ebda, ebda + ACPI_EBDA_SCAN_LEN)))
 		return p;
-	return scan(0xe0000, 0x100000);
+	return scan(ACPI_BIOS_AREA_START, ACPI_BIOS_AREA_END);
 }
 
 static void record(hpa_t pa)
@@ -73,12 +75,15 @@ static void record(hpa_t pa)
 
 static void parse_mcfg(const struct acpi_header *h)
 {
-	/* 8 reserved bytes after the header, then 16-byte allocations. */
-	for (u32 off = 44; off + 16 <= h->length && nr_mcfg < 8; off += 16) {
+	for (u32 off = ACPI_MCFG_ENTRIES;
+	     off + ACPI_MCFG_ENTRY_LEN <= h->length && nr_mcfg < ACPI_MCFG_MAX;
+	     off += ACPI_MCFG_ENTRY_LEN) {
 		const u8 *e = (const u8 *)h + off;
-		mcfg[nr_mcfg++] = (struct mcfg_segment){ *(const u64 *)e,
-							 *(const u16 *)(e + 8),
-							 e[10], e[11] };
+		mcfg[nr_mcfg++] = (struct mcfg_segment){
+			*(const u64 *)(e + ACPI_MCFG_BASE),
+			*(const u16 *)(e + ACPI_MCFG_SEGMENT),
+			e[ACPI_MCFG_BUS_START], e[ACPI_MCFG_BUS_END]
+		};
 	}
 }
 
@@ -90,9 +95,11 @@ static void record_fadt_children(void)
 	if (!f)
 		return;
 	const u8 *b = (const u8 *)f;
-	u64 dsdt = f->length >= 148 ? *(const u64 *)(b + 140) : 0;
-	if (!dsdt && f->length >= 44)
-		dsdt = *(const u32 *)(b + 40);
+	u64 dsdt = f->length >= ACPI_FADT_X_DSDT + 8
+		       ? *(const u64 *)(b + ACPI_FADT_X_DSDT)
+		       : 0;
+	if (!dsdt && f->length >= ACPI_FADT_DSDT + 4)
+		dsdt = *(const u32 *)(b + ACPI_FADT_DSDT);
 	record(dsdt);
 }
 
@@ -105,9 +112,11 @@ int acpi_init(const struct boot_info *bi)
 		return -ENOENT;
 	}
 	rsdp_pa = (hpa_t)rsdp;
-	u64 xsdt = rsdp[15] >= 2 ? *(const u64 *)(rsdp + 24) : 0;
-	u64 root = xsdt ? xsdt : *(const u32 *)(rsdp + 16);
-	unsigned esize = xsdt ? 8 : 4;
+	u64 xsdt = rsdp[ACPI_RSDP_REVISION] >= 2
+		       ? *(const u64 *)(rsdp + ACPI_RSDP_XSDT)
+		       : 0;
+	u64 root = xsdt ? xsdt : *(const u32 *)(rsdp + ACPI_RSDP_RSDT);
+	unsigned esize = xsdt ? ACPI_XSDT_ENTRY_SIZE : ACPI_RSDT_ENTRY_SIZE;
 	record(root);
 	if (!nr_tables || !tables[0].checksum_ok) {
 		error = xsdt ? "XSDT invalid (length or checksum)"
@@ -117,8 +126,9 @@ int acpi_init(const struct boot_info *bi)
 	const u8 *ents = (const u8 *)root + sizeof(struct acpi_header);
 	u32 n = (tables[0].len - sizeof(struct acpi_header)) / esize;
 	for (u32 i = 0; i < n; i++)
-		record(esize == 8 ? *(const u64 *)(ents + 8 * i)
-				  : *(const u32 *)(ents + 4 * i));
+		record(esize == ACPI_XSDT_ENTRY_SIZE
+			   ? *(const u64 *)(ents + esize * i)
+			   : *(const u32 *)(ents + esize * i));
 	record_fadt_children();
 	const struct acpi_header *m = acpi_find("MCFG");
 	if (m)

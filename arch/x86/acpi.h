@@ -18,6 +18,61 @@ struct acpi_header {
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_header) == 36, "ACPI header is 36 bytes");
 
+/* Byte offsets of the fields this kernel reads (ACPI 6.4); all fields are
+ * little-endian and unaligned. */
+
+/* 5.2.5.3 Root System Description Pointer */
+#define ACPI_RSDP_SIGNATURE    0  /* "RSD PTR " */
+#define ACPI_RSDP_CHECKSUM_LEN 20 /* the ACPI 1.0 part, first checksum */
+#define ACPI_RSDP_REVISION     15
+#define ACPI_RSDP_RSDT	       16 /* u32 */
+#define ACPI_RSDP_XSDT	       24 /* u64, revision >= 2 */
+#define ACPI_RSDP_LEN	       36 /* revision >= 2, extended checksum */
+#define ACPI_RSDP_ALIGN	       16
+#define ACPI_BDA_EBDA_SEGMENT  0x40e /* 5.2.5.1: the EBDA's segment */
+#define ACPI_EBDA_SCAN_LEN     1024
+#define ACPI_BIOS_AREA_START   0xe0000
+#define ACPI_BIOS_AREA_END     0x100000
+
+/* 5.2.7 RSDT and 5.2.8 XSDT: entries follow the header */
+#define ACPI_RSDT_ENTRY_SIZE 4
+#define ACPI_XSDT_ENTRY_SIZE 8
+
+/* 5.2.9 Fixed ACPI Description Table ("FACP") */
+#define ACPI_FADT_DSDT	      40  /* u32 */
+#define ACPI_FADT_RESET_REG   116 /* Generic Address Structure, 12 bytes */
+#define ACPI_FADT_RESET_VALUE 128
+#define ACPI_FADT_X_DSDT      140 /* u64 */
+/* 5.2.3.2 Generic Address Structure */
+#define ACPI_GAS_SPACE_ID 0
+#define ACPI_GAS_ADDRESS  4 /* u64 */
+#define ACPI_GAS_SPACE_IO 1
+
+/* 5.2.12 Multiple APIC Description Table ("APIC") */
+#define ACPI_MADT_LAPIC_ADDR	 36 /* u32 */
+#define ACPI_MADT_FLAGS		 40
+#define ACPI_MADT_ENTRIES	 44
+#define ACPI_MADT_ENTRY_TYPE	 0
+#define ACPI_MADT_ENTRY_LEN	 1
+#define ACPI_MADT_TYPE_LAPIC	 0 /* 5.2.12.2 */
+#define ACPI_MADT_LAPIC_UID	 2
+#define ACPI_MADT_LAPIC_ID	 3
+#define ACPI_MADT_LAPIC_FLAGS	 4 /* u32 */
+#define ACPI_MADT_TYPE_X2APIC	 9 /* 5.2.12.12 */
+#define ACPI_MADT_X2APIC_ID	 4 /* u32 */
+#define ACPI_MADT_X2APIC_FLAGS	 8 /* u32 */
+#define ACPI_MADT_ENABLED	 BIT(0)
+#define ACPI_MADT_ONLINE_CAPABLE BIT(1)
+
+/* PCI Firmware Specification 3.2, 4.1.2: "MCFG" */
+#define ACPI_MCFG_ENTRIES   44 /* after 8 reserved bytes */
+#define ACPI_MCFG_ENTRY_LEN 16
+#define ACPI_MCFG_BASE	    0 /* u64 */
+#define ACPI_MCFG_SEGMENT   8 /* u16 */
+#define ACPI_MCFG_BUS_START 10
+#define ACPI_MCFG_BUS_END   11
+#define ACPI_MCFG_MAX	    8
+
 struct acpi_table {
 	char sig[5];
 	hpa_t pa;

@@ -24,7 +24,6 @@ static void apic_write(u32 reg, u32 v)
  * against the TSC, already calibrated. */
 static int timer_calibrate(void)
 {
-	apic_write(APIC_REG_TIMER_DIV, 0x3); /* divide by 16 */
 	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
 	apic_write(APIC_REG_TIMER_INIT, 0xffffffff);
 	udelay(1000);
@@ -42,11 +41,26 @@ void apic_idle(u32 us)
 {
 	u64 ticks = timer_khz * us / 1000;
 
+	/* With interrupts on, the timer could fire before HLT (an emulator
+	 * may deschedule this CPU for that long) and HLT then waits for an
+	 * interrupt that never comes. */
+	irq_disable();
 	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER); /* one-shot */
 	apic_write(APIC_REG_TIMER_INIT,
 		   ticks ? (u32)MIN(ticks, 0xffffffffu) : 1);
 	/* STI's one-instruction shadow: no interrupt slips in before HLT. */
 	asm volatile("sti; hlt" ::: "memory");
+}
+
+void apic_timer_oneshot(u64 us)
+{
+	u64 ticks = timer_khz * us / 1000;
+
+	if (!apic)
+		return;
+	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER);
+	apic_write(APIC_REG_TIMER_INIT,
+		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
 }
 
 int apic_init(void)
@@ -57,15 +71,40 @@ int apic_init(void)
 		return -ENODEV;
 	outb(0x21, 0xff); /* mask both 8259s */
 	outb(0xa1, 0xff);
-	base |= BIT(11); /* global enable */
-	wrmsr(MSR_IA32_APIC_BASE, base);
 	apic = mm_map(base & GENMASK_ULL(51, 12), PAGE_SIZE, CACHE_UC);
 	if (!apic)
 		return -ENOMEM;
+	apic_cpu_init();
+	return timer_calibrate();
+}
+
+void apic_cpu_init(void)
+{
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | BIT(11));
 	apic_write(APIC_REG_TPR, 0);
 	apic_write(APIC_REG_LVT_LINT0, APIC_LVT_MASKED);
 	apic_write(APIC_REG_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
-	return timer_calibrate();
+	/* apic_idle() counts at the rate measured on the BSP: divide by 16
+	 * on every CPU (an AP comes out of INIT dividing by 2). */
+	apic_write(APIC_REG_TIMER_DIV, 0x3);
+}
+
+int apic_send_ipi(u32 dest, u32 icr)
+{
+	bool irq = read_rflags() & X86_RFLAGS_IF;
+	int err;
+
+	if (!apic)
+		return -ENODEV;
+	/* An interrupt handler sending an IPI between the two writes would
+	 * leave this one with its destination. */
+	irq_disable();
+	apic_write(APIC_REG_ICR_HI, dest << 24);
+	apic_write(APIC_REG_ICR_LO, icr);
+	err = WAIT_FOR(!(apic_read(APIC_REG_ICR_LO) & APIC_ICR_BUSY), 1000);
+	if (irq)
+		irq_enable();
+	return err ? -EIO : 0;
 }
 
 u32 apic_id(void)

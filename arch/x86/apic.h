@@ -13,6 +13,10 @@
 #define APIC_REG_ICR_LO	   0x300
 #define APIC_REG_ICR_HI	   0x310
 #define APIC_ICR_BUSY	   BIT(12)
+#define APIC_ICR_FIXED	   (0u << 8)
+#define APIC_ICR_INIT	   (5u << 8)
+#define APIC_ICR_STARTUP   (6u << 8)
+#define APIC_ICR_ASSERT	   BIT(14)
 #define APIC_REG_LVT_TIMER 0x320
 #define APIC_REG_LVT_LINT0 0x350
 #define APIC_REG_LVT_LINT1 0x360
@@ -26,6 +30,13 @@
 
 int apic_init(void);
 u32 apic_id(void);
+/* The part of apic_init() every CPU does for itself: enable, TPR 0, LINT0
+ * masked, spurious vector. For APs; apic_init() calls it on the BSP. */
+void apic_cpu_init(void);
+/* Send @icr (delivery mode, level, vector) to the APIC with xAPIC id
+ * @dest and wait until it is sent: 0, or -EIO after 1 ms (SDM vol. 3A
+ * 11.6.1, delivery status). */
+int apic_send_ipi(u32 dest, u32 icr);
 void apic_eoi(void);
 /* Send a fixed interrupt with @vector to this CPU. */
 void apic_self_ipi(u8 vector);
@@ -34,5 +45,8 @@ void apic_self_ipi(u8 vector);
  * time jumps to the next timer, so a halted wait costs no wall time. */
 void apic_idle(u32 us);
 u64 apic_timer_khz(void);
+/* One VEC_TIMER interrupt about @us microseconds from now, without
+ * waiting for it (a watchdog); 0 stops the timer. */
+void apic_timer_oneshot(u64 us);
 
 #endif

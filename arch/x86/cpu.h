@@ -2,27 +2,12 @@
 #ifndef ARCH_X86_CPU_H
 #define ARCH_X86_CPU_H
 
+#include "boot/cpu_regs.h"
 #include "lib/types.h"
 
 #define MSR_IA32_APIC_BASE	 0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_PAT		 0x277
-#define MSR_EFER		 0xc0000080
-#define EFER_SCE		 BIT(0)
-#define EFER_LME		 BIT(8)
-#define EFER_NXE		 BIT(11)
-#define EFER_SVME		 BIT(12)
-
-#define X86_CR0_PE   BIT(0)
-#define X86_CR0_NE   BIT(5)
-#define X86_CR0_WP   BIT(16)
-#define X86_CR0_NW   BIT(29)
-#define X86_CR0_CD   BIT(30)
-#define X86_CR0_PG   BIT(31)
-#define X86_CR4_PAE  BIT(5)
-#define X86_CR4_VMXE BIT(13)
-
-#define X86_RFLAGS_IF BIT(9)
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;

@@ -18,7 +18,9 @@ static struct {
 	void *ctx;
 } handlers[256];
 static u64 counts[256];
-static unsigned irq_depth; /* interrupt handlers running, nested */
+/* Interrupt handlers running, nested, per CPU (by xAPIC id). */
+static unsigned irq_depth[256];
+static trap_exception_hook_t exception_hook;
 static trap_unhandled_fn unhandled_hook;
 extern const u8 isr_stubs[];
 
@@ -67,8 +69,8 @@ static struct idt_entry make_gate(u64 handler)
 {
 	struct idt_entry e;
 
-	e.lo = (handler & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
-	       ((handler >> 16) & 0xffff) << 48;
+	e.lo = (handler & 0xffff) | ((u64)GDT_KERNEL_CS << 16) |
+	       (0x8eULL << 40) | ((handler >> 16) & 0xffff) << 48;
 	e.hi = handler >> 32;
 	return e;
 }
@@ -101,13 +103,18 @@ void trap_recover(void)
 	/* A test abandoned from inside an interrupt handler left its vector
 	 * in service at the APIC: end it, or lower-priority interrupts stay
 	 * blocked for good. */
-	for (; irq_depth; irq_depth--)
+	for (unsigned *d = &irq_depth[apic_id() & 0xff]; *d; (*d)--)
 		apic_eoi();
+}
+
+void trap_set_exception_hook(trap_exception_hook_t fn)
+{
+	exception_hook = fn;
 }
 
 u64 trap_count(u8 vector)
 {
-	return counts[vector];
+	return __atomic_load_n(&counts[vector], __ATOMIC_RELAXED);
 }
 
 static void report_exception(const struct trap_frame *f)
@@ -123,12 +130,13 @@ void trap_dispatch(struct trap_frame *f)
 {
 	u8 v = (u8)f->vector;
 
-	counts[v]++;
+	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
 	if (handlers[v].fn) {
 		bool irq = v >= 32 && v != VEC_SPURIOUS;
-		irq_depth += irq;
+		unsigned *depth = &irq_depth[apic_id() & 0xff];
+		*depth += irq;
 		handlers[v].fn(f, handlers[v].ctx);
-		irq_depth -= irq;
+		*depth -= irq;
 		if (irq)
 			apic_eoi();
 		return;
@@ -138,6 +146,8 @@ void trap_dispatch(struct trap_frame *f)
 			apic_eoi();
 		return;
 	}
+	if (exception_hook && exception_hook(f))
+		return;
 	report_exception(f);
 	if (unhandled_hook)
 		unhandled_hook(f);

@@ -208,31 +208,33 @@ int pci_find_cap(const struct pci_dev *d, u8 id)
 {
 	if (!(pci_dev_read(d, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
 		return -ENOENT;
-	u8 ptr = (u8)pci_dev_read(d, PCI_CAP_PTR, 1) & 0xfc;
+	u8 ptr = (u8)pci_dev_read(d, PCI_CAP_PTR, 1) & PCI_CAP_PTR_MASK;
 	for (unsigned n = 0; ptr && n < 48; n++) { /* bounded: no cycles */
-		if (pci_dev_read(d, ptr, 1) == id)
+		if (pci_dev_read(d, ptr + PCI_CAP_ID, 1) == id)
 			return ptr;
-		ptr = (u8)pci_dev_read(d, ptr + 1, 1) & 0xfc;
+		ptr = (u8)pci_dev_read(d, ptr + PCI_CAP_NEXT, 1) &
+		      PCI_CAP_PTR_MASK;
 	}
 	return -ENOENT;
 }
 
-/* MSI capability, PCI 3.0 section 6.8.1: control at +2, address at +4,
- * data at +8 (32-bit) or +12 (64-bit address capable). */
+/* One MSI vector to this CPU's local APIC (PCI 3.0 6.8.1), INTx off. */
 int pci_msi_enable(struct pci_dev *d, u8 vector)
 {
 	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
 
 	if (cap < 0)
 		return -ENODEV;
-	u16 ctrl = (u16)pci_dev_read(d, cap + 2, 2);
-	bool is64 = ctrl & BIT(7);
-	pci_dev_write(d, cap + 4, 4, (u32)APIC_MSI_ADDR | apic_id() << 12);
+	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSI_CTRL, 2);
+	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
+	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4,
+		      (u32)APIC_MSI_ADDR | apic_id() << 12);
 	if (is64)
-		pci_dev_write(d, cap + 8, 4, 0);
-	pci_dev_write(d, cap + (is64 ? 12 : 8), 2, vector);
-	ctrl = (ctrl & ~(7u << 4)) | BIT(0); /* one vector, enabled */
-	pci_dev_write(d, cap + 2, 2, ctrl);
+		pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);
+	pci_dev_write(d, cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2,
+		      vector);
+	ctrl = (ctrl & ~PCI_MSI_CTRL_MME) | PCI_MSI_CTRL_ENABLE; /* 1 vector */
+	pci_dev_write(d, cap + PCI_MSI_CTRL, 2, ctrl);
 	u16 cmd = (u16)pci_dev_read(d, PCI_COMMAND, 2);
 	pci_dev_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
 	return 0;

@@ -20,7 +20,21 @@
 #define PCI_SECONDARY_BUS	 0x19
 #define PCI_SUBORDINATE_BUS	 0x1a
 #define PCI_CAP_PTR		 0x34
-#define PCI_CAP_ID_MSI		 0x05
+#define PCI_CAP_PTR_MASK	 0xfc /* the low two bits are reserved */
+/* Capability list entry (PCI 3.0 6.7) */
+#define PCI_CAP_ID	0
+#define PCI_CAP_NEXT	1
+#define PCI_CAP_ID_MSI	0x05
+#define PCI_CAP_ID_MSIX 0x11
+/* MSI capability (PCI 3.0 6.8.1) */
+#define PCI_MSI_CTRL	    2 /* u16 */
+#define PCI_MSI_CTRL_ENABLE BIT(0)
+#define PCI_MSI_CTRL_MME    GENMASK(6, 4) /* vectors enabled, log2 */
+#define PCI_MSI_CTRL_64BIT  BIT(7)
+#define PCI_MSI_ADDR_LO	    4
+#define PCI_MSI_ADDR_HI	    8  /* 64-bit capable only */
+#define PCI_MSI_DATA_32	    8  /* data, 32-bit address */
+#define PCI_MSI_DATA_64	    12 /* data, 64-bit address */
 
 #define PCI_MAX_DEVS 64
 

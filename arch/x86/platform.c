@@ -4,7 +4,6 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
-#include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -84,19 +83,37 @@ int platform_fwcfg_args(char *buf, size_t cap)
 	return -ENOENT;
 }
 
-void platform_set_exit_mode(int mode)
+static const char *const exit_names[] = {
+	[EXIT_AUTO] = "auto",	[EXIT_QEMU] = "qemu", [EXIT_BOCHS] = "bochs",
+	[EXIT_RESET] = "reset", [EXIT_HALT] = "halt",
+};
+
+int platform_exit_mode_parse(const char *word)
+{
+	if (!word[0])
+		return EXIT_AUTO;
+	for (unsigned i = 0; i < ARRAY_SIZE(exit_names); i++)
+		if (!strcmp(word, exit_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+void platform_set_exit_mode(enum exit_mode mode)
 {
 	exit_mode = mode;
 }
 
-/* ACPI reset register (FADT offset 116, value at 128), else port 0xcf9. */
+/* The FADT's reset register when it is an I/O port (ACPI 6.4 4.8.4.6),
+ * else port 0xcf9. */
 static void acpi_reset(void)
 {
 	const struct acpi_header *f = acpi_find("FACP");
-	const u8 *b = (const u8 *)f;
+	const u8 *b = (const u8 *)f, *reg = b + ACPI_FADT_RESET_REG;
 
-	if (f && f->length >= 129 && b[116] == 1 /* system I/O */)
-		outb((u16) * (const u64 *)(b + 120), b[128]);
+	if (f && f->length > ACPI_FADT_RESET_VALUE &&
+	    reg[ACPI_GAS_SPACE_ID] == ACPI_GAS_SPACE_IO)
+		outb((u16) * (const u64 *)(reg + ACPI_GAS_ADDRESS),
+		     b[ACPI_FADT_RESET_VALUE]);
 	outb(0xcf9, 0x06);
 }
 

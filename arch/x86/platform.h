@@ -12,7 +12,13 @@ const char *platform_name(void);
 /* QEMU fw_cfg file "opt/vtdtest/args" into @buf; returns its length or a
  * negative errno when absent. */
 int platform_fwcfg_args(char *buf, size_t cap);
-void platform_set_exit_mode(int mode /* enum exit_mode */);
+/* How the kernel leaves: auto picks isa-debug-exit under QEMU, the
+ * Shutdown port under Bochs, and halts on hardware. */
+enum exit_mode { EXIT_AUTO, EXIT_QEMU, EXIT_BOCHS, EXIT_RESET, EXIT_HALT };
+/* The mode named @word (exit= on the command line; "" is auto), or
+ * -EINVAL for a word that names none. */
+int platform_exit_mode_parse(const char *word);
+void platform_set_exit_mode(enum exit_mode mode);
 __attribute__((noreturn)) void platform_exit(bool pass);
 
 #endif

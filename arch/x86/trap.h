@@ -27,12 +27,18 @@ void trap_set_unhandled_hook(trap_unhandled_fn fn);
 void trap_recover(void);
 /* Counts of every vector taken since boot. */
 u64 trap_count(u8 vector);
+/* Called first for an exception (vector < 32); returns true when it dealt
+ * with it (it may also not return). The SMP layer's, for the APs. */
+typedef bool (*trap_exception_hook_t)(struct trap_frame *f);
+void trap_set_exception_hook(trap_exception_hook_t fn);
 
 #define VEC_SPURIOUS  0xff
 #define VEC_VTD_FAULT 0x40
 #define VEC_EDU	      0x41
 #define VEC_TEST      0x42
 #define VEC_TIMER     0x43
+#define VEC_SMP_CALL  0xf0 /* highest priority class: delivered even */
+#define VEC_SMP_KICK  0xf1 /* inside a handler that re-enabled IF */
 
 /* Run fn(arg) and catch an exception it raises (#DE, #UD, #DF, #GP, #PF,
  * #AC). Returns the vector, or -1 when fn returned normally. *cr2 gets CR2

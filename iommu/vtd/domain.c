@@ -44,9 +44,7 @@ int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u, unsigned aw)
 	if (!aw)
 		aw = vtd_widest_aw(u);
 	struct pt_config cfg = {
-		.levels = aw == 39   ? 3
-			  : aw == 48 ? 4
-				     : 5,
+		.levels = pt_levels_for_width(aw),
 		.aw = MIN(aw, vtd_mgaw(u)),
 		.page_sizes = pt_vtd_page_sizes(
 		    (unsigned)FIELD_GET(VTD_CAP_SLLPS, u->cap)),

@@ -4,11 +4,7 @@
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/report.h"
 #include "arch/x86/console.h"
-
-static const char *yn(u64 v)
-{
-	return v ? "yes" : "no";
-}
+#include "lib/printf.h"
 
 static void report_sagaw(const struct vtd_unit *u, char *buf)
 {
@@ -39,18 +35,20 @@ void vtd_unit_report(const struct vtd_unit *u)
 		u->index, sagaw, vtd_mgaw(u), vtd_nr_domains(u),
 		FIELD_GET(VTD_CAP_SLLPS, c) & 1 ? " 2M" : "",
 		FIELD_GET(VTD_CAP_SLLPS, c) & 2 ? " 1G" : "",
-		yn(c & VTD_CAP_PSI), (unsigned)FIELD_GET(VTD_CAP_MAMV, c));
+		yes_no(c & VTD_CAP_PSI), (unsigned)FIELD_GET(VTD_CAP_MAMV, c));
 	kprintf("# vtd%u:   fault records %u at 0x%x, CM %s RWBF %s ZLR %s "
 		"PLMR %s PHMR %s\n",
 		u->index, vtd_nr_fault_regs(u),
-		(unsigned)FIELD_GET(VTD_CAP_FRO, c) * 16, yn(c & VTD_CAP_CM),
-		yn(c & VTD_CAP_RWBF), yn(c & VTD_CAP_ZLR), yn(c & VTD_CAP_PLMR),
-		yn(c & VTD_CAP_PHMR));
+		(unsigned)FIELD_GET(VTD_CAP_FRO, c) * 16,
+		yes_no(c & VTD_CAP_CM), yes_no(c & VTD_CAP_RWBF),
+		yes_no(c & VTD_CAP_ZLR), yes_no(c & VTD_CAP_PLMR),
+		yes_no(c & VTD_CAP_PHMR));
 	kprintf("# vtd%u:   SC (snoop control) %s, C (coherent walks) %s, "
 		"QI %s DT %s IR %s PT %s, IOTLB regs at 0x%x\n",
-		u->index, yn(e & VTD_ECAP_SC), yn(e & VTD_ECAP_C),
-		yn(e & VTD_ECAP_QI), yn(e & VTD_ECAP_DT), yn(e & VTD_ECAP_IR),
-		yn(e & VTD_ECAP_PT), (unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
+		u->index, yes_no(e & VTD_ECAP_SC), yes_no(e & VTD_ECAP_C),
+		yes_no(e & VTD_ECAP_QI), yes_no(e & VTD_ECAP_DT),
+		yes_no(e & VTD_ECAP_IR), yes_no(e & VTD_ECAP_PT),
+		(unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
 	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_ir_on ||
 	    u->fw_faults)
 		kprintf("# vtd%u:   firmware left: translation %s, protected "

@@ -301,6 +301,19 @@ static void policy_names(void **state)
 	assert_string_equal(kvmc_policy_name(WBINVD_AUTO), "auto");
 	assert_string_equal(kvmc_policy_name(WBINVD_KVM), "kvm");
 	assert_string_equal(kvmc_policy_name(WBINVD_STRICT), "strict");
+	assert_string_equal(kvmc_policy_name(WBINVD_NR_POLICIES), "?");
+}
+
+/* The command line's word (lib/cmdline keeps it as given) to the enum. */
+static void policy_parse_round_trips_and_defaults_to_auto(void **state)
+{
+	for (int p = 0; p < WBINVD_NR_POLICIES; p++)
+		assert_int_equal(kvmc_policy_parse(kvmc_policy_name(p)), p);
+	assert_int_equal(kvmc_policy_parse(NULL), WBINVD_AUTO);
+	assert_int_equal(kvmc_policy_parse(""), WBINVD_AUTO);
+	assert_int_equal(kvmc_policy_parse("kvmx"), -EINVAL);
+	assert_int_equal(kvmc_policy_parse("KVM"), -EINVAL);
+	assert_int_equal(kvmc_policy_parse("?"), -EINVAL);
 }
 
 int main(void)
@@ -325,6 +338,7 @@ int main(void)
 		    auto_noncoherent_tracks_nothing_while_passed_through),
 		cmocka_unit_test(cpu_beyond_mask_is_flushed_all_the_same),
 		cmocka_unit_test(policy_names),
+		cmocka_unit_test(policy_parse_round_trips_and_defaults_to_auto),
 	};
 
 	return cmocka_run_group_tests_name("kvm", tests, NULL, NULL);

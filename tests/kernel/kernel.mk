@@ -13,3 +13,6 @@ KTEST_OBJS += tests/kernel/snoop.o
 KTEST_OBJS += tests/kernel/kvm_fix.o
 KTEST_OBJS += tests/kernel/kvm_wbinvd.o
 KTEST_OBJS += tests/kernel/kvm_exits.o
+KTEST_OBJS += tests/kernel/harness.o
+KTEST_OBJS += tests/kernel/smp.o
+KTEST_OBJS += tests/kernel/contain.o

@@ -3,10 +3,16 @@ line by line from the serial port, and cmocka's TAP from the host tests."""
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PASS, FAIL, SKIP, TODO = "pass", "fail", "skip", "todo"
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+# A known emulator divergence: "ok N name # SKIP known divergence: <emulator
+# version>: <reason>", or the older "not ok N name # TODO <reason>". KTAP
+# counts it as skipped; the runner shows it apart.
+DIVERGE = TODO = "divergence"
+DIVERGENCE_RE = re.compile(r"known divergence\b", re.I)
 
 
 # --- Text -------------------------------------------------------------------
@@ -47,8 +53,9 @@ class Test:
     name: str
     status: str
     diag: list = field(default_factory=list)
-    reason: str = ""  # why skipped or TODO
+    reason: str = ""  # why skipped or a known divergence
     note: str = ""  # e.g. a TODO that passed
+    seconds: float = None  # from the kernel's '# name: N ms' when verbose
     num: int = 0  # the number on its result line; 0 when the runner made it
 
 
@@ -58,6 +65,7 @@ class Suite:
     tests: list = field(default_factory=list)
     plan: int = None
     seconds: float = 0.0
+    source: str = "runner"  # "kernel" when the kernel's KTAP reported it
 
     def count(self, status):
         return sum(t.status == status for t in self.tests)
@@ -76,9 +84,9 @@ def parse_result(text):
     if directive in ("SKIP", "TODO"):
         test.reason = reason.strip()
     if directive == "SKIP":
-        test.status = SKIP
+        test.status = DIVERGE if DIVERGENCE_RE.match(test.reason) else SKIP
     elif directive == "TODO" and not ok:
-        test.status = TODO
+        test.status = DIVERGE
     elif directive == "TODO":
         test.note = f"TODO passed unexpectedly ({test.reason})"
     return test
@@ -110,8 +118,18 @@ class KtapParser:
         self.reports = []  # objects from "# {...}" lines
         self.problems = []  # failed Tests about the report as a whole
         self.text = []  # the KTAP part of the output, cleaned
+        self.last = time.monotonic()  # when the last result line came
 
     def feed(self, raw):
+        """A line of output; a bare \\r in it ends a line too (GRUB, OVMF
+        and Bochs' firmware leave one before the kernel's first line)."""
+        parts = raw.split("\r")
+        if len(parts) > 1 and not parts[-1]:
+            parts.pop()
+        for part in parts:
+            self._feed(part)
+
+    def _feed(self, raw):
         line = clean(raw)
         if self.state == "before" and line.endswith("KTAP version 1"):
             self.state = "in"
@@ -203,6 +221,8 @@ class KtapParser:
             self.suite.plan = int(plan[1])
         elif test:
             test.diag, self.pending = self.pending, []
+            now = time.monotonic()  # the runner sees lines as they come
+            test.seconds, self.last = now - self.last, now
             self.suite.tests.append(test)
         else:
             self.pending.append(text.removeprefix("#").strip())
@@ -210,7 +230,7 @@ class KtapParser:
     def _open(self, name):
         if self.suite:
             self._close_unfinished("the next suite began", ())
-        self.suite = Suite(name)
+        self.suite = Suite(name, source="kernel")
         self.pending = []
 
     def _close_unfinished(self, reason, extra):
@@ -223,7 +243,7 @@ class KtapParser:
         self._add(s)
 
     def _end_suite(self, line):
-        s = self.suite or Suite(line.name)
+        s = self.suite or Suite(line.name, source="kernel")
         s.name = s.name or line.name
         if s.plan is not None:
             s.tests += missing_tests(s.plan, s.tests, "the suite ended early",
@@ -305,3 +325,33 @@ class TapParser:
             self.suite.tests += missing_tests(self.plan, self.group, reason,
                                               [*self.pending, *extra])
         self.plan, self.group, self.pending = None, [], []
+
+
+def write_ktap(suites, name=None):
+    """Suites as a KTAP version 1 document (a subtest per suite), the
+    lines without line ends; @name: a '# Subtest:' line for a document
+    that will be nested."""
+    out = ["KTAP version 1"] + ([f"# Subtest: {name}"] if name else [])
+    out.append(f"1..{len(suites)}")
+    for n, s in enumerate(suites, 1):
+        out += ["    KTAP version 1", f"    # Subtest: {s.name}",
+                f"    1..{len(s.tests)}"]
+        for i, t in enumerate(s.tests, 1):
+            out += [f"    # {d}" if d.strip() else "    #" for d in t.diag]
+            out.append("    " + ktap_result(i, t))
+        failed = any(t.status == FAIL for t in s.tests)
+        out.append(f"{'not ok' if failed else 'ok'} {n} {s.name}")
+    return out
+
+
+def ktap_result(n, test):
+    name = re.sub(r"[#\s]+", "_", test.name)
+    if test.status == FAIL:
+        return f"not ok {n} {name}"
+    if test.status == SKIP:
+        return f"ok {n} {name} # SKIP {test.reason}".rstrip()
+    if test.status == DIVERGE:
+        reason = test.reason if DIVERGENCE_RE.match(test.reason) else \
+            f"known divergence: {test.reason}"
+        return f"ok {n} {name} # SKIP {reason}"
+    return f"ok {n} {name}"

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .acpi import acpi_suite
-from .ktap import FAIL, PASS, SKIP, TODO, KtapParser, Suite, Test, clean
+from .ktap import (DIVERGE, FAIL, PASS, SKIP, KtapParser, Suite, Test, clean,
+                   write_ktap)
+from .ktap_check import check_text
 from .procs import follow
 
 
@@ -29,24 +31,29 @@ class Lane:
 
     def fail(self, name, *diag):
         """Records a failure of the lane itself in its 'runner' suite."""
+        self.runner_test(Test(name, FAIL, list(diag)))
+
+    def runner_test(self, test):
+        """Adds a check the runner made to the lane's 'runner' suite."""
         runner = next((s for s in self.suites if s.name == "runner"), None)
         if not runner:
             runner = Suite("runner")
             self.suites.append(runner)
-        runner.tests.append(Test(name, FAIL, list(diag)))
+        runner.tests.append(test)
 
 
 class Console:
     """Serialises output lines of lanes running in parallel."""
 
-    def __init__(self, show_serial, prefix_serial):
+    def __init__(self, show_serial, prefix_serial, stream=None):
         self.show_serial = show_serial
         self.prefix_serial = prefix_serial
+        self.stream = stream  # None: standard output
         self.lock = threading.Lock()
 
     def say(self, text):
         with self.lock:
-            print(text, flush=True)
+            print(text, flush=True, file=self.stream)
 
     def progress(self, text):
         if not self.show_serial:
@@ -68,8 +75,13 @@ class Context:
     gdb_args: str = ""  # more gdb options, e.g. "-batch -ex bt"
 
 
+def lane_path(ctx, lane):
+    return ctx.out / "lanes" / lane["name"]
+
+
 def lane_dir(ctx, lane):
-    d = ctx.out / "lanes" / lane["name"]
+    """The lane's artifact folder, emptied."""
+    d = lane_path(ctx, lane)
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
     return d
@@ -95,7 +107,8 @@ def setup_failure(lane, needs):
 
 def suite_progress(lane, suite):
     parts = [f"{suite.count(PASS)}/{len(suite.tests)} ok"]
-    for status, label in ((FAIL, "failed"), (SKIP, "skipped"), (TODO, "todo")):
+    for status, label in ((FAIL, "failed"), (SKIP, "skipped"),
+                          (DIVERGE, "divergent")):
         if suite.count(status):
             parts.append(f"{suite.count(status)} {label}")
     return f"[{lane}] {suite.name}: {', '.join(parts)} ({suite.seconds:.1f}s)"
@@ -157,3 +170,28 @@ def reports_suite(reports, types):
                            Test(f"{t}_present", FAIL,
                                 [f"no '# {{\"type\":\"{t}\",...}}' line"]))
     return suite
+
+
+def ktap_test(serial, tolerate=()):
+    """runner.ktap_conforms: the kernel's serial output against the KTAP
+    specification (tests/runner/ktap_check.py); violations whose code is
+    in @tolerate (the matrix's "ktap" "tolerate") are listed, not failed."""
+    try:
+        text = Path(serial).read_bytes().decode(errors="replace")
+    except FileNotFoundError:
+        return Test("ktap_conforms", FAIL, [f"no {serial}"])
+    found = check_text(text)
+    bad = [f"line {v}" for v in found if v.code not in tolerate]
+    told = [f"tolerated: line {v}" for v in found if v.code in tolerate]
+    if bad:
+        return Test("ktap_conforms", FAIL, bad + told)
+    return Test("ktap_conforms", PASS, told or ["KTAP version 1 as "
+                                                "ktap.rst specifies"])
+
+
+def write_lane_ktap(d, result):
+    """DIR/lanes/<lane>/runner.ktap: the suites the runner made (its own
+    checks; the host lane's cmocka results), as KTAP."""
+    suites = [s for s in result.suites if s.source != "kernel"]
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "runner.ktap").write_text("\n".join(write_ktap(suites)) + "\n")

@@ -29,7 +29,7 @@ def qemu_needs(lane, ctx):
 def qemu_command(lane, ctx, d, qmp=None):
     q = ctx.matrix["qemu"]
     args = kernel_args(lane, ctx)
-    cmd = [q["binary"], *q["common"], *ctx.matrix["machines"][lane["machine"]]]
+    cmd = [q["binary"], *q["common"], *lane["argv"]]
     if qmp:
         cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
     if lane["boot"] == "kernel":

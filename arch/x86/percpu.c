@@ -1,0 +1,83 @@
+/* The table of logical CPUs: numbers given in the order smp_init() finds
+ * the processors, and the APIC id -> number map that smp_cpu() reads. An
+ * APIC id is read from the local APIC on every lookup, not kept in a
+ * segment base: a VM exit or VMRUN leaves the APIC alone but not GS. */
+#include "arch/x86/percpu.h"
+#include "arch/x86/apic.h"
+#include "lib/errno.h"
+
+static struct percpu cpus[MAX_CPUS];
+static unsigned nr_cpus;
+static u8 apic_to_cpu[256]; /* logical number + 1; 0: none */
+
+int percpu_add(u32 apic_id, enum cpu_state state)
+{
+	for (unsigned i = 0; i < nr_cpus; i++)
+		if (cpus[i].apic_id == apic_id)
+			return -EEXIST;
+	if (nr_cpus == MAX_CPUS)
+		return -ENOSPC;
+	struct percpu *pc = &cpus[nr_cpus];
+	pc->cpu = nr_cpus;
+	pc->apic_id = apic_id;
+	pc->state = state;
+	if (apic_id < ARRAY_SIZE(apic_to_cpu))
+		apic_to_cpu[apic_id] = (u8)(nr_cpus + 1);
+	return (int)nr_cpus++;
+}
+
+unsigned percpu_nr(void)
+{
+	return nr_cpus;
+}
+
+struct percpu *smp_percpu(unsigned cpu)
+{
+	return cpu < nr_cpus ? &cpus[cpu] : NULL;
+}
+
+unsigned smp_cpu(void)
+{
+	u8 n = nr_cpus ? apic_to_cpu[apic_id() & 0xff] : 0;
+
+	return n ? n - 1u : 0;
+}
+
+cpumask_t smp_mask(enum cpu_state state)
+{
+	cpumask_t m = cpumask_none();
+
+	for (unsigned i = 0; i < nr_cpus; i++)
+		if (__atomic_load_n(&cpus[i].state, __ATOMIC_ACQUIRE) == state)
+			cpumask_set(&m, i);
+	return m;
+}
+
+cpumask_t smp_online_mask(void)
+{
+	/* Before smp_init() the boot CPU is the only one, and online. */
+	return nr_cpus ? smp_mask(CPU_ONLINE) : cpumask_of(0);
+}
+
+bool smp_cpu_online(unsigned cpu)
+{
+	return cpumask_test(smp_online_mask(), cpu);
+}
+
+void smp_count(enum percpu_counter c)
+{
+	struct percpu *pc = smp_this();
+
+	if (pc && c < PCPU_NR_COUNTERS)
+		__atomic_store_n(&pc->counters[c], pc->counters[c] + 1,
+				 __ATOMIC_RELEASE);
+}
+
+u64 smp_counter(unsigned cpu, enum percpu_counter c)
+{
+	struct percpu *pc = smp_percpu(cpu);
+
+	if (!pc || c >= PCPU_NR_COUNTERS)
+		return 0;
+	return __atomic_load_n(&pc->counters[c], __ATOMIC_ACQUIRE);
+}

@@ -1,0 +1,134 @@
+/* Suite harness: the test harness's own promises. A fixture's teardown
+ * runs however a test ends (a failed ASSERT, an exception), so the next
+ * test starts clean: no page, domain id, context entry or translation
+ * left behind. Each case runs a failing test nested in a passing one
+ * (test_run_nested), whose failures are its own. */
+#include "arch/x86/mm.h"
+#include "iommu/vtd/context.h"
+#include "iommu/vtd/fault.h"
+#include "lib/string.h"
+#include "lib/test.h"
+#include "tests/kernel/vtd_fix.h"
+
+static struct guarded g;
+static bool inner_got_past_assert;
+static struct vtd_fix *inner_fix;
+static u64 free_after_vtd_case; /* for the test that follows that case */
+
+static u64 free_pages(void)
+{
+	return mm_pmm()->free_pages;
+}
+
+static void guarded_then_failed_assert(void)
+{
+	guarded_init(&g);
+	ASSERT_EQ(1, 2); /* fails on purpose */
+	inner_got_past_assert = true;
+}
+
+static void guarded_then_exception(void)
+{
+	guarded_init(&g);
+	asm volatile("ud2");
+	inner_got_past_assert = true;
+}
+
+static void expect_abandoned_and_freed(void (*fn)(void))
+{
+	u64 before = free_pages();
+
+	inner_got_past_assert = false;
+	test_diag("a nested test fails on purpose; its failure is not ours");
+	struct test_outcome o = test_run_nested(fn);
+	EXPECT_FALSE(o.returned);
+	EXPECT_FALSE(inner_got_past_assert);
+	EXPECT_EQ(o.failures, 1);
+	EXPECT_TRUE(g.base == NULL); /* guarded_free ran */
+	EXPECT_EQ(free_pages(), before);
+}
+
+TEST(harness, failed_assert_runs_teardown)
+{
+	expect_abandoned_and_freed(guarded_then_failed_assert);
+}
+
+TEST(harness, exception_runs_teardown)
+{
+	expect_abandoned_and_freed(guarded_then_exception);
+}
+
+static void fixture_mapped_then_failed_assert(void)
+{
+	struct vtd_fix *f = fix_setup(0, false);
+
+	inner_fix = f;
+	ASSERT_OK(vtd_domain_map(&f->dom, 0x100000, virt_to_phys(f->dst.page),
+				 PAGE_SIZE, PT_READ | PT_WRITE));
+	ASSERT_OK(vtd_domain_attach(fix_domain(f), f->unit, 0xff, 0xff));
+	ASSERT_EQ(1, 2); /* fails on purpose */
+	inner_got_past_assert = true;
+}
+
+static void fixture_passes(void)
+{
+	inner_fix = fix_setup(0, false);
+}
+
+static bool ctx_present(struct vtd_unit *u, u8 bus, u8 devfn)
+{
+	struct vtd_entry128 *e = vtd_ctx_entry(u, bus, devfn);
+
+	return e && (e->lo & VTD_CTX_LO_P);
+}
+
+/* The VT-d fixture abandoned by an ASSERT: its domain is destroyed (the
+ * context entries of both its domains cleared), its pages and tables
+ * freed, its domain id reusable, translation still on. */
+TEST(harness, vtd_fixture_torn_down_after_failed_assert)
+{
+	/* A passing run first: the context table of the device's bus is the
+	 * unit's, allocated once and kept; it must not count as a leak. */
+	struct test_outcome warm = test_run_nested(fixture_passes);
+	if (warm.skipped)
+		test_skip("no edu device behind a VT-d unit for the fixture");
+	ASSERT_EQ(warm.failures, 0);
+	test_diag("nested tests fail on purpose; their failures are not ours");
+	test_run_nested(fixture_mapped_then_failed_assert); /* warm bus 0xff */
+	u64 before = free_pages();
+	inner_got_past_assert = false;
+	struct test_outcome o = test_run_nested(
+	    fixture_mapped_then_failed_assert);
+	struct vtd_fix *f = inner_fix;
+	EXPECT_FALSE(o.returned);
+	EXPECT_FALSE(inner_got_past_assert);
+	EXPECT_EQ(o.failures, 1);
+	EXPECT_FALSE(
+	    ctx_present(f->unit, f->dev->pci->bus, f->dev->pci->devfn));
+	EXPECT_FALSE(ctx_present(f->unit, 0xff, 0xff));
+	EXPECT_EQ(free_pages(), before);
+	EXPECT_TRUE(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE);
+	int did = vtd_did_alloc();
+	EXPECT_EQ(did, f->dom.did); /* the lowest id is free again */
+	if (did > 0)
+		vtd_did_free((u16)did);
+	free_after_vtd_case = free_pages();
+}
+
+/* Runs right after the case above: it starts clean, and a fixture set up
+ * now behaves (DMA lands, no fault pending from before). */
+TEST(harness, next_test_starts_clean)
+{
+	if (!free_after_vtd_case)
+		test_skip("the VT-d fixture case did not run");
+	EXPECT_EQ(free_pages(), free_after_vtd_case);
+	struct vtd_fix *f = fix_setup(0, false);
+	expect_no_fault(f);
+	ASSERT_OK(vtd_domain_map(&f->dom, 0x100000, virt_to_phys(f->dst.page),
+				 PAGE_SIZE, PT_READ | PT_WRITE));
+	ASSERT_OK(fix_stage(f, 0x200000, 0x5a, 64));
+	ASSERT_OK(dma_write(f->dev, 0, 0x100000, 64));
+	EXPECT_BYTES(f->dst.page, 0x5a, 64);
+	guarded_intact(&f->dst, 0, 64);
+	expect_no_fault(f);
+}
