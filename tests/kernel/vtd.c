@@ -387,10 +387,28 @@ static void give_back(struct vtd_unit *u, struct vtd_unit *again)
 	vtd_fault_irq_setup(u, VEC_VTD_FAULT);
 }
 
+/* Interrupt remapping on, as firmware may leave it: an empty table of two
+ * entries (IRTA.S 0) installed by SIRTP, then IRE (11.4.4, 11.4.11). Only
+ * where the unit has ECAP.IR; the table lives as long as the test. */
+static bool ire_left_on(struct vtd_unit *u)
+{
+	static u8 irt[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+	if (!(u->ecap & VTD_ECAP_IR))
+		return false;
+	memset(irt, 0, sizeof(irt));
+	vtd_flush_struct(u, irt, sizeof(irt));
+	vtd_write64(u, VTD_REG_IRTA, virt_to_phys(irt));
+	ASSERT_OK(vtd_gcmd(u, VTD_GCMD_SIRTP, true));
+	ASSERT_OK(vtd_gcmd(u, VTD_GCMD_IRE, true));
+	return true;
+}
+
 /* Bring-up over a unit left running, as firmware or a previous kernel may
- * leave it: translation and queued invalidation on, a fault pending. A
- * second bring-up of the same unit must notice each, turn translation and
- * the (drained) queue off, record and clear the fault; installing its root
+ * leave it: translation, interrupt remapping and queued invalidation on,
+ * a fault pending. A
+ * second bring-up of the same unit must notice each, turn translation,
+ * interrupt remapping and the (drained) queue off, record and clear the fault; installing its root
  * table then issues a global context-cache and a global IOTLB
  * invalidation (11.4.4) unless ECAP.ESRTPS. */
 TEST(vtd, bring_up_quiesces_translation_and_faults)
@@ -399,7 +417,7 @@ TEST(vtd, bring_up_quiesces_translation_and_faults)
 	struct vtd_fix *f;
 
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	bool qi_on = f->unit->qi;
+	bool qi_on = f->unit->qi, ir_on = ire_left_on(f->unit);
 	vtd_fault_mask(f->unit, true);
 	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
 	ASSERT_TRUE(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_PPF);
@@ -407,6 +425,7 @@ TEST(vtd, bring_up_quiesces_translation_and_faults)
 				f->unit->seg));
 	EXPECT_TRUE(again.fw_te_on);
 	EXPECT_EQ(again.fw_qi_on, qi_on);
+	EXPECT_EQ(again.fw_ir_on, ir_on);
 	EXPECT_EQ(again.fw_faults, 1);
 	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_GSTS) &
 		      (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE),
