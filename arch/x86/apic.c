@@ -53,6 +53,17 @@ void apic_idle(u32 us)
 	asm volatile("sti; hlt" ::: "memory");
 }
 
+void apic_timer_oneshot(u64 us)
+{
+	u64 ticks = timer_khz * us / 1000;
+
+	if (!apic)
+		return;
+	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER);
+	apic_write(APIC_REG_TIMER_INIT,
+		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
+}
+
 int apic_init(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
