@@ -25,6 +25,10 @@ struct dma_ops {
 	/* Bring the device back to a usable state after an error (a halted
 	 * xHCI after HCE); NULL when the device never needs it. */
 	int (*recover)(struct dma_engine *e);
+	/* Wait until no DMA of the device is in flight, whoever started it
+	 * (a guest it is assigned to): 0 or -ETIMEDOUT. NULL when every
+	 * transfer ends before read/write return. */
+	int (*quiesce)(struct dma_engine *e);
 };
 
 #define DMA_NAME_MAX 12
@@ -54,6 +58,11 @@ static inline int dma_write(struct dma_engine *e, u32 off, iova_t iova, u32 len)
 static inline int dma_recover(struct dma_engine *e)
 {
 	return e->ops->recover ? e->ops->recover(e) : 0;
+}
+
+static inline int dma_quiesce(struct dma_engine *e)
+{
+	return e->ops->quiesce ? e->ops->quiesce(e) : 0;
 }
 
 /* IOVA limit of the engine: 1 << addr_bits, saturated at 2^64 - 1 so
