@@ -119,7 +119,7 @@ step:
 	je op_sti_wbinvd
 	cmpl $GOP_SPIN_STI, %eax
 	je op_spin_sti
-	ret
+	jmp step_assigned
 
 op_wbinvd:
 	movl %ebx, %ecx
@@ -301,6 +301,77 @@ op_sti_wbinvd:
 	wbinvd
 	cli
 	ret
+
+/* Steps of the assigned suite; the words of the step at (ESI). */
+step_assigned:
+	cmpl $GOP_FILL, %eax
+	je op_fill
+	cmpl $GOP_EDU_DMA, %eax
+	je op_edu_dma
+	cmpl $GOP_CHECK, %eax
+	je op_check
+	ret
+
+op_fill:
+	movl 8(%esi), %eax
+	movl 12(%esi), %ecx
+	jecxz 2f
+1:	movb %bl, (%eax)
+	incl %eax
+	loop 1b
+2:	ret
+
+/* Program one transfer through the BAR, then poll until the device
+ * clears START, at most GUEST_EDU_POLLS times. */
+op_edu_dma:
+	movl $GUEST_BAR_GPA, %edx
+	testl %ebx, %ebx
+	jnz 1f
+	movl 8(%esi), %eax
+	movl %eax, GUEST_EDU_SRC(%edx)
+	movl $GUEST_EDU_BUF, GUEST_EDU_DST(%edx)
+	movl $GUEST_EDU_START, %eax
+	jmp 2f
+1:	movl $GUEST_EDU_BUF, GUEST_EDU_SRC(%edx)
+	movl 8(%esi), %eax
+	movl %eax, GUEST_EDU_DST(%edx)
+	movl $(GUEST_EDU_START | GUEST_EDU_TO_RAM), %eax
+2:	movl 12(%esi), %ecx
+	movl %ecx, GUEST_EDU_CNT(%edx)
+	movl %eax, GUEST_EDU_CMD(%edx)
+	xorl %ecx, %ecx
+3:	incl %ecx
+	testl $GUEST_EDU_START, GUEST_EDU_CMD(%edx)
+	jz 4f
+	cmpl $GUEST_EDU_POLLS, %ecx
+	jb 3b
+	movl $1, %ebx
+	jmp 5f
+4:	xorl %ebx, %ebx
+5:	movl $GREP_DMA, %eax
+	jmp report
+
+op_check:
+	movl 8(%esi), %eax
+	movl %eax, %ecx
+	addl 12(%esi), %ecx
+	pushl %ecx
+	movl $0xffffffff, %ecx
+	xorl %edx, %edx
+1:	cmpl (%esp), %eax
+	jae 3f
+	cmpb %bl, (%eax)
+	je 2f
+	incl %edx
+	cmpl $0xffffffff, %ecx
+	jne 2f
+	movl %eax, %ecx
+2:	incl %eax
+	jmp 1b
+3:	addl $4, %esp
+	movl %edx, %ebx
+	movl $GREP_CHECK, %eax
+	jmp report
 
 /* Exception handlers, 16 bytes apart (the IDT's gates point at them).
  * Without an error code a 0 is pushed in its place, so that every frame

@@ -14,12 +14,19 @@
  *   0x1000 | stub code      |  copied from guest_stub_start..end
  *   0x8000 | script         |  struct guest_script
  *   0xe000 | stack ...      |
- *  0x10000 +----------------+  GUEST_RAM_SIZE; above it nothing is mapped
+ *  0x10000 | DMA source     |  GUEST_DMA_SRC_GPA: bytes the guest stages
+ *  0x11000 | (guard)        |
+ *  0x12000 | DMA destination|  GUEST_DMA_DST_GPA: where the device writes
+ *  0x13000 | (guard) ...    |
+ *  0x20000 +----------------+  GUEST_RAM_SIZE; above it no RAM
+ *
+ * An assigned device's BAR 0 (kvmlike/assign.h) appears uncached at
+ * GUEST_BAR_GPA; its DMA domain maps the RAM above at IOVA = GPA.
  */
 #ifndef KVMLIKE_GUEST_GUEST_H
 #define KVMLIKE_GUEST_GUEST_H
 
-#define GUEST_RAM_SIZE	 0x10000
+#define GUEST_RAM_SIZE	 0x20000
 #define GUEST_CODE_GPA	 0x1000
 #define GUEST_CODE_MAX	 0x7000
 #define GUEST_SCRIPT_GPA 0x8000
@@ -35,6 +42,11 @@
 #define GUEST_SEL_TSS	 0x18
 #define GUEST_SEL_BASED	 0x20
 #define GUEST_BASED_BASE 0x2000
+/* DMA buffers and the BAR of an assigned device (the assigned suite). */
+#define GUEST_DMA_SRC_GPA 0x10000
+#define GUEST_DMA_DST_GPA 0x12000
+#define GUEST_BAR_GPA	  0x40000000
+
 /* An address outside guest RAM: where the host kernel's own image lives
  * in host-physical memory, so a touch proves the host is not mapped. */
 #define GUEST_UNMAPPED_GPA 0x100000
@@ -98,6 +110,32 @@
 #define GREP_CPUID	  8 /* EBX: ECX, ECX: EDX of the leaf */
 #define GHC_NOP		  0
 #define GHC_DONE	  1
+
+/* Steps that drive an assigned edu device through its BAR at
+ * GUEST_BAR_GPA (the assigned suite), and their reports. */
+#define GOP_FILL 32 /* bytes [lo, lo+hi) <- arg */
+#define GOP_EDU_DMA \
+	33 /* arg 0: RAM at lo -> device buffer; 1: device
+			* buffer -> RAM at lo; hi bytes; poll the command
+			* register; report GREP_DMA */
+#define GOP_CHECK \
+	34	    /* bytes of [lo, lo+hi) that differ from arg:
+			* report GREP_CHECK */
+#define GREP_DMA 32 /* EBX: 0 done, 1 still running; ECX: polls */
+#define GREP_CHECK \
+	33 /* EBX: bytes that differ; ECX: GPA of the first,
+			* 0xffffffff when none */
+
+/* edu's registers (QEMU hw/misc/edu.c, docs/specs/edu.rst); a 32-bit
+ * write of a 64-bit register sets it whole (zero-extended). */
+#define GUEST_EDU_SRC	 0x80
+#define GUEST_EDU_DST	 0x88
+#define GUEST_EDU_CNT	 0x90
+#define GUEST_EDU_CMD	 0x98
+#define GUEST_EDU_START	 0x1 /* reads 1 while the transfer runs */
+#define GUEST_EDU_TO_RAM 0x2
+#define GUEST_EDU_BUF	 0x40000 /* the device buffer's address */
+#define GUEST_EDU_POLLS	 400000	 /* reads of the command register */
 
 /* Instruction lengths, for SVM without NRIP save (the stub uses no
  * prefixes, so each intercepted instruction has one encoding). */
