@@ -16,3 +16,4 @@ KTEST_OBJS += tests/kernel/kvm_exits.o
 KTEST_OBJS += tests/kernel/harness.o
 KTEST_OBJS += tests/kernel/smp.o
 KTEST_OBJS += tests/kernel/contain.o
+KTEST_OBJS += tests/kernel/assigned.o

@@ -1,0 +1,440 @@
+/* Suite assigned: a real DMA engine assigned to a VM (kvmlike/assign.h),
+ * driven by the guest itself through its BAR. The bytes the guest's DMA
+ * moves arrive in its own RAM and nowhere else; a DMA it aims outside its
+ * RAM faults with the device's source id and touches no host byte; and
+ * the domain's coherency, read from the hardware (ECAP.SC), decides
+ * whether the guest's WBINVD is trapped, for every policy, before and
+ * after detach and upgrade, with the DMA running.
+ *
+ * Needs an edu device behind a VT-d unit (the QEMU lanes); Bochs has no
+ * IOMMU: every test skips there with "no VT-d unit". */
+#include "arch/x86/mm.h"
+#include "arch/x86/pci.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/context.h"
+#include "iommu/vtd/fault.h"
+#include "iommu/vtd/vtd.h"
+#include "kvmlike/assign.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/test.h"
+#include "tests/kernel/kvm_fix.h"
+
+#define N_WBINVD 8
+#define DMA_LEN	 3000 /* of a page: the rest of it stays canary */
+#define CANARY	 0xc5
+#define SECRET	 0x5a /* host bytes no guest may read */
+/* Second destination, past the first's guard page (guest.h's layout). */
+#define DST2_GPA (GUEST_DMA_DST_GPA + 2 * PAGE_SIZE)
+/* Canaries from the source's guard to the page after DST2. */
+#define GUARD_LO (GUEST_DMA_SRC_GPA + PAGE_SIZE)
+#define GUARD_HI (DST2_GPA + 2 * PAGE_SIZE)
+
+static struct {
+	struct kvm_fix kf;
+	struct assigned_dev dev, dev2;
+	struct vm vm2;
+	struct vcpu *v2;
+	bool vm2_up;
+	u8 *host_page; /* a host page the guest aims at */
+} fx;
+
+static void fix_teardown(void *arg)
+{
+	struct vtd_unit *u = fx.dev.unit;
+
+	assign_detach(&fx.dev2);
+	if (fx.vm2_up)
+		vm_destroy(&fx.vm2);
+	fx.vm2_up = false;
+	assign_detach(&fx.dev);
+	kvm_fix_end(&fx.kf);
+	if (fx.host_page)
+		page_free(fx.host_page);
+	fx.host_page = NULL;
+	if (u) {
+		vtd_fault_drain(u);
+		vtd_fault_clear_log(u);
+	}
+}
+
+/* The @i'th edu device, behind a VT-d unit, or skip. */
+static struct dma_engine *edu_or_skip(unsigned i)
+{
+	struct dma_engine *e;
+
+	if (vtd_nr_units() == 0)
+		test_skip("no VT-d unit");
+	e = dma_find("edu", i);
+	if (!e)
+		test_skip("no edu device %u on this machine", i);
+	if (!vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn))
+		test_skip("no VT-d unit serves %s", e->name);
+	return e;
+}
+
+static struct vtd_unit *unit_of(struct dma_engine *e)
+{
+	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+}
+
+/* A VM with @policy and edu0 assigned with @flags. */
+static void begin(enum wbinvd_policy policy, unsigned flags)
+{
+	struct dma_engine *e = edu_or_skip(0);
+
+	if ((flags & ASSIGN_ENFORCE_SNOOP) && !(unit_of(e)->ecap & VTD_ECAP_SC))
+		test_skip("unit has ECAP.SC=0: no domain can enforce snooping");
+	memset(&fx, 0, sizeof(fx));
+	test_defer(fix_teardown, NULL);
+	if (!kvm_fix_begin(&fx.kf, policy))
+		ASSERT(false);
+	ASSERT_OK(assign_device(&fx.dev, &fx.kf.vm, e, GUEST_BAR_GPA, flags));
+	vtd_fault_drain(fx.dev.unit);
+	vtd_fault_clear_log(fx.dev.unit);
+}
+
+static u8 *gram(struct vm *vm, gpa_t gpa, u64 len)
+{
+	u8 *p = gmem_hva(&vm->mem, gpa, len);
+
+	ASSERT(p != NULL);
+	return p;
+}
+
+static void fill_guards(struct vm *vm)
+{
+	memset(gram(vm, GUARD_LO, GUARD_HI - GUARD_LO), CANARY,
+	       GUARD_HI - GUARD_LO);
+}
+
+/* Every byte from GUARD_LO to GUARD_HI is canary except [gpa, gpa+len)
+ * (and a second range), which holds @pat. */
+static bool guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
+{
+	bool ok = true;
+
+	for (gpa_t a = GUARD_LO; a < GUARD_HI; a++) {
+		u8 want = (a >= gpa && a < gpa + DMA_LEN)     ? pat
+			  : (a >= gpa2 && a < gpa2 + DMA_LEN) ? pat2
+							      : CANARY;
+		u8 got = *gram(vm, a, 1);
+
+		if (got != want) {
+			test_fail("guest RAM 0x%lx: 0x%x, expected 0x%x", a,
+				  got, want);
+			ok = false;
+			break;
+		}
+	}
+	return ok;
+}
+
+/* Every DMA the guest ran completed, every check found its bytes. */
+static bool guest_reports_ok(const struct vcpu *v, unsigned dmas,
+			     unsigned checks)
+{
+	unsigned nd = 0, nc = 0;
+
+	for (unsigned i = 0; i < v->nr_reports; i++) {
+		const struct vcpu_report *r = &v->reports[i];
+
+		if (r->code == GREP_DMA && EXPECT_EQ(r->a, 0))
+			nd++;
+		if (r->code == GREP_CHECK && EXPECT_EQ(r->a, 0) &&
+		    EXPECT_EQ(r->b, 0xffffffff))
+			nc++;
+	}
+	return EXPECT_EQ(nd, dmas) && EXPECT_EQ(nc, checks);
+}
+
+static bool expect_faults(struct vtd_unit *u, unsigned n, unsigned reason,
+			  u16 sid, iova_t addr)
+{
+	struct vtd_fault flt[4];
+	unsigned got;
+
+	vtd_fault_drain(u);
+	got = vtd_fault_take(u, flt, 4);
+	for (unsigned i = 0; i < got; i++)
+		test_diag("fault reason 0x%x (%s) sid 0x%x addr 0x%lx",
+			  flt[i].reason, vtd_fault_reason_name(flt[i].reason),
+			  flt[i].sid, flt[i].addr);
+	if (!EXPECT_EQ(got, n) || !n)
+		return got == n;
+	return EXPECT_EQ(flt[0].reason, reason) && EXPECT_EQ(flt[0].sid, sid) &&
+	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
+}
+
+#define STEP(o, a, l, h)                                    \
+	{                                                   \
+		.op = (o), .arg = (a), .lo = (l), .hi = (h) \
+	}
+/* Stage @pat from the source into the device, DMA it back to @dst, check. */
+#define ROUND_TRIP(pat, dst)                                  \
+	STEP(GOP_FILL, pat, GUEST_DMA_SRC_GPA, DMA_LEN),      \
+	    STEP(GOP_EDU_DMA, 0, GUEST_DMA_SRC_GPA, DMA_LEN), \
+	    STEP(GOP_EDU_DMA, 1, dst, DMA_LEN),               \
+	    STEP(GOP_CHECK, pat, dst, DMA_LEN)
+
+TEST(assigned, dma_lands_in_guest_ram)
+{
+	const struct guest_step s[] = { ROUND_TRIP(0x3c, GUEST_DMA_DST_GPA) };
+
+	begin(WBINVD_AUTO, 0);
+	fill_guards(&fx.kf.vm);
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	guest_reports_ok(fx.kf.v, 2, 1);
+	EXPECT_BYTES(gram(&fx.kf.vm, GUEST_DMA_SRC_GPA, DMA_LEN), 0x3c,
+		     DMA_LEN);
+	guards_intact(&fx.kf.vm, GUEST_DMA_DST_GPA, 0x3c, 0, 0);
+	expect_faults(fx.dev.unit, 0, 0, 0, 0);
+}
+
+/* The BAR's leaves: EPT memory type UC without IPAT, NPT PCD|PWT. */
+static void expect_bar_uncached(struct vm *vm)
+{
+	struct pt_walk w;
+
+	ASSERT_OK(pt_lookup(&vm->mem.pt, GUEST_BAR_GPA, &w));
+	EXPECT_EQ(w.pa, fx.dev.bar_hpa);
+	if (vm->mem.fmt->memtype) {
+		EXPECT_EQ(FIELD_GET(vm->mem.fmt->memtype, w.pte), GMEM_MT_UC);
+		EXPECT_EQ(w.pte & vm->mem.fmt->ipat, 0);
+	} else {
+		EXPECT_EQ(w.pte & (GMEM_NPT_PCD | GMEM_NPT_PWT),
+			  GMEM_NPT_PCD | GMEM_NPT_PWT);
+	}
+	EXPECT_EQ(w.prot & PT_EXEC, 0);
+}
+
+TEST(assigned, detach_leaves_no_mapping_behind)
+{
+	const struct guest_step touch[] = { STEP(GOP_TOUCH, GUEST_BAR_GPA, 0,
+						 0) };
+	struct pci_dev *pci;
+	struct pt_walk w;
+	enum vcpu_stop stop;
+
+	begin(WBINVD_AUTO, 0);
+	pci = fx.dev.eng->pci;
+	expect_bar_uncached(&fx.kf.vm);
+	EXPECT_NE(vtd_ctx_entry(fx.dev.unit, pci->bus, pci->devfn)->lo &
+		      VTD_CTX_LO_P,
+		  0);
+	ASSERT_OK(assign_detach(&fx.dev));
+	EXPECT_EQ(pt_lookup(&fx.kf.vm.mem.pt, GUEST_BAR_GPA, &w), -ENOENT);
+	EXPECT_EQ(vtd_ctx_entry(fx.dev.unit, pci->bus, pci->devfn)->lo &
+		      VTD_CTX_LO_P,
+		  0);
+	EXPECT_EQ(fx.kf.vm.mem.nr_mmio, 0);
+	EXPECT_FALSE(vm_has_noncoherent_dma(&fx.kf.vm));
+	/* The guest's touch of the BAR is a nested page fault now... */
+	ASSERT_OK(vm_load_script(&fx.kf.vm, touch, ARRAY_SIZE(touch)));
+	ASSERT_OK(kvm_run(&fx.kf, &stop));
+	EXPECT_EQ(stop, VCPU_STOP_NPF);
+	EXPECT_EQ(fx.kf.v->last_exit.gpa, GUEST_BAR_GPA);
+	/* ...and the device's DMA to guest RAM finds no context entry. */
+	EXPECT_EQ(dma_write(fx.dev.eng, 0, GUEST_DMA_DST_GPA, 64), 0);
+	expect_faults(fx.dev.unit, 1, 0x2, fx.dev.eng->sid, GUEST_DMA_DST_GPA);
+}
+
+/* The guest aims its DMA at a host page's physical address, which its
+ * domain does not map (guest RAM is GUEST_RAM_SIZE bytes at IOVA 0). */
+static gpa_t host_page_target(void)
+{
+	fx.host_page = page_alloc();
+	ASSERT(fx.host_page != NULL);
+	memset(fx.host_page, SECRET, PAGE_SIZE);
+	hpa_t pa = virt_to_phys(fx.host_page);
+	ASSERT(EXPECT_GE(pa, GUEST_RAM_SIZE) && EXPECT_LT(pa, 1ULL << 32));
+	return pa;
+}
+
+TEST(assigned, dma_read_outside_guest_ram_faults_6)
+{
+	begin(WBINVD_AUTO, 0);
+	gpa_t t = host_page_target();
+	const struct guest_step s[] = {
+		STEP(GOP_EDU_DMA, 0, t, DMA_LEN),
+		STEP(GOP_EDU_DMA, 1, GUEST_DMA_DST_GPA, DMA_LEN),
+		STEP(GOP_CHECK, SECRET, GUEST_DMA_DST_GPA, DMA_LEN),
+	};
+
+	fill_guards(&fx.kf.vm);
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	expect_faults(fx.dev.unit, 1, 0x6, fx.dev.eng->sid, t);
+	/* No host byte reached the guest through the device's buffer. */
+	const struct vcpu_report *r = vcpu_report_find(fx.kf.v, GREP_CHECK);
+	ASSERT(r != NULL);
+	EXPECT_EQ(r->a, DMA_LEN);
+	EXPECT_BYTES(fx.host_page, SECRET, PAGE_SIZE);
+}
+
+TEST(assigned, dma_write_outside_guest_ram_faults_5)
+{
+	begin(WBINVD_AUTO, 0);
+	gpa_t t = host_page_target();
+	const struct guest_step s[] = {
+		STEP(GOP_FILL, 0x77, GUEST_DMA_SRC_GPA, DMA_LEN),
+		STEP(GOP_EDU_DMA, 0, GUEST_DMA_SRC_GPA, DMA_LEN),
+		STEP(GOP_EDU_DMA, 1, t, DMA_LEN),
+	};
+
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	guest_reports_ok(fx.kf.v, 2, 0);
+	expect_faults(fx.dev.unit, 1, 0x5, fx.dev.eng->sid, t);
+	EXPECT_BYTES(fx.host_page, SECRET, PAGE_SIZE);
+}
+
+/* A second VM with edu1 aims its DMA at the host address of the first
+ * VM's destination page: its domain maps only its own RAM. */
+TEST(assigned, second_vm_cannot_reach_first_vms_memory)
+{
+	struct dma_engine *e1 = edu_or_skip(1);
+
+	begin(WBINVD_AUTO, 0);
+	ASSERT_OK(vm_create(&fx.vm2, WBINVD_AUTO));
+	fx.vm2_up = true;
+	ASSERT_OK(vm_add_vcpu(&fx.vm2, &fx.v2));
+	ASSERT_OK(assign_device(&fx.dev2, &fx.vm2, e1, GUEST_BAR_GPA, 0));
+	vtd_fault_drain(fx.dev2.unit);
+	vtd_fault_clear_log(fx.dev2.unit);
+	fill_guards(&fx.kf.vm);
+	fill_guards(&fx.vm2);
+	gpa_t victim = virt_to_phys(gram(&fx.kf.vm, GUEST_DMA_DST_GPA, 1));
+	ASSERT(EXPECT_LT(victim, 1ULL << 32));
+	const struct guest_step s[] = {
+		ROUND_TRIP(0x99, GUEST_DMA_DST_GPA),
+		STEP(GOP_EDU_DMA, 1, victim, DMA_LEN),
+	};
+	enum vcpu_stop stop;
+
+	ASSERT_OK(vm_load_script(&fx.vm2, s, ARRAY_SIZE(s)));
+	ASSERT_OK(vcpu_run(fx.v2, &stop));
+	EXPECT_EQ(stop, VCPU_STOP_HALT);
+	EXPECT_TRUE(fx.v2->done);
+	guest_reports_ok(fx.v2, 3, 1);
+	/* Its own GPA 0x12000 got the bytes; the first VM's did not. */
+	guards_intact(&fx.vm2, GUEST_DMA_DST_GPA, 0x99, 0, 0);
+	guards_intact(&fx.kf.vm, 0, 0, 0, 0);
+	expect_faults(fx.dev2.unit, 1, 0x5, e1->sid, victim);
+}
+
+TEST(assigned, strict_refuses_noncoherent_device_after_coherent_run)
+{
+	const struct guest_step s[] = { STEP(GOP_WBINVD, 1, 0, 0) };
+	struct dma_engine *e = edu_or_skip(0);
+	struct pci_dev *pci = e->pci;
+	struct pt_walk w;
+
+	memset(&fx, 0, sizeof(fx));
+	test_defer(fix_teardown, NULL);
+	if (!kvm_fix_begin(&fx.kf, WBINVD_STRICT))
+		ASSERT(false);
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s))); /* no domain */
+	EXPECT_EQ(assign_device(&fx.dev, &fx.kf.vm, e, GUEST_BAR_GPA, 0),
+		  -EPERM);
+	test_diag("%s", fx.kf.vm.err);
+	EXPECT_FALSE(fx.dev.live);
+	EXPECT_EQ(vtd_ctx_entry(unit_of(e), pci->bus, pci->devfn)->lo &
+		      VTD_CTX_LO_P,
+		  0);
+	EXPECT_EQ(pt_lookup(&fx.kf.vm.mem.pt, GUEST_BAR_GPA, &w), -ENOENT);
+	EXPECT_FALSE(vm_has_noncoherent_dma(&fx.kf.vm));
+}
+
+/* The policy matrix with a device assigned and its DMA running: for each
+ * policy and each cell, a phase is a round trip of DMA then N_WBINVD
+ * WBINVDs, held to what DESIGN.md says (the oracle of kvm_wbinvd.c: the
+ * intercept is on under kvm, else only while every domain is coherent;
+ * an exit flushes only while some domain is not). */
+enum cell { COHERENT, NONCOHERENT, DETACHED, UPGRADED };
+
+static const char *const cell_names[] = { "coherent-device",
+					  "noncoherent-device", "detached",
+					  "upgraded" };
+
+static void wbinvd_phase(enum cell c, const char *phase,
+			 const struct guest_step *s, unsigned nr, unsigned dmas,
+			 unsigned checks)
+{
+	struct vcpu *v = fx.kf.v;
+	enum wbinvd_policy p = fx.kf.vm.coh.policy;
+	bool nc = vm_has_noncoherent_dma(&fx.kf.vm);
+	bool trap = p == WBINVD_KVM || !nc;
+	u64 exits = trap ? N_WBINVD : 0, flushes = trap && nc ? N_WBINVD : 0;
+
+	if (!kvm_run_script(&fx.kf, s, nr))
+		return;
+	test_diag("%s policy=%s cell=%s phase=%s snoop=%d noncoherent=%d: "
+		  "wbinvd_exits=%lu flushes=%lu intercept=%d dmas=%u "
+		  "(expected %lu/%lu/%d)",
+		  v->ops->name, kvmc_policy_name(p), cell_names[c], phase,
+		  fx.dev.live && vtd_domain_enforces_snoop(&fx.dev.dom), nc,
+		  v->stats.wbinvd_exits, v->stats.flushes,
+		  v->ops->wbinvd_exiting(v), dmas, exits, flushes, trap);
+	EXPECT_EQ(v->stats.wbinvd_exits, exits);
+	EXPECT_EQ(v->stats.flushes, flushes);
+	EXPECT_EQ(v->ops->wbinvd_exiting(v), trap);
+	guest_reports_ok(v, dmas, checks);
+}
+
+static void run_cell(enum wbinvd_policy p, enum cell c)
+{
+	const struct guest_step dma[] = {
+		ROUND_TRIP(0xa1, GUEST_DMA_DST_GPA),
+		STEP(GOP_WBINVD, N_WBINVD, 0, 0),
+	};
+	/* Upgraded: what the device held before the upgrade comes back
+	 * after it, and a new round trip works. */
+	const struct guest_step after[] = {
+		STEP(GOP_EDU_DMA, 1, DST2_GPA, DMA_LEN),
+		STEP(GOP_CHECK, 0xa1, DST2_GPA, DMA_LEN),
+		ROUND_TRIP(0xb2, GUEST_DMA_DST_GPA),
+		STEP(GOP_WBINVD, N_WBINVD, 0, 0),
+	};
+	const struct guest_step wbinvd[] = { STEP(GOP_WBINVD, N_WBINVD, 0, 0) };
+
+	if (c == UPGRADED && !(unit_of(edu_or_skip(0))->ecap & VTD_ECAP_SC))
+		test_skip(
+		    "unit has ECAP.SC=0: no upgrade to enforced snooping");
+	begin(p, c == COHERENT ? ASSIGN_ENFORCE_SNOOP : 0);
+	EXPECT_EQ(vtd_domain_enforces_snoop(&fx.dev.dom), c == COHERENT);
+	EXPECT_EQ(vm_has_noncoherent_dma(&fx.kf.vm), c != COHERENT);
+	fill_guards(&fx.kf.vm);
+	wbinvd_phase(c, "assigned", dma, ARRAY_SIZE(dma), 2, 1);
+	guards_intact(&fx.kf.vm, GUEST_DMA_DST_GPA, 0xa1, 0, 0);
+	if (c == DETACHED) {
+		ASSERT_OK(assign_detach(&fx.dev));
+		EXPECT_FALSE(vm_has_noncoherent_dma(&fx.kf.vm));
+		wbinvd_phase(c, "detached", wbinvd, ARRAY_SIZE(wbinvd), 0, 0);
+	}
+	if (c == UPGRADED) {
+		EXPECT_GE(assign_upgrade(&fx.dev), 1);
+		EXPECT_FALSE(vm_has_noncoherent_dma(&fx.kf.vm));
+		wbinvd_phase(c, "upgraded", after, ARRAY_SIZE(after), 3, 2);
+		guards_intact(&fx.kf.vm, GUEST_DMA_DST_GPA, 0xb2, DST2_GPA,
+			      0xa1);
+	}
+	expect_faults(fx.dev.unit, 0, 0, 0, 0);
+}
+
+#define CELL(pol, P, cell, C)                 \
+	TEST(assigned, wbinvd_##pol##_##cell) \
+	{                                     \
+		run_cell(P, C);               \
+	}
+
+CELL(auto, WBINVD_AUTO, coherent_device, COHERENT)
+CELL(auto, WBINVD_AUTO, noncoherent_device, NONCOHERENT)
+CELL(auto, WBINVD_AUTO, detached, DETACHED)
+CELL(auto, WBINVD_AUTO, upgraded, UPGRADED)
+CELL(kvm, WBINVD_KVM, coherent_device, COHERENT)
+CELL(kvm, WBINVD_KVM, noncoherent_device, NONCOHERENT)
+CELL(kvm, WBINVD_KVM, detached, DETACHED)
+CELL(kvm, WBINVD_KVM, upgraded, UPGRADED)
+CELL(strict, WBINVD_STRICT, coherent_device, COHERENT)
+CELL(strict, WBINVD_STRICT, noncoherent_device, NONCOHERENT)
+CELL(strict, WBINVD_STRICT, detached, DETACHED)
+CELL(strict, WBINVD_STRICT, upgraded, UPGRADED)
