@@ -192,12 +192,12 @@ TEST(assigned, dma_lands_in_guest_ram)
 }
 
 /* The BAR's leaves: EPT memory type UC without IPAT, NPT PCD|PWT. */
-static void expect_bar_uncached(struct vm *vm)
+static void expect_bar_uncached(struct vm *vm, hpa_t hpa)
 {
 	struct pt_walk w;
 
 	ASSERT_OK(pt_lookup(&vm->mem.pt, GUEST_BAR_GPA, &w));
-	EXPECT_EQ(w.pa, fx.dev.bar_hpa);
+	EXPECT_EQ(w.pa, hpa);
 	if (vm->mem.fmt->memtype) {
 		EXPECT_EQ(FIELD_GET(vm->mem.fmt->memtype, w.pte), GMEM_MT_UC);
 		EXPECT_EQ(w.pte & vm->mem.fmt->ipat, 0);
@@ -218,7 +218,7 @@ TEST(assigned, detach_leaves_no_mapping_behind)
 
 	begin(WBINVD_AUTO, 0);
 	pci = fx.dev.eng->pci;
-	expect_bar_uncached(&fx.kf.vm);
+	expect_bar_uncached(&fx.kf.vm, fx.dev.bar_hpa);
 	EXPECT_NE(vtd_ctx_entry(fx.dev.unit, pci->bus, pci->devfn)->lo &
 		      VTD_CTX_LO_P,
 		  0);
@@ -237,6 +237,66 @@ TEST(assigned, detach_leaves_no_mapping_behind)
 	/* ...and the device's DMA to guest RAM finds no context entry. */
 	EXPECT_EQ(dma_write(fx.dev.eng, 0, GUEST_DMA_DST_GPA, 64), 0);
 	expect_faults(fx.dev.unit, 1, 0x2, fx.dev.eng->sid, GUEST_DMA_DST_GPA);
+}
+
+/* Device memory to map: the first memory BAR of any PCI device, else
+ * (Bochs has no PCI device with one) the local APIC's page. The guest
+ * never touches it. */
+static hpa_t any_device_memory(void)
+{
+	struct pci_dev *devs;
+	unsigned n = pci_devices(&devs);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned b = 0; b < 6; b++)
+			if (!devs[i].bar[b].io &&
+			    devs[i].bar[b].size >= PAGE_SIZE)
+				return devs[i].bar[b].base;
+	return 0xfee00000;
+}
+
+static u64 ram_leaf(struct vm *vm)
+{
+	struct pt_walk w;
+
+	ASSERT_OK(pt_lookup(&vm->mem.pt, GUEST_DMA_SRC_GPA, &w));
+	return w.pte;
+}
+
+/* Without a VT-d unit (Bochs, VMX): a BAR stays UC while the RAM's EPT
+ * leaves follow coherency (WB+IPAT, then WB with the guest's PAT), across
+ * the rebuilds of the tables that brings. Domains without devices stand
+ * in for the assigned ones (kvm_fix.h). */
+TEST(assigned, bar_stays_uncached_while_ram_memtype_follows_coherency)
+{
+	const struct guest_step s[] = { STEP(GOP_HCALL, 1, 0, 0) };
+	hpa_t bar = any_device_memory();
+	struct vtd_domain *n;
+	struct vm *vm = &fx.kf.vm;
+	u64 ipat;
+
+	memset(&fx, 0, sizeof(fx));
+	test_defer(fix_teardown, NULL);
+	if (!kvm_fix_begin(&fx.kf, WBINVD_AUTO))
+		ASSERT(false);
+	ipat = vm->mem.fmt->ipat;
+	ASSERT_OK(gmem_map_mmio(&vm->mem, GUEST_BAR_GPA, bar, PAGE_SIZE));
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	expect_bar_uncached(vm, bar);
+	EXPECT_EQ(ram_leaf(vm) & ipat, ipat); /* coherent: IPAT (EPT) */
+	n = kvm_dom_new(&fx.kf, false);
+	ASSERT(n != NULL);
+	ASSERT_OK(vm_attach_domain(vm, n));
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	expect_bar_uncached(vm, bar);
+	EXPECT_EQ(ram_leaf(vm) & ipat, 0); /* the guest's PAT honoured */
+	ASSERT_OK(vm_detach_domain(vm, n));
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	expect_bar_uncached(vm, bar);
+	EXPECT_EQ(ram_leaf(vm) & ipat, ipat);
+	test_diag("%s: %lu rebuilds of the nested tables; BAR 0x%lx UC",
+		  vm->ops->name, vm->mem.rebuilds, bar);
+	EXPECT_EQ(vm->mem.rebuilds, ipat ? 2 : 0);
 }
 
 /* The guest aims its DMA at a host page's physical address, which its
