@@ -14,6 +14,15 @@ void vm_ept_memtype(const struct vm *vm, u8 *memtype, bool *ipat)
 	*ipat = !kvmc_noncoherent(&vm->coh);
 }
 
+void vm_set_err(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(vm->err, sizeof(vm->err), fmt, ap);
+	va_end(ap);
+}
+
 const struct vcpu_ops *vm_ops(const struct vm *vm)
 {
 	return vm->ops;

@@ -59,6 +59,10 @@ int vm_map_page(struct vm *vm, gpa_t gpa);
  * in the middle left behind. Their memory is not reclaimed. */
 void vm_hw_reset(void);
 
+/* Say why the VM cannot do something, in vm->err (printf-like). */
+__attribute__((format(printf, 2, 3))) void vm_set_err(struct vm *vm,
+						      const char *fmt, ...);
+
 /* What a vCPU asks of its VM (kvmlike/vcpu.c reaches no further). */
 const struct vcpu_ops *vm_ops(const struct vm *vm);
 /* The nested tables' root (EPTP/nCR3 without attributes). */

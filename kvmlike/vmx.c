@@ -159,14 +159,19 @@ static int vmx_create(struct vcpu *v)
 {
 	struct vmx_vcpu *vv;
 	struct vmx_ctls c;
-	int err = vmx_fit_all(&c);
+	const char *missing;
+	int err = vmx_fit_all(&c, &missing);
 	u64 ept;
 
-	if (err)
+	if (err) {
+		vm_set_err(v->vm, "VMX without %s", missing);
 		return err;
+	}
 	ept = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT))
+	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT)) {
+		vm_set_err(v->vm, "EPT without 4-level walks or INVEPT");
 		return -EOPNOTSUPP;
+	}
 	vv = page_alloc();
 	if (!vv)
 		return -ENOMEM;

@@ -10,8 +10,8 @@ struct vmx_ctls {
 
 /* The controls this backend needs, fitted to what the CPU allows; WBINVD
  * exiting must be possible and starts off. -EOPNOTSUPP when a required
- * control cannot be set. */
-int vmx_fit_all(struct vmx_ctls *c);
+ * control cannot be set, *missing then naming it in words. */
+int vmx_fit_all(struct vmx_ctls *c, const char **missing);
 /* Write the VMCS's host-state area (VMCS current). False when a VMWRITE
  * failed. */
 bool vmx_write_host_state(void);

@@ -23,36 +23,50 @@ static int vmx_fit(u32 msr, u32 true_msr, u32 want, u32 may, u32 *out)
 	return 0;
 }
 
-int vmx_fit_all(struct vmx_ctls *c)
+int vmx_fit_all(struct vmx_ctls *c, const char **missing)
 {
 	int err = vmx_fit(MSR_IA32_VMX_PINBASED_CTLS,
 			  MSR_IA32_VMX_TRUE_PINBASED_CTLS,
 			  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
 			  PIN_PREEMPTION_TIMER, &c->pin);
 
-	if (!err)
+	*missing = "external-interrupt or NMI exiting";
+	if (!err) {
+		*missing = "HLT or I/O exiting, MSR bitmaps or secondary "
+			   "controls";
 		err = vmx_fit(MSR_IA32_VMX_PROCBASED_CTLS,
 			      MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
 			      CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
 				  CPU_USE_MSR_BITMAPS | CPU_SECONDARY,
 			      0, &c->cpu);
-	/* WBINVD exiting must be possible; it starts off, per request. */
-	if (!err)
+	}
+	/* Read only now: the MSR exists with secondary controls (A.3.3).
+	 * WBINVD exiting must be possible; it starts off, per request. */
+	if (!err) {
+		*missing = "EPT, unrestricted guest or WBINVD exiting";
 		err = vmx_fit(MSR_IA32_VMX_PROCBASED_CTLS2, 0,
 			      CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST |
 				  CPU2_WBINVD_EXITING,
 			      0, &c->cpu2);
+	}
 	c->cpu2 &= ~(u32)CPU2_WBINVD_EXITING;
-	if (!err)
+	if (!err) {
+		*missing =
+		    "64-bit host, or saving/loading PAT and EFER on exit";
 		err = vmx_fit(
 		    MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
 		    EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
 			EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 		    0, &c->exit);
-	if (!err)
+	}
+	if (!err) {
+		*missing = "loading PAT and EFER on entry";
 		err = vmx_fit(MSR_IA32_VMX_ENTRY_CTLS,
 			      MSR_IA32_VMX_TRUE_ENTRY_CTLS,
 			      ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, 0, &c->entry);
+	}
+	if (!err)
+		*missing = NULL;
 	return err;
 }
 

@@ -83,6 +83,16 @@ struct pt_config {
 	bool ipat;     /* EPT leaf ignore-PAT */
 };
 
+/* Levels of a table whose leaves are 4 KiB and whose top level covers
+ * @width bits: 39 -> 3, 48 -> 4, 57 -> 5 (9 bits a level above the 12 of
+ * a page); 0 for a width no number of whole levels covers exactly. */
+static inline unsigned pt_levels_for_width(unsigned width)
+{
+	if (width <= PAGE_SHIFT || (width - PAGE_SHIFT) % PT_LEVEL_BITS)
+		return 0;
+	return (width - PAGE_SHIFT) / PT_LEVEL_BITS;
+}
+
 /* The leaf sizes a VT-d unit supports, from CAP.SLLPS (CAP bits 37:34). */
 u64 pt_vtd_page_sizes(unsigned sllps);
 
@@ -126,6 +136,9 @@ int pt_init(struct pt *pt, const struct pt_format *f,
 	    const struct pt_config *cfg, const struct pt_ops *ops, void *ctx);
 /* Frees every table. The caller has detached the domain and invalidated. */
 void pt_destroy(struct pt *pt);
+/* Write back every table (after cfg.coherent was cleared: a walker that
+ * does not snoop joined the table's users). */
+void pt_flush_all(const struct pt *pt);
 
 /* g (required) accumulates what map/unmap/set_snoop_all changed.
  *

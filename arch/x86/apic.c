@@ -24,7 +24,6 @@ static void apic_write(u32 reg, u32 v)
  * against the TSC, already calibrated. */
 static int timer_calibrate(void)
 {
-	apic_write(APIC_REG_TIMER_DIV, 0x3); /* divide by 16 */
 	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
 	apic_write(APIC_REG_TIMER_INIT, 0xffffffff);
 	udelay(1000);
@@ -85,6 +84,9 @@ void apic_cpu_init(void)
 	apic_write(APIC_REG_TPR, 0);
 	apic_write(APIC_REG_LVT_LINT0, APIC_LVT_MASKED);
 	apic_write(APIC_REG_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
+	/* apic_idle() counts at the rate measured on the BSP: divide by 16
+	 * on every CPU (an AP comes out of INIT dividing by 2). */
+	apic_write(APIC_REG_TIMER_DIV, 0x3);
 }
 
 int apic_send_ipi(u32 dest, u32 icr)

@@ -49,10 +49,14 @@ void vtd_unit_report(const struct vtd_unit *u)
 		yes_no(e & VTD_ECAP_QI), yes_no(e & VTD_ECAP_DT),
 		yes_no(e & VTD_ECAP_IR), yes_no(e & VTD_ECAP_PT),
 		(unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
-	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_faults)
+	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_ir_on ||
+	    u->fw_faults)
 		kprintf("# vtd%u:   firmware left: translation %s, protected "
-			"memory %s, queued invalidation %s, %u fault(s)\n",
+			"memory %s, queued invalidation %s, interrupt "
+			"remapping %s, %u fault(s)\n",
 			u->index, u->fw_te_on ? "on (disabled)" : "off",
-			u->fw_pmr_on ? "on (disabled)" : "off",
-			u->fw_qi_on ? "on (disabled)" : "off", u->fw_faults);
+			u->fw_pmr_on ? "on (kept until translation is on)"
+				     : "off",
+			u->fw_qi_on ? "on (drained, disabled)" : "off",
+			u->fw_ir_on ? "on (disabled)" : "off", u->fw_faults);
 }

@@ -119,6 +119,8 @@ step:
 	je op_sti_wbinvd
 	cmpl $GOP_SPIN_STI, %eax
 	je op_spin_sti
+	cmpl $GOP_LIDT, %eax
+	je op_lidt
 	jmp step_assigned
 
 op_wbinvd:
@@ -230,6 +232,12 @@ op_cr0:
 op_spin_cli:
 	cli
 1:	jmp 1b
+
+op_lidt:
+	movw $GUEST_IDT_LIMIT, (GUEST_CATCH_ESP + 16)
+	movl %ebx, (GUEST_CATCH_ESP + 18)
+	lidt (GUEST_CATCH_ESP + 16)
+	ret
 
 op_spin_sti:
 	sti

@@ -85,6 +85,7 @@
 #define GOP_CPUID      18 /* CPUID arg, report GREP_CPUID (ECX, EDX) */
 #define GOP_STI_WBINVD 19 /* STI; WBINVD (in the STI shadow); CLI */
 #define GOP_SPIN_STI   20 /* STI, then loop forever */
+#define GOP_LIDT       21 /* the IDT moves to GPA arg (its gates not copied) */
 
 #define GSVM_VMRUN   0
 #define GSVM_VMLOAD  1

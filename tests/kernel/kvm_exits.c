@@ -321,3 +321,53 @@ TEST(kvm_exits, single_step_over_a_trapped_wbinvd_raises_db_after_it)
 	}
 	kvm_fix_end(&fix);
 }
+
+/* An event whose delivery an exit interrupts goes back in (SDM vol. 3C
+ * 27.2.4 IDT-vectoring information, APM vol. 2 15.7.2 EXITINTINFO): the
+ * guest's IDT moved to unmapped memory, the #GP the host gives for a
+ * denied RDMSR faults on the IDT; the host maps the page with the gates
+ * and resumes, and the same #GP is delivered without a second RDMSR exit
+ * (were it dropped, the RDMSR would run again and exit again). */
+TEST(kvm_exits, event_interrupted_by_a_nested_fault_is_reinjected)
+{
+	const gpa_t idt = GUEST_UNMAPPED_GPA;
+	const struct guest_step s[] = {
+		{ .op = GOP_LIDT, .arg = (u32)idt },
+		{ .op = GOP_RDMSR, .arg = MSR_IA32_FEATURE_CONTROL },
+	};
+	const struct vcpu_report *gp;
+	enum vcpu_stop stop;
+	void *gates;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	ASSERT_OK(vm_load_script(&fix.vm, s, ARRAY_SIZE(s)));
+	if (EXPECT_OK(kvm_run(&fix, &stop)) && EXPECT_EQ(stop, VCPU_STOP_NPF)) {
+		const struct vcpu_exit *e = &fix.v->last_exit;
+
+		test_diag("%s: nested fault at 0x%lx delivering event 0x%x "
+			  "(error 0x%x)",
+			  fix.v->ops->name, e->gpa, e->vectoring.info,
+			  e->vectoring.err);
+		EXPECT_EQ(ALIGN_DOWN(e->gpa, PAGE_SIZE), idt);
+		EXPECT_EQ(e->vectoring.info & (VCPU_EV_VECTOR | VCPU_EV_VALID),
+			  X86_VEC_GP | VCPU_EV_VALID);
+		EXPECT_OK(vm_map_page(&fix.vm, idt));
+		gates = gmem_hva(&fix.vm.mem, idt, GUEST_IDT_LIMIT + 1);
+		ASSERT_TRUE(gates != NULL);
+		memcpy(
+		    gates,
+		    gmem_hva(&fix.vm.mem, GUEST_IDT_GPA, GUEST_IDT_LIMIT + 1),
+		    GUEST_IDT_LIMIT + 1);
+		if (EXPECT_OK(kvm_run(&fix, &stop)) &&
+		    EXPECT_EQ(stop, VCPU_STOP_HALT)) {
+			gp = vcpu_report_find(fix.v, GREP_EXC);
+			if (EXPECT_TRUE(gp != NULL))
+				EXPECT_EQ(gp->a, X86_VEC_GP);
+			EXPECT_EQ(fix.v->stats.msr_exits, 1);
+			EXPECT_EQ(fix.v->stats.reinjected, 1);
+			EXPECT_EQ(fix.v->steps_done, ARRAY_SIZE(s));
+		}
+	}
+	kvm_fix_end(&fix);
+}

@@ -1,7 +1,7 @@
 /* The kvm suites' fixture. */
 #include "tests/kernel/kvm_fix.h"
-#include "iommu/vtd/caps.h"
 #include "arch/x86/cpu.h"
+#include "iommu/vtd/caps.h"
 #include "arch/x86/mm.h"
 #include "kvmlike/svm.h"
 #include "tests/kernel/vtd_fix.h"
@@ -115,8 +115,9 @@ bool kvm_fix_begin(struct kvm_fix *f, enum wbinvd_policy policy)
 		err = vm_add_vcpu(&f->vm, &f->v);
 	if (err == -EOPNOTSUPP) {
 		vm_destroy(&f->vm);
-		test_skip("a VMX control this backend needs is missing "
-			  "(EPT, unrestricted guest, WBINVD exiting...)");
+		test_skip("%s", f->vm.err[0] ? f->vm.err
+					     : "a control this backend needs "
+					       "is missing");
 	}
 	if (err) {
 		test_fail("VM: %s", strerror_k(err));

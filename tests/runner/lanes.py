@@ -45,14 +45,15 @@ class Lane:
 class Console:
     """Serialises output lines of lanes running in parallel."""
 
-    def __init__(self, show_serial, prefix_serial):
+    def __init__(self, show_serial, prefix_serial, stream=None):
         self.show_serial = show_serial
         self.prefix_serial = prefix_serial
+        self.stream = stream  # None: standard output
         self.lock = threading.Lock()
 
     def say(self, text):
         with self.lock:
-            print(text, flush=True)
+            print(text, flush=True, file=self.stream)
 
     def progress(self, text):
         if not self.show_serial:
