@@ -25,7 +25,8 @@ static void assign_nested_changed(struct vm *vm)
 
 /* The domain: guest RAM at IOVA = GPA, read/write. Snooping is enforced
  * before the first leaf is written, so that every leaf carries SNP from
- * the start (Linux sets force_snooping on an empty domain). */
+ * the start (Linux sets force_snooping on an empty domain). The domain
+ * has no unit yet, so the unit's SC is checked here. */
 static int assign_domain(struct assigned_dev *a, unsigned flags)
 {
 	struct gmem *g = &a->vm->mem;
@@ -33,12 +34,8 @@ static int assign_domain(struct assigned_dev *a, unsigned flags)
 
 	if (err)
 		return err;
-	if (flags & ASSIGN_ENFORCE_SNOOP) {
-		/* No unit yet: enforce_coherency checks none; check ours. */
-		err = (a->unit->ecap & VTD_ECAP_SC) ? 0 : -EOPNOTSUPP;
-		if (!err)
-			err = vtd_domain_enforce_coherency(&a->dom);
-	}
+	if (!(flags & ASSIGN_NONCOHERENT) && (a->unit->ecap & VTD_ECAP_SC))
+		err = vtd_domain_enforce_coherency(&a->dom);
 	if (err >= 0)
 		err = vtd_domain_map(&a->dom, 0, virt_to_phys(g->ram), g->size,
 				     PT_READ | PT_WRITE);

@@ -16,10 +16,14 @@
 #include "drivers/dma.h"
 #include "kvmlike/kvm.h"
 
-/* Ask for a domain that enforces snooping (VFIO's
- * VFIO_DMA_CC_IOMMU / iommufd's IOMMU_HWPT_ALLOC enforce_cache_coherency):
- * refused with -EOPNOTSUPP when the device's unit lacks ECAP.SC. */
-#define ASSIGN_ENFORCE_SNOOP BIT(0)
+/* The domain enforces snooping whenever the device's unit has ECAP.SC,
+ * as VFIO type1 does ("If the IOMMU can block non-coherent operations
+ * ... VFIO always turns this feature on because on Intel platforms it
+ * optimizes KVM to disable wbinvd emulation": drivers/vfio/
+ * vfio_iommu_type1.c, vfio_iommu_type1_attach_group). This flag keeps it
+ * non-coherent anyway (an iommufd HWPT allocated without enforcement), so
+ * that a domain can be upgraded later (assign_upgrade). */
+#define ASSIGN_NONCOHERENT BIT(0)
 
 struct assigned_dev {
 	struct vm *vm;
@@ -34,8 +38,7 @@ struct assigned_dev {
 
 /* Assign @e to @vm: its domain maps the guest's RAM, the device is
  * attached, BAR 0 appears at @bar_gpa. 0; -ENODEV (no unit serves the
- * device, no memory BAR), -EOPNOTSUPP (ASSIGN_ENFORCE_SNOOP without SC),
- * -EPERM (the VM's policy refuses a non-coherent domain: vm->err says
+ * device, no memory BAR), -EPERM (the VM's policy refuses a non-coherent domain: vm->err says
  * why), or an error of the layer that failed. Nothing is left behind on
  * error. */
 int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,

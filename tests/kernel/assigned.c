@@ -83,8 +83,6 @@ static void begin(enum wbinvd_policy policy, unsigned flags)
 {
 	struct dma_engine *e = edu_or_skip(0);
 
-	if ((flags & ASSIGN_ENFORCE_SNOOP) && !(unit_of(e)->ecap & VTD_ECAP_SC))
-		test_skip("unit has ECAP.SC=0: no domain can enforce snooping");
 	memset(&fx, 0, sizeof(fx));
 	test_defer(fix_teardown, NULL);
 	if (!kvm_fix_begin(&fx.kf, policy))
@@ -182,6 +180,11 @@ TEST(assigned, dma_lands_in_guest_ram)
 	const struct guest_step s[] = { ROUND_TRIP(0x3c, GUEST_DMA_DST_GPA) };
 
 	begin(WBINVD_AUTO, 0);
+	/* The coherency answer is the hardware's: enforced iff SC. */
+	EXPECT_EQ(vtd_domain_enforces_snoop(&fx.dev.dom),
+		  !!(fx.dev.unit->ecap & VTD_ECAP_SC));
+	EXPECT_EQ(vm_has_noncoherent_dma(&fx.kf.vm),
+		  !(fx.dev.unit->ecap & VTD_ECAP_SC));
 	fill_guards(&fx.kf.vm);
 	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
 	guest_reports_ok(fx.kf.v, 2, 1);
@@ -393,7 +396,8 @@ TEST(assigned, strict_refuses_noncoherent_device_after_coherent_run)
 	if (!kvm_fix_begin(&fx.kf, WBINVD_STRICT))
 		ASSERT(false);
 	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s))); /* no domain */
-	EXPECT_EQ(assign_device(&fx.dev, &fx.kf.vm, e, GUEST_BAR_GPA, 0),
+	EXPECT_EQ(assign_device(&fx.dev, &fx.kf.vm, e, GUEST_BAR_GPA,
+				ASSIGN_NONCOHERENT),
 		  -EPERM);
 	test_diag("%s", fx.kf.vm.err);
 	EXPECT_FALSE(fx.dev.live);
@@ -456,10 +460,14 @@ static void run_cell(enum wbinvd_policy p, enum cell c)
 	};
 	const struct guest_step wbinvd[] = { STEP(GOP_WBINVD, N_WBINVD, 0, 0) };
 
-	if (c == UPGRADED && !(unit_of(edu_or_skip(0))->ecap & VTD_ECAP_SC))
+	bool sc = unit_of(edu_or_skip(0))->ecap & VTD_ECAP_SC;
+
+	if (c == COHERENT && !sc)
+		test_skip("unit has ECAP.SC=0: no domain can enforce snooping");
+	if (c == UPGRADED && !sc)
 		test_skip(
 		    "unit has ECAP.SC=0: no upgrade to enforced snooping");
-	begin(p, c == COHERENT ? ASSIGN_ENFORCE_SNOOP : 0);
+	begin(p, c == COHERENT ? 0 : ASSIGN_NONCOHERENT);
 	EXPECT_EQ(vtd_domain_enforces_snoop(&fx.dev.dom), c == COHERENT);
 	EXPECT_EQ(vm_has_noncoherent_dma(&fx.kf.vm), c != COHERENT);
 	fill_guards(&fx.kf.vm);
