@@ -318,6 +318,8 @@ step_assigned:
 	je op_edu_dma
 	cmpl $GOP_CHECK, %eax
 	je op_check
+	cmpl $GOP_PAGING, %eax
+	je op_paging
 	ret
 
 op_fill:
@@ -380,6 +382,27 @@ op_check:
 	movl %edx, %ebx
 	movl $GREP_CHECK, %eax
 	jmp report
+
+#define PDE_4M (GUEST_PDE_P | GUEST_PDE_RW | GUEST_PDE_PS)
+#define PDE_UC (GUEST_PDE_PCD | GUEST_PDE_PWT)
+op_paging:
+	movl $GUEST_PD_GPA, %edx
+	movl $1024, %ecx
+	xorl %eax, %eax
+1:	movl %eax, -4(%edx,%ecx,4)
+	loop 1b
+	movl $PDE_4M, 0(%edx)
+	movl $(PDE_4M | GUEST_PDE_PWT), (GUEST_ALIAS_WC >> 20)(%edx)
+	movl $(PDE_4M | PDE_UC), (GUEST_ALIAS_UC >> 20)(%edx)
+	movl $(GUEST_BAR_GPA | PDE_4M | PDE_UC), (GUEST_BAR_GPA >> 20)(%edx)
+	movl %edx, %cr3
+	movl %cr4, %eax
+	orl $0x10, %eax /* PSE */
+	movl %eax, %cr4
+	movl %cr0, %eax
+	orl $0x80000000, %eax /* PG */
+	movl %eax, %cr0
+	ret
 
 /* Exception handlers, 16 bytes apart (the IDT's gates point at them).
  * Without an error code a 0 is pushed in its place, so that every frame

@@ -18,10 +18,17 @@
  *  0x11000 | (guard)        |
  *  0x12000 | DMA destination|  GUEST_DMA_DST_GPA: where the device writes
  *  0x13000 | (guard) ...    |
+ *  0x1f000 | page directory |  GUEST_PD_GPA, written by GOP_PAGING
  *  0x20000 +----------------+  GUEST_RAM_SIZE; above it no RAM
  *
  * An assigned device's BAR 0 (kvmlike/assign.h) appears uncached at
  * GUEST_BAR_GPA; its DMA domain maps the RAM above at IOVA = GPA.
+ *
+ * After GOP_PAGING the stub runs with 32-bit paging and 4 MiB pages
+ * (CR4.PSE): linear 0 and GUEST_BAR_GPA identity-mapped (the BAR's PDE
+ * with PCD|PWT), and linear GUEST_ALIAS_WC and GUEST_ALIAS_UC aliases of
+ * guest-physical 0 whose PDEs select the guest's PAT entries 1 (WC) and
+ * 3 (UC) of VM_GUEST_PAT (kvmlike/kvm.h).
  */
 #ifndef KVMLIKE_GUEST_GUEST_H
 #define KVMLIKE_GUEST_GUEST_H
@@ -46,6 +53,17 @@
 #define GUEST_DMA_SRC_GPA 0x10000
 #define GUEST_DMA_DST_GPA 0x12000
 #define GUEST_BAR_GPA	  0x40000000
+#define GUEST_PD_GPA	  0x1f000
+#define GUEST_ALIAS_WC	  0x400000
+#define GUEST_ALIAS_UC	  0x800000
+/* 32-bit paging PDE bits (SDM vol. 3A 4.3, table 4-4: a 4 MiB page); the
+ * PAT index is PAT:PCD:PWT (SDM vol. 3A 11.12.3). */
+#define GUEST_PDE_P   0x1
+#define GUEST_PDE_RW  0x2
+#define GUEST_PDE_PWT 0x8
+#define GUEST_PDE_PCD 0x10
+#define GUEST_PDE_PS  0x80
+#define GUEST_PDE_PAT 0x1000
 
 /* An address outside guest RAM: where the host kernel's own image lives
  * in host-physical memory, so a touch proves the host is not mapped. */
@@ -113,19 +131,22 @@
 #define GHC_DONE	  1
 
 /* Steps that drive an assigned edu device through its BAR at
- * GUEST_BAR_GPA (the assigned suite), and their reports. */
-#define GOP_FILL 32 /* bytes [lo, lo+hi) <- arg */
-#define GOP_EDU_DMA \
-	33 /* arg 0: RAM at lo -> device buffer; 1: device
-			* buffer -> RAM at lo; hi bytes; poll the command
-			* register; report GREP_DMA */
-#define GOP_CHECK \
-	34	    /* bytes of [lo, lo+hi) that differ from arg:
-			* report GREP_CHECK */
-#define GREP_DMA 32 /* EBX: 0 done, 1 still running; ECX: polls */
-#define GREP_CHECK \
-	33 /* EBX: bytes that differ; ECX: GPA of the first,
-			* 0xffffffff when none */
+ * GUEST_BAR_GPA (the assigned suite), and their reports:
+ *  FILL     bytes [lo, lo+hi) <- arg
+ *  EDU_DMA  arg 0: RAM at lo -> device buffer, 1: device buffer -> RAM
+ *           at lo; hi bytes; poll the command register; GREP_DMA
+ *  CHECK    count the bytes of [lo, lo+hi) that differ from arg;
+ *           GREP_CHECK
+ *  PAGING   paging on, as the layout above describes
+ *  GREP_DMA    EBX: 0 done, 1 still running; ECX: polls
+ *  GREP_CHECK  EBX: bytes that differ; ECX: GPA of the first, 0xffffffff
+ *              when none */
+#define GOP_FILL    32
+#define GOP_EDU_DMA 33
+#define GOP_CHECK   34
+#define GOP_PAGING  35
+#define GREP_DMA    32
+#define GREP_CHECK  33
 
 /* edu's registers (QEMU hw/misc/edu.c, docs/specs/edu.rst); a 32-bit
  * write of a 64-bit register sets it whole (zero-extended). */
