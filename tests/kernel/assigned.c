@@ -302,6 +302,132 @@ TEST(assigned, bar_stays_uncached_while_ram_memtype_follows_coherency)
 	EXPECT_EQ(vm->mem.rebuilds, ipat ? 2 : 0);
 }
 
+/* Memory types (SDM vol. 3A 11.3, table 11-2; PAT encodings 11.12.2). */
+#define MT_UC	    0
+#define MT_WC	    1
+#define MT_WB	    6
+#define MT_UC_MINUS 7
+
+/* The type an access through an EPT leaf gets (SDM vol. 3C 29.3.7.2):
+ * with IPAT the EPT type; else the EPT type in the MTRR's place of
+ * vol. 3A 11.5.2.2, table 11-7 (only the EPT types this kernel writes). */
+static int ept_effective(u8 ept, bool ipat, u8 pat)
+{
+	if (ipat)
+		return ept;
+	if (ept == MT_WB)
+		return pat == MT_UC_MINUS ? MT_UC : pat;
+	if (ept == MT_UC)
+		return pat == MT_WC ? MT_WC : MT_UC;
+	return -1;
+}
+
+/* The guest PAT type its own PDE for @lin selects (PAT:PCD:PWT). */
+static u8 guest_type(struct vm *vm, u64 pat, u32 lin)
+{
+	u32 pde = *(u32 *)gram(vm, GUEST_PD_GPA + (lin >> 22) * 4, 4);
+	unsigned idx = (pde & GUEST_PDE_PWT ? 1 : 0) |
+		       (pde & GUEST_PDE_PCD ? 2 : 0) |
+		       (pde & GUEST_PDE_PAT ? 4 : 0);
+
+	return (pat >> (idx * 8)) & 7;
+}
+
+/* The effective type of the guest's access to @lin -> @gpa, on VMX. */
+static int access_type(struct vm *vm, u64 pat, u32 lin, gpa_t gpa)
+{
+	const struct pt_format *f = vm->mem.fmt;
+	struct pt_walk w;
+
+	ASSERT_OK(pt_lookup(&vm->mem.pt, gpa, &w));
+	return ept_effective(FIELD_GET(f->memtype, w.pte), w.pte & f->ipat,
+			     guest_type(vm, pat, lin));
+}
+
+/* The guest turns paging on and touches guest RAM through three aliases
+ * whose PDEs select PAT entries WB, WC and UC. Emulators do not model
+ * caches, so the effect is computed from what the CPU would combine: the
+ * guest's PDEs (read from its RAM), its PAT (read by the guest), the EPT
+ * leaf in use. Coherent: WB for every alias (IPAT); non-coherent: WB, WC,
+ * UC (the guest's PAT honoured); the device memory UC throughout. */
+static void expect_access_types(struct vm *vm, const char *when, bool nc)
+{
+	const struct vcpu_report *r = vcpu_report_find(fx.kf.v, GREP_PAT);
+	u64 pat;
+
+	ASSERT(r != NULL);
+	pat = ((u64)r->b << 32) | r->a;
+	EXPECT_EQ(pat, VM_GUEST_PAT);
+	int wb = access_type(vm, pat, GUEST_DMA_SRC_GPA, GUEST_DMA_SRC_GPA);
+	int wc = access_type(vm, pat, GUEST_ALIAS_WC + GUEST_DMA_SRC_GPA,
+			     GUEST_DMA_SRC_GPA);
+	int uc = access_type(vm, pat, GUEST_ALIAS_UC + GUEST_DMA_SRC_GPA,
+			     GUEST_DMA_SRC_GPA);
+	int bar = access_type(vm, pat, GUEST_BAR_GPA, GUEST_BAR_GPA);
+
+	test_diag("%s: accesses through PAT WB, WC, UC aliases and to the BAR "
+		  "get types %d, %d, %d, %d",
+		  when, wb, wc, uc, bar);
+	EXPECT_EQ(wb, MT_WB);
+	EXPECT_EQ(wc, nc ? MT_WC : MT_WB);
+	EXPECT_EQ(uc, nc ? MT_UC : MT_WB);
+	EXPECT_EQ(bar, MT_UC);
+}
+
+TEST(assigned, guest_pat_honoured_only_while_noncoherent)
+{
+	const struct guest_step s[] = {
+		STEP(GOP_PAGING, 0, 0, 0),
+		STEP(GOP_RDPAT, 0, 0, 0),
+		STEP(GOP_TOUCH, GUEST_DMA_SRC_GPA, 0, 0),
+		STEP(GOP_TOUCH, GUEST_ALIAS_WC + GUEST_DMA_SRC_GPA, 0, 0),
+		STEP(GOP_TOUCH, GUEST_ALIAS_UC + GUEST_DMA_SRC_GPA, 0, 0),
+	};
+	struct vm *vm = &fx.kf.vm;
+	struct vtd_domain *n;
+	unsigned touches = 0;
+
+	memset(&fx, 0, sizeof(fx));
+	test_defer(fix_teardown, NULL);
+	if (!kvm_fix_begin(&fx.kf, WBINVD_AUTO))
+		ASSERT(false);
+	if (vm->ops->vendor != VCPU_VMX)
+		test_skip("EPT memory types are VMX's (this is %s)",
+			  vm->ops->name);
+	ASSERT_OK(gmem_map_mmio(&vm->mem, GUEST_BAR_GPA, any_device_memory(),
+				PAGE_SIZE));
+	*(u32 *)gram(vm, GUEST_DMA_SRC_GPA, 4) = 0x5eed1e55;
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	for (unsigned i = 0; i < fx.kf.v->nr_reports; i++)
+		if (fx.kf.v->reports[i].code == GREP_TOUCH &&
+		    EXPECT_EQ(fx.kf.v->reports[i].a, 0x5eed1e55))
+			touches++;
+	EXPECT_EQ(touches, 3);
+	expect_access_types(vm, "coherent", false);
+	n = kvm_dom_new(&fx.kf, false);
+	ASSERT(n != NULL);
+	ASSERT_OK(vm_attach_domain(vm, n));
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	expect_access_types(vm, "non-coherent", true);
+}
+
+/* With paging on, the guest drives the device through its BAR's PDE
+ * (PCD|PWT) and its DMA still lands by guest-physical address. */
+TEST(assigned, dma_works_with_guest_paging_on)
+{
+	const struct guest_step s[] = {
+		STEP(GOP_PAGING, 0, 0, 0),
+		ROUND_TRIP(0x6e, GUEST_DMA_DST_GPA),
+	};
+
+	begin(WBINVD_AUTO, 0);
+	fill_guards(&fx.kf.vm);
+	ASSERT(kvm_run_script(&fx.kf, s, ARRAY_SIZE(s)));
+	guest_reports_ok(fx.kf.v, 2, 1);
+	guards_intact(&fx.kf.vm, GUEST_DMA_DST_GPA, 0x6e, 0, 0);
+	expect_faults(fx.dev.unit, 0, 0, 0, 0);
+}
+
 /* The guest aims its DMA at a host page's physical address, which its
  * domain does not map (guest RAM is GUEST_RAM_SIZE bytes at IOVA 0). */
 static gpa_t host_page_target(void)
