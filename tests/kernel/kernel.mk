@@ -16,4 +16,7 @@ KTEST_OBJS += tests/kernel/kvm_exits.o
 KTEST_OBJS += tests/kernel/harness.o
 KTEST_OBJS += tests/kernel/smp.o
 KTEST_OBJS += tests/kernel/contain.o
+KTEST_OBJS += tests/kernel/assigned_fix.o
 KTEST_OBJS += tests/kernel/assigned.o
+KTEST_OBJS += tests/kernel/assigned_wbinvd.o
+KTEST_OBJS += tests/kernel/assigned_memtype.o
