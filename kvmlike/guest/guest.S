@@ -320,6 +320,15 @@ step_assigned:
 	je op_check
 	cmpl $GOP_PAGING, %eax
 	je op_paging
+	cmpl $GOP_EDU_WAIT, %eax
+	je op_edu_wait
+	cmpl $GOP_HALT, %eax
+	je op_halt
+	ret
+
+/* The host gets the vCPU back here, and resumes it after the HLT. */
+op_halt:
+	hlt
 	ret
 
 op_fill:
@@ -335,7 +344,7 @@ op_fill:
  * clears START, at most GUEST_EDU_POLLS times. */
 op_edu_dma:
 	movl $GUEST_BAR_GPA, %edx
-	testl %ebx, %ebx
+	testl $GUEST_EDU_ARG_TO_RAM, %ebx
 	jnz 1f
 	movl 8(%esi), %eax
 	movl %eax, GUEST_EDU_SRC(%edx)
@@ -349,6 +358,13 @@ op_edu_dma:
 2:	movl 12(%esi), %ecx
 	movl %ecx, GUEST_EDU_CNT(%edx)
 	movl %eax, GUEST_EDU_CMD(%edx)
+	testl $GUEST_EDU_ARG_NOWAIT, %ebx
+	jz edu_poll
+	ret
+
+op_edu_wait:
+	movl $GUEST_BAR_GPA, %edx
+edu_poll:
 	xorl %ecx, %ecx
 3:	incl %ecx
 	testl $GUEST_EDU_START, GUEST_EDU_CMD(%edx)

@@ -133,20 +133,27 @@
 /* Steps that drive an assigned edu device through its BAR at
  * GUEST_BAR_GPA (the assigned suite), and their reports:
  *  FILL     bytes [lo, lo+hi) <- arg
- *  EDU_DMA  arg 0: RAM at lo -> device buffer, 1: device buffer -> RAM
- *           at lo; hi bytes; poll the command register; GREP_DMA
+ *  EDU_DMA  arg bit 0 clear: RAM at lo -> device buffer, set: device
+ *           buffer -> RAM at lo; hi bytes; then poll the command register
+ *           and report GREP_DMA, unless arg bit 1 (start only)
+ *  EDU_WAIT poll the command register; GREP_DMA
+ *  HALT     HLT: the run stops there and the next one resumes after it
  *  CHECK    count the bytes of [lo, lo+hi) that differ from arg;
  *           GREP_CHECK
  *  PAGING   paging on, as the layout above describes
  *  GREP_DMA    EBX: 0 done, 1 still running; ECX: polls
  *  GREP_CHECK  EBX: bytes that differ; ECX: GPA of the first, 0xffffffff
  *              when none */
-#define GOP_FILL    32
-#define GOP_EDU_DMA 33
-#define GOP_CHECK   34
-#define GOP_PAGING  35
-#define GREP_DMA    32
-#define GREP_CHECK  33
+#define GOP_FILL	     32
+#define GOP_EDU_DMA	     33
+#define GOP_CHECK	     34
+#define GOP_PAGING	     35
+#define GOP_EDU_WAIT	     36
+#define GOP_HALT	     37
+#define GUEST_EDU_ARG_TO_RAM 0x1
+#define GUEST_EDU_ARG_NOWAIT 0x2
+#define GREP_DMA	     32
+#define GREP_CHECK	     33
 
 /* edu's registers (QEMU hw/misc/edu.c, docs/specs/edu.rst); a 32-bit
  * write of a 64-bit register sets it whole (zero-extended). */

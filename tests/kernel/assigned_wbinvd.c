@@ -5,6 +5,7 @@
  * skip elsewhere, and every test skips without a VT-d unit (Bochs). The
  * counts of each phase (WBINVD exits, flushes, the intercept) are
  * diagnostics. */
+#include "arch/x86/pci.h"
 #include "iommu/vtd/caps.h"
 #include "lib/test.h"
 #include "tests/kernel/assigned_fix.h"
@@ -110,3 +111,82 @@ CELL(strict, WBINVD_STRICT, coherent_device, COHERENT)
 CELL(strict, WBINVD_STRICT, noncoherent_device, NONCOHERENT)
 CELL(strict, WBINVD_STRICT, detached, DETACHED)
 CELL(strict, WBINVD_STRICT, upgraded, UPGRADED)
+
+/* The device's command register, through the host's own mapping. */
+static u32 edu_cmd(struct assigned_fix *f)
+{
+	volatile u8 *bar = pci_map_bar(f->dev.eng->pci, 0);
+
+	ASSERT(bar != NULL);
+	return *(volatile u32 *)(bar + GUEST_EDU_CMD);
+}
+
+/* The guest starts a transfer into its RAM and halts; with the transfer
+ * in flight the host upgrades the live domain to enforce snooping; the
+ * guest resumes, waits for it, finds every byte, and its WBINVD is now
+ * trapped (and skipped). */
+static void upgrade_in_flight(enum wbinvd_policy p)
+{
+	const struct guest_step s[] = {
+		STEP(GOP_FILL, 0xc3, GUEST_DMA_SRC_GPA, AFIX_DMA_LEN),
+		STEP(GOP_EDU_DMA, 0, GUEST_DMA_SRC_GPA, AFIX_DMA_LEN),
+		STEP(GOP_WBINVD, N_WBINVD, 0, 0),
+		STEP(GOP_EDU_DMA, GUEST_EDU_ARG_TO_RAM | GUEST_EDU_ARG_NOWAIT,
+		     GUEST_DMA_DST_GPA, AFIX_DMA_LEN),
+		STEP(GOP_HALT, 0, 0, 0),
+		STEP(GOP_EDU_WAIT, 0, 0, 0),
+		STEP(GOP_CHECK, 0xc3, GUEST_DMA_DST_GPA, AFIX_DMA_LEN),
+		STEP(GOP_WBINVD, N_WBINVD, 0, 0),
+	};
+	struct assigned_fix *f;
+	enum vcpu_stop stop;
+	u64 exits, flushes;
+	bool before, after;
+
+	if (!(afix_unit(afix_edu(0))->ecap & VTD_ECAP_SC))
+		test_skip(
+		    "unit has ECAP.SC=0: no upgrade to enforced snooping");
+	f = afix_begin(p, ASSIGN_NONCOHERENT);
+	afix_fill_guards(&f->kf.vm);
+	ASSERT_OK(vm_load_script(&f->kf.vm, s, ARRAY_SIZE(s)));
+	ASSERT_OK(vcpu_run(f->kf.v, &stop));
+	ASSERT(EXPECT_EQ(stop, VCPU_STOP_HALT) && EXPECT_FALSE(f->kf.v->done));
+	exits = f->kf.v->stats.wbinvd_exits;
+	flushes = f->kf.v->stats.flushes;
+	before = edu_cmd(f) & GUEST_EDU_START;
+	EXPECT_GE(assign_upgrade(&f->dev), 1);
+	after = edu_cmd(f) & GUEST_EDU_START;
+	EXPECT_TRUE(before); /* the transfer was running at the upgrade */
+	ASSERT_OK(vcpu_run(f->kf.v, &stop));
+	EXPECT_EQ(stop, VCPU_STOP_HALT);
+	EXPECT_TRUE(f->kf.v->done);
+	test_diag("policy=%s: before the upgrade wbinvd_exits=%lu flushes=%lu; "
+		  "after it %lu/%lu intercept=%d; transfer running before %d, "
+		  "after %d",
+		  kvmc_policy_name(p), exits, flushes,
+		  f->kf.v->stats.wbinvd_exits - exits,
+		  f->kf.v->stats.flushes - flushes,
+		  f->kf.v->ops->wbinvd_exiting(f->kf.v), before, after);
+	EXPECT_EQ(exits, p == WBINVD_KVM ? N_WBINVD : 0);
+	EXPECT_EQ(flushes, p == WBINVD_KVM ? N_WBINVD : 0);
+	EXPECT_EQ(f->kf.v->stats.wbinvd_exits - exits, N_WBINVD);
+	EXPECT_EQ(f->kf.v->stats.flushes - flushes, 0);
+	afix_reports_ok(f->kf.v, 2, 1);
+	afix_guards_intact(&f->kf.vm, GUEST_DMA_DST_GPA, 0xc3, 0, 0);
+	afix_expect_faults(f->dev.unit, 0, 0, 0, 0);
+}
+
+TEST(assigned_wbinvd, auto_upgrade_with_dma_in_flight)
+{
+	upgrade_in_flight(WBINVD_AUTO);
+}
+
+TEST(assigned_wbinvd, kvm_upgrade_with_dma_in_flight)
+{
+	upgrade_in_flight(WBINVD_KVM);
+}
+
+TEST(assigned_wbinvd, strict_upgrade_with_dma_in_flight)
+{
+	upgrade_in_flight(WBINVD_STRICT);
+}
