@@ -20,3 +20,4 @@ KTEST_OBJS += tests/kernel/assigned_fix.o
 KTEST_OBJS += tests/kernel/assigned.o
 KTEST_OBJS += tests/kernel/assigned_wbinvd.o
 KTEST_OBJS += tests/kernel/assigned_memtype.o
+KTEST_OBJS += tests/kernel/kvm_smp.o

@@ -371,3 +371,51 @@ TEST(kvm_exits, event_interrupted_by_a_nested_fault_is_reinjected)
 	}
 	kvm_fix_end(&fix);
 }
+
+/* A nested entry the CPU cannot use: on VMX a write-only EPT leaf is an
+ * EPT misconfiguration (SDM vol. 3C 29.3.3.1), an exit this host never
+ * expects: reported with its address, the vCPU dead, the next VM fine.
+ * On SVM a reserved address bit in the NPT leaf is a nested page fault
+ * with EXITINFO1.RSV (APM vol. 2 15.25.6), which stops the run. */
+TEST(kvm_exits, unusable_nested_entry_is_reported_not_taken)
+{
+	const gpa_t gpa = GUEST_UNMAPPED_GPA + 0x20;
+	const struct guest_step t[] = { { .op = GOP_TOUCH, .arg = (u32)gpa } };
+	const struct guest_step w[] = { { .op = GOP_WBINVD, .arg = 1 } };
+	u32 maxphy = cpuid(0x80000008, 0).eax & 0xff;
+	struct pt_walk walk;
+	enum vcpu_stop stop;
+	bool vmx;
+	int err;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	vmx = fix.vm.ops->vendor == VCPU_VMX;
+	if (!vmx && maxphy >= 52) {
+		kvm_fix_end(&fix);
+		test_skip("MAXPHYADDR is 52: no reserved address bit in NPT");
+	}
+	ASSERT_OK(vm_map_page(&fix.vm, ALIGN_DOWN(gpa, PAGE_SIZE)));
+	ASSERT_OK(pt_lookup(&fix.vm.mem.pt, gpa, &walk));
+	*walk.ptep = vmx ? (*walk.ptep & ~BIT_ULL(0)) | BIT_ULL(1) /* W, no R */
+			 : *walk.ptep | BIT_ULL(51);
+	vcpu_request(fix.v, VCPU_REQ_NESTED);
+	ASSERT_OK(vm_load_script(&fix.vm, t, 1));
+	err = kvm_run(&fix, &stop);
+	test_diag("%s: run %d, exit %s 0x%lx qualification 0x%lx gpa 0x%lx",
+		  fix.v->ops->name, err, vcpu_exit_name(fix.v->last_exit.kind),
+		  fix.v->last_exit.reason, fix.v->last_exit.qual,
+		  fix.v->last_exit.gpa);
+	EXPECT_EQ(fix.v->last_exit.gpa, gpa);
+	if (vmx) {
+		EXPECT_EQ(err, -EIO);
+		EXPECT_EQ(fix.v->last_exit.kind, VCPU_EXIT_MISCONFIG);
+		EXPECT_TRUE(fix.v->dead);
+	} else if (EXPECT_OK(err) && EXPECT_EQ(stop, VCPU_STOP_NPF)) {
+		EXPECT_EQ(fix.v->last_exit.qual & BIT(3), BIT(3)); /* RSV */
+	}
+	kvm_fix_end(&fix);
+	if (kvm_fix_begin(&fix, WBINVD_AUTO) && kvm_run_script(&fix, w, 1))
+		EXPECT_EQ(fix.v->stats.wbinvd_exits, 1);
+	kvm_fix_end(&fix);
+}
