@@ -3,6 +3,7 @@
 #include "kvmlike/assign.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
+#include "iommu/vtd/alias.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/errno.h"
@@ -55,16 +56,38 @@ static int assign_translation_on(struct vtd_unit *u)
 	return vtd_enable_translation(u, true);
 }
 
+/* Clear the context entry of the device and of each of its DMA aliases;
+ * each clear invalidates the context cache and the domain's IOTLB
+ * (6.5.3.3), so no translation survives. */
+static int assign_unplug(struct assigned_dev *a)
+{
+	int ret = 0;
+
+	while (a->dom.nr_devs) {
+		struct vtd_dev_ref r = a->dom.devs[0];
+		int err = vtd_domain_detach(&a->dom, r.unit, r.bus, r.devfn);
+
+		if (!ret)
+			ret = err;
+		if (err == -ENOENT)
+			break;
+	}
+	return ret;
+}
+
 /* Count first (strict may refuse before the device can reach the guest),
- * then the context entry, then the BAR. Undone in reverse on error. */
+ * then the context entries (the device's and its DMA aliases': bridges
+ * above it may take over its requests), then the BAR. Undone in reverse
+ * on error. No RMRR is mapped: a guest's domain holds guest RAM only, and
+ * like VFIO (Linux refuses to attach a device an RMRR names to a domain
+ * it does not own) the caller should not assign such a device. */
 static int assign_attach(struct assigned_dev *a)
 {
-	struct pci_dev *pci = a->eng->pci;
 	int err = vm_attach_domain(a->vm, &a->dom);
 
 	if (err)
 		return err;
-	err = vtd_domain_attach(&a->dom, a->unit, pci->bus, pci->devfn);
+	err = vtd_domain_attach_pci(&a->dom, a->unit, NULL, a->eng->pci);
 	if (!err)
 		err = assign_translation_on(a->unit);
 	if (!err)
@@ -74,7 +97,7 @@ static int assign_attach(struct assigned_dev *a)
 		assign_nested_changed(a->vm);
 		return 0;
 	}
-	vtd_domain_detach(&a->dom, a->unit, pci->bus, pci->devfn);
+	assign_unplug(a);
 	vm_detach_domain(a->vm, &a->dom);
 	return err;
 }
@@ -114,18 +137,13 @@ static void first_error(int *ret, int err)
 
 int assign_detach(struct assigned_dev *a)
 {
-	struct pci_dev *pci;
 	int ret = 0;
 
 	if (!a->live)
 		return 0;
-	pci = a->eng->pci;
 	a->live = false;
 	first_error(&ret, dma_quiesce(a->eng));
-	/* Clears the context entry, then invalidates the context cache and
-	 * the domain's IOTLB (6.5.3.3): no translation survives. */
-	first_error(&ret,
-		    vtd_domain_detach(&a->dom, a->unit, pci->bus, pci->devfn));
+	first_error(&ret, assign_unplug(a));
 	first_error(&ret, vm_detach_domain(a->vm, &a->dom));
 	first_error(&ret, gmem_unmap_mmio(&a->vm->mem, a->bar_gpa));
 	assign_nested_changed(a->vm);

@@ -65,24 +65,8 @@ TEST(assigned, detach_leaves_no_mapping_behind)
 	EXPECT_EQ(f->kf.v->last_exit.gpa, GUEST_BAR_GPA);
 	/* ...and the device's DMA to guest RAM finds no context entry. */
 	EXPECT_EQ(dma_write(f->dev.eng, 0, GUEST_DMA_DST_GPA, 64), 0);
-	afix_expect_faults(f->dev.unit, 1, 0x2, f->dev.eng->sid,
+	afix_expect_faults(f->dev.unit, 1, 0x2, afix_sid(f->dev.eng),
 			   GUEST_DMA_DST_GPA);
-}
-
-/* With paging on, the guest drives the device through its BAR's PDE
- * (PCD|PWT) and its DMA still lands by guest-physical address. */
-TEST(assigned, dma_works_with_guest_paging_on)
-{
-	const struct guest_step s[] = {
-		STEP(GOP_PAGING, 0, 0, 0),
-		ROUND_TRIP(0x6e, GUEST_DMA_DST_GPA),
-	};
-	struct assigned_fix *f = afix_begin(WBINVD_AUTO, 0);
-	afix_fill_guards(&f->kf.vm);
-	ASSERT(kvm_run_script(&f->kf, s, ARRAY_SIZE(s)));
-	afix_reports_ok(f->kf.v, 2, 1);
-	afix_guards_intact(&f->kf.vm, GUEST_DMA_DST_GPA, 0x6e, 0, 0);
-	afix_expect_faults(f->dev.unit, 0, 0, 0, 0);
 }
 
 TEST(assigned, dma_read_outside_guest_ram_faults_6)
@@ -97,7 +81,7 @@ TEST(assigned, dma_read_outside_guest_ram_faults_6)
 
 	afix_fill_guards(&f->kf.vm);
 	ASSERT(kvm_run_script(&f->kf, s, ARRAY_SIZE(s)));
-	afix_expect_faults(f->dev.unit, 1, 0x6, f->dev.eng->sid, t);
+	afix_expect_faults(f->dev.unit, 1, 0x6, afix_sid(f->dev.eng), t);
 	/* No host byte reached the guest through the device's buffer. */
 	const struct vcpu_report *r = vcpu_report_find(f->kf.v, GREP_CHECK);
 	ASSERT(r != NULL);
@@ -117,7 +101,7 @@ TEST(assigned, dma_write_outside_guest_ram_faults_5)
 
 	ASSERT(kvm_run_script(&f->kf, s, ARRAY_SIZE(s)));
 	afix_reports_ok(f->kf.v, 2, 0);
-	afix_expect_faults(f->dev.unit, 1, 0x5, f->dev.eng->sid, t);
+	afix_expect_faults(f->dev.unit, 1, 0x5, afix_sid(f->dev.eng), t);
 	EXPECT_BYTES(f->host_page, AFIX_SECRET, PAGE_SIZE);
 }
 
@@ -152,7 +136,7 @@ TEST(assigned, second_vm_cannot_reach_first_vms_memory)
 	/* Its own GPA 0x12000 got the bytes; the first VM's did not. */
 	afix_guards_intact(&f->vm2, GUEST_DMA_DST_GPA, 0x99, 0, 0);
 	afix_guards_intact(&f->kf.vm, 0, 0, 0, 0);
-	afix_expect_faults(f->dev2.unit, 1, 0x5, e1->sid, victim);
+	afix_expect_faults(f->dev2.unit, 1, 0x5, afix_sid(e1), victim);
 }
 
 TEST(assigned, strict_refuses_noncoherent_device_after_coherent_run)

@@ -2,6 +2,7 @@
 #include "tests/kernel/assigned_fix.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
+#include "iommu/vtd/alias.h"
 #include "iommu/vtd/fault.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/string.h"
@@ -69,6 +70,11 @@ struct dma_engine *afix_edu(unsigned i)
 struct vtd_unit *afix_unit(struct dma_engine *e)
 {
 	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+}
+
+u16 afix_sid(struct dma_engine *e)
+{
+	return vtd_dma_requester_id(e->pci);
 }
 
 u8 *afix_ram(struct vm *vm, gpa_t gpa, u64 len)

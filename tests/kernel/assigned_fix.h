@@ -50,6 +50,9 @@ struct assigned_fix *afix_begin(enum wbinvd_policy policy, unsigned flags);
  * the machine has none). */
 struct dma_engine *afix_edu(unsigned i);
 struct vtd_unit *afix_unit(struct dma_engine *e);
+/* The source id the unit records for @e's requests: its own, or the last
+ * DMA alias when a bridge above it takes them over (iommu/vtd/alias.h). */
+u16 afix_sid(struct dma_engine *e);
 
 /* Host address of guest memory [gpa, gpa+len); asserts it is RAM. */
 u8 *afix_ram(struct vm *vm, gpa_t gpa, u64 len);

@@ -4,8 +4,10 @@ written in full once, another machine or a lane names it ("machine" or
 
 A machine or lane may carry:
   "from" / "machine"  the machine it starts from (lanes say "machine")
+  "like"    (lanes) the lane it starts from, everything of it but its name
   "kind", "emulator", "boot", "timeout", "cpu", "megs", "acpidump",
   "screendump", "reports", "about", "groups"   replace the inherited value
+  "rc"      Bochs only: lines added to the bochsrc ("usb_xhci: enabled=1")
   "line"    the QEMU machine line, one option a string ("-m 256M")
   "set"     {"-m": "1100M"}: replace the value of an option of the line
   "device"  {"intel-iommu": "snoop-control=on"}: add properties to every
@@ -27,7 +29,7 @@ MATRIX = Path(__file__).resolve().parent.parent / "matrix.json"
 KINDS = ("host", "qemu", "bochs")
 BOOTS = ("kernel", "iso-bios", "iso-uefi")
 PLAIN = ("kind", "emulator", "boot", "timeout", "cpu", "megs", "acpidump",
-         "screendump", "reports", "about", "groups")
+         "screendump", "reports", "about", "groups", "rc")
 
 
 class UsageError(Exception):
@@ -125,8 +127,17 @@ def load_matrix(path=MATRIX):
         matrix = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise UsageError(f"cannot read the matrix {path}: {e}") from e
-    machines = matrix.get("machines", {})
-    matrix["lanes"] = [resolve_lane(e, machines) for e in matrix["lanes"]]
+    # a lane "like" another starts from that lane's entry as from a machine
+    machines = dict(matrix.get("machines", {}))
+    machines.update({f"lane {e.get('name')}": e for e in matrix["lanes"]})
+    entries = [dict(e, machine=f"lane {e['like']}") if "like" in e else e
+               for e in matrix["lanes"]]
+    matrix["lanes"] = [resolve_lane(e, machines) for e in entries]
+    emulators = matrix.get("emulators", {})
+    for lane in matrix["lanes"]:
+        if lane["kind"] != "host" and lane.get("emulator") not in emulators:
+            raise UsageError(f"lane {lane['name']}: emulator must name one "
+                             f"of {', '.join(emulators)}")
     names = [l["name"] for l in matrix["lanes"]]
     if len(set(names)) != len(names):
         raise UsageError(f"{path}: two lanes have the same name")

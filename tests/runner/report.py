@@ -44,6 +44,12 @@ def summary(lanes):
             lines += ["", f"{title}:"]
             lines += [f"  [{l.name}] {s.name}.{t.name}: {text(t)}"
                       for l, s, t in found]
+    absent = [(l, t) for l, s, t in all_tests(lanes)
+              if s.name == "runner" and t.name == "emulator"
+              and t.status == SKIP]
+    if absent:
+        lines += ["", "Lanes skipped, their emulator absent:"]
+        lines += [f"  [{l.name}] {t.reason}" for l, t in absent]
     skips = [(l, d) for l, s, t in all_tests(lanes)
              if s.name == "runner" and t.name == "skips_as_expected"
              and t.status == FAIL for d in t.diag]
