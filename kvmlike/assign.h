@@ -2,7 +2,9 @@
  *
  * The device gets a VT-d domain of its own that maps the guest's RAM at
  * IOVA = guest-physical address, so that the guest programs its DMA with
- * the addresses it knows; its BAR is mapped into the guest uncached; and
+ * the addresses it knows; the device and each of its DMA aliases (the
+ * requester ids bridges above it give its requests) get a context entry
+ * of that domain; its BAR is mapped into the guest uncached; and
  * the VM counts the domain's coherency (vm_attach_domain), which decides
  * whether the guest's WBINVD is trapped (kvmlike/policy.h). Detach undoes
  * it in order and leaves no mapping behind.
@@ -36,15 +38,15 @@ struct assigned_dev {
 	bool live; /* assigned: domain, context entry, count and BAR */
 };
 
-/* Assign @e to @vm: its domain maps the guest's RAM, the device is
- * attached, BAR 0 appears at @bar_gpa. 0; -ENODEV (no unit serves the
- * device, no memory BAR), -EPERM (the VM's policy refuses a non-coherent domain: vm->err says
- * why), or an error of the layer that failed. Nothing is left behind on
- * error. */
+/* Assign @e to @vm: its domain maps the guest's RAM (not pages mapped
+ * later by vm_map_page), the device is attached, BAR 0 appears at
+ * @bar_gpa. 0; -ENODEV (no unit serves the device, no memory BAR), -EPERM
+ * (the VM's policy refuses a non-coherent domain: vm->err says why), or an
+ * error of the layer that failed. Nothing is left behind on error. */
 int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 		  gpa_t bar_gpa, unsigned flags);
-/* Quiesce the device (wait for its DMA to end), clear its context entry
- * and invalidate, recount the VM, unmap the BAR from the guest, destroy
+/* Quiesce the device (wait for its DMA to end), clear its context
+ * entries and invalidate, recount the VM, unmap the BAR from the guest, destroy
  * the domain. Safe to call twice. 0 or the first error met (the rest is
  * still undone). */
 int assign_detach(struct assigned_dev *a);
