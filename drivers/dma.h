@@ -53,6 +53,10 @@ struct dma_ops {
 	 * pass-through); the device takes them up at the next call or
 	 * recover, so map them first. NULL when there are none. */
 	int (*place)(struct dma_engine *e, iova_t base);
+	/* Wait until no DMA of the device is in flight, whoever started it
+	 * (a guest it is assigned to): 0 or -ETIMEDOUT. NULL when every
+	 * transfer ends before read/write return. */
+	int (*quiesce)(struct dma_engine *e);
 };
 
 #define DMA_IOVA_IDENTITY (~0ULL)
@@ -105,6 +109,11 @@ static inline int dma_place(struct dma_engine *e, iova_t base)
 static inline int dma_image(struct dma_engine *e, bool write, u8 *buf, u32 len)
 {
 	return e->ops->image ? e->ops->image(e, write, buf, len) : -EOPNOTSUPP;
+}
+
+static inline int dma_quiesce(struct dma_engine *e)
+{
+	return e->ops->quiesce ? e->ops->quiesce(e) : 0;
 }
 
 /* IOVA limit of the engine: 1 << addr_bits, saturated at 2^64 - 1 so

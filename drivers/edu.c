@@ -55,6 +55,21 @@ static void wr64(const struct edu *e, u32 reg, u64 v)
 	*(volatile u64 *)(e->bar + reg) = v;
 }
 
+/* A transfer someone else started (a guest driving the BAR) ends on the
+ * same virtual-time timer as ours. */
+static int edu_wait_idle(const struct edu *e)
+{
+	volatile u32 *c = (volatile u32 *)(e->bar + EDU_REG_CMD);
+	deadline_t d = deadline_in_us(EDU_TIMEOUT_US);
+
+	while (*c & EDU_CMD_START) {
+		if (deadline_passed(d))
+			return (*c & EDU_CMD_START) ? -ETIMEDOUT : 0;
+		apic_idle(1000);
+	}
+	return 0;
+}
+
 static int run(const struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
 {
 	volatile u32 *c = (volatile u32 *)(e->bar + EDU_REG_CMD);
@@ -99,7 +114,14 @@ static int edu_read(struct dma_engine *d, iova_t iova, u32 off, u32 len)
 	return run(d->priv, iova, EDU_BUF_ADDR + off, len, 0);
 }
 
-static const struct dma_ops edu_ops = { .read = edu_read, .write = edu_write };
+static int edu_quiesce(struct dma_engine *d)
+{
+	return edu_wait_idle(d->priv);
+}
+
+static const struct dma_ops edu_ops = { .read = edu_read,
+					.write = edu_write,
+					.quiesce = edu_quiesce };
 
 static int edu_open(unsigned i, struct pci_dev *pci, unsigned dma_bits)
 {

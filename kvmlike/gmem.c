@@ -4,6 +4,34 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
+/* Leaf attributes that make a mapping uncached (see gmem_map_mmio). */
+static int gmem_set_uc(struct gmem *g, gpa_t gpa, u64 size)
+{
+	for (u64 off = 0; off < size; off += PAGE_SIZE) {
+		struct pt_walk w;
+		int err = pt_lookup(&g->pt, gpa + off, &w);
+
+		if (err)
+			return err;
+		if (g->fmt->memtype)
+			*w.ptep = (*w.ptep &
+				   ~(g->fmt->memtype | g->fmt->ipat)) |
+				  FIELD_PREP(g->fmt->memtype, GMEM_MT_UC);
+		else
+			*w.ptep |= GMEM_NPT_PWT | GMEM_NPT_PCD;
+	}
+	return 0;
+}
+
+static int gmem_map_mmio_leaves(struct gmem *g, unsigned i,
+				struct pt_gather *gather)
+{
+	int err = pt_map(&g->pt, g->mmio[i].gpa, g->mmio[i].hpa,
+			 g->mmio[i].size, PT_READ | PT_WRITE, gather);
+
+	return err ? err : gmem_set_uc(g, g->mmio[i].gpa, g->mmio[i].size);
+}
+
 /* 4-level tables, 48-bit guest-physical addresses, 4K and 2M leaves. */
 static int gmem_build(struct gmem *g, u8 memtype, bool ipat)
 {
@@ -30,6 +58,8 @@ static int gmem_build(struct gmem *g, u8 memtype, bool ipat)
 			     virt_to_phys(g->extra[i].page), PAGE_SIZE,
 			     PT_READ | PT_WRITE | (g->fmt->exec ? PT_EXEC : 0),
 			     &gather);
+	for (unsigned i = 0; !err && i < g->nr_mmio; i++)
+		err = gmem_map_mmio_leaves(g, i, &gather);
 	pt_gather_release(&g->pt, &gather);
 	if (err)
 		pt_destroy(&g->pt);
@@ -65,6 +95,7 @@ void gmem_destroy(struct gmem *g)
 		page_free(g->extra[i].page);
 	g->ram = NULL;
 	g->nr_extra = 0;
+	g->nr_mmio = 0;
 }
 
 /* The old tables are freed at once: the only CPU that could walk them is
@@ -109,6 +140,44 @@ int gmem_map_page(struct gmem *g, gpa_t gpa)
 	g->extra[g->nr_extra].gpa = gpa;
 	g->extra[g->nr_extra++].page = page;
 	return 0;
+}
+
+int gmem_map_mmio(struct gmem *g, gpa_t gpa, hpa_t hpa, u64 size)
+{
+	struct pt_gather gather;
+	unsigned i = g->nr_mmio;
+	int err;
+
+	if (!IS_ALIGNED(gpa | hpa | size, PAGE_SIZE) || !size || gpa < g->size)
+		return -EINVAL;
+	if (i == GMEM_MAX_MMIO)
+		return -ENOSPC;
+	g->mmio[i].gpa = gpa;
+	g->mmio[i].hpa = hpa;
+	g->mmio[i].size = size;
+	pt_gather_init(&gather);
+	err = gmem_map_mmio_leaves(g, i, &gather);
+	pt_gather_release(&g->pt, &gather);
+	if (!err)
+		g->nr_mmio++;
+	return err;
+}
+
+int gmem_unmap_mmio(struct gmem *g, gpa_t gpa)
+{
+	struct pt_gather gather;
+
+	for (unsigned i = 0; i < g->nr_mmio; i++) {
+		if (g->mmio[i].gpa != gpa)
+			continue;
+		pt_gather_init(&gather);
+		int err = pt_unmap(&g->pt, gpa, g->mmio[i].size, &gather);
+		pt_gather_release(&g->pt, &gather);
+		if (!err)
+			g->mmio[i] = g->mmio[--g->nr_mmio];
+		return err;
+	}
+	return -ENOENT;
 }
 
 void *gmem_hva(struct gmem *g, gpa_t gpa, u64 len)

@@ -9,6 +9,7 @@ KVMLIKE_OBJS += kvmlike/emulate.o
 KVMLIKE_OBJS += kvmlike/svm.o
 KVMLIKE_OBJS += kvmlike/vmx.o
 KVMLIKE_OBJS += kvmlike/vmx_state.o
+KVMLIKE_OBJS += kvmlike/assign.o
 KVMLIKE_OBJS += kvmlike/vmx_cpu.o
 KVMLIKE_OBJS += kvmlike/entry.o
 KVMLIKE_OBJS += kvmlike/guest/guest.o

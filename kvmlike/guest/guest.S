@@ -123,7 +123,7 @@ step:
 	je op_lidt
 	cmpl $GOP_XSETBV, %eax
 	je op_xsetbv
-	ret
+	jmp step_assigned
 
 op_wbinvd:
 	movl %ebx, %ecx
@@ -322,6 +322,116 @@ op_sti_wbinvd:
 	sti
 	wbinvd
 	cli
+	ret
+
+/* Steps of the assigned suite; the words of the step at (ESI). */
+step_assigned:
+	cmpl $GOP_FILL, %eax
+	je op_fill
+	cmpl $GOP_EDU_DMA, %eax
+	je op_edu_dma
+	cmpl $GOP_CHECK, %eax
+	je op_check
+	cmpl $GOP_PAGING, %eax
+	je op_paging
+	cmpl $GOP_EDU_WAIT, %eax
+	je op_edu_wait
+	cmpl $GOP_HALT, %eax
+	je op_halt
+	ret
+
+/* The host gets the vCPU back here, and resumes it after the HLT. */
+op_halt:
+	hlt
+	ret
+
+op_fill:
+	movl 8(%esi), %eax
+	movl 12(%esi), %ecx
+	jecxz 2f
+1:	movb %bl, (%eax)
+	incl %eax
+	loop 1b
+2:	ret
+
+/* Program one transfer through the BAR, then poll until the device
+ * clears START, at most GUEST_EDU_POLLS times. */
+op_edu_dma:
+	movl $GUEST_BAR_GPA, %edx
+	testl $GUEST_EDU_ARG_TO_RAM, %ebx
+	jnz 1f
+	movl 8(%esi), %eax
+	movl %eax, GUEST_EDU_SRC(%edx)
+	movl $GUEST_EDU_BUF, GUEST_EDU_DST(%edx)
+	movl $GUEST_EDU_START, %eax
+	jmp 2f
+1:	movl $GUEST_EDU_BUF, GUEST_EDU_SRC(%edx)
+	movl 8(%esi), %eax
+	movl %eax, GUEST_EDU_DST(%edx)
+	movl $(GUEST_EDU_START | GUEST_EDU_TO_RAM), %eax
+2:	movl 12(%esi), %ecx
+	movl %ecx, GUEST_EDU_CNT(%edx)
+	movl %eax, GUEST_EDU_CMD(%edx)
+	testl $GUEST_EDU_ARG_NOWAIT, %ebx
+	jz edu_poll
+	ret
+
+op_edu_wait:
+	movl $GUEST_BAR_GPA, %edx
+edu_poll:
+	xorl %ecx, %ecx
+3:	incl %ecx
+	testl $GUEST_EDU_START, GUEST_EDU_CMD(%edx)
+	jz 4f
+	cmpl $GUEST_EDU_POLLS, %ecx
+	jb 3b
+	movl $1, %ebx
+	jmp 5f
+4:	xorl %ebx, %ebx
+5:	movl $GREP_DMA, %eax
+	jmp report
+
+op_check:
+	movl 8(%esi), %eax
+	movl %eax, %ecx
+	addl 12(%esi), %ecx
+	pushl %ecx
+	movl $0xffffffff, %ecx
+	xorl %edx, %edx
+1:	cmpl (%esp), %eax
+	jae 3f
+	cmpb %bl, (%eax)
+	je 2f
+	incl %edx
+	cmpl $0xffffffff, %ecx
+	jne 2f
+	movl %eax, %ecx
+2:	incl %eax
+	jmp 1b
+3:	addl $4, %esp
+	movl %edx, %ebx
+	movl $GREP_CHECK, %eax
+	jmp report
+
+#define PDE_4M (GUEST_PDE_P | GUEST_PDE_RW | GUEST_PDE_PS)
+#define PDE_UC (GUEST_PDE_PCD | GUEST_PDE_PWT)
+op_paging:
+	movl $GUEST_PD_GPA, %edx
+	movl $1024, %ecx
+	xorl %eax, %eax
+1:	movl %eax, -4(%edx,%ecx,4)
+	loop 1b
+	movl $PDE_4M, 0(%edx)
+	movl $(PDE_4M | GUEST_PDE_PWT), (GUEST_ALIAS_WC >> 20)(%edx)
+	movl $(PDE_4M | PDE_UC), (GUEST_ALIAS_UC >> 20)(%edx)
+	movl $(GUEST_BAR_GPA | PDE_4M | PDE_UC), (GUEST_BAR_GPA >> 20)(%edx)
+	movl %edx, %cr3
+	movl %cr4, %eax
+	orl $0x10, %eax /* PSE */
+	movl %eax, %cr4
+	movl %cr0, %eax
+	orl $0x80000000, %eax /* PG */
+	movl %eax, %cr0
 	ret
 
 /* Exception handlers, 16 bytes apart (the IDT's gates point at them).

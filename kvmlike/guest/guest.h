@@ -14,12 +14,26 @@
  *   0x1000 | stub code      |  copied from guest_stub_start..end
  *   0x8000 | script         |  struct guest_script
  *   0xe000 | stack ...      |
- *  0x10000 +----------------+  GUEST_RAM_SIZE; above it nothing is mapped
+ *  0x10000 | DMA source     |  GUEST_DMA_SRC_GPA: bytes the guest stages
+ *  0x11000 | (guard)        |
+ *  0x12000 | DMA destination|  GUEST_DMA_DST_GPA: where the device writes
+ *  0x13000 | (guard) ...    |
+ *  0x1f000 | page directory |  GUEST_PD_GPA, written by GOP_PAGING
+ *  0x20000 +----------------+  GUEST_RAM_SIZE; above it no RAM
+ *
+ * An assigned device's BAR 0 (kvmlike/assign.h) appears uncached at
+ * GUEST_BAR_GPA; its DMA domain maps the RAM above at IOVA = GPA.
+ *
+ * After GOP_PAGING the stub runs with 32-bit paging and 4 MiB pages
+ * (CR4.PSE): linear 0 and GUEST_BAR_GPA identity-mapped (the BAR's PDE
+ * with PCD|PWT), and linear GUEST_ALIAS_WC and GUEST_ALIAS_UC aliases of
+ * guest-physical 0 whose PDEs select the guest's PAT entries 1 (WC) and
+ * 3 (UC) of VM_GUEST_PAT (kvmlike/kvm.h).
  */
 #ifndef KVMLIKE_GUEST_GUEST_H
 #define KVMLIKE_GUEST_GUEST_H
 
-#define GUEST_RAM_SIZE	 0x10000
+#define GUEST_RAM_SIZE	 0x20000
 #define GUEST_CODE_GPA	 0x1000
 #define GUEST_CODE_MAX	 0x7000
 #define GUEST_SCRIPT_GPA 0x8000
@@ -35,6 +49,22 @@
 #define GUEST_SEL_TSS	 0x18
 #define GUEST_SEL_BASED	 0x20
 #define GUEST_BASED_BASE 0x2000
+/* DMA buffers and the BAR of an assigned device (the assigned suite). */
+#define GUEST_DMA_SRC_GPA 0x10000
+#define GUEST_DMA_DST_GPA 0x12000
+#define GUEST_BAR_GPA	  0x40000000
+#define GUEST_PD_GPA	  0x1f000
+#define GUEST_ALIAS_WC	  0x400000
+#define GUEST_ALIAS_UC	  0x800000
+/* 32-bit paging PDE bits (SDM vol. 3A 4.3, table 4-4: a 4 MiB page); the
+ * PAT index is PAT:PCD:PWT (SDM vol. 3A 11.12.3). */
+#define GUEST_PDE_P   0x1
+#define GUEST_PDE_RW  0x2
+#define GUEST_PDE_PWT 0x8
+#define GUEST_PDE_PCD 0x10
+#define GUEST_PDE_PS  0x80
+#define GUEST_PDE_PAT 0x1000
+
 /* An address outside guest RAM: where the host kernel's own image lives
  * in host-physical memory, so a touch proves the host is not mapped. */
 #define GUEST_UNMAPPED_GPA 0x100000
@@ -100,6 +130,42 @@
 #define GREP_CPUID	  8 /* EBX: ECX, ECX: EDX of the leaf */
 #define GHC_NOP		  0
 #define GHC_DONE	  1
+
+/* Steps that drive an assigned edu device through its BAR at
+ * GUEST_BAR_GPA (the assigned suite), and their reports:
+ *  FILL     bytes [lo, lo+hi) <- arg
+ *  EDU_DMA  arg bit 0 clear: RAM at lo -> device buffer, set: device
+ *           buffer -> RAM at lo; hi bytes; then poll the command register
+ *           and report GREP_DMA, unless arg bit 1 (start only)
+ *  EDU_WAIT poll the command register; GREP_DMA
+ *  HALT     HLT: the run stops there and the next one resumes after it
+ *  CHECK    count the bytes of [lo, lo+hi) that differ from arg;
+ *           GREP_CHECK
+ *  PAGING   paging on, as the layout above describes
+ *  GREP_DMA    EBX: 0 done, 1 still running; ECX: polls
+ *  GREP_CHECK  EBX: bytes that differ; ECX: GPA of the first, 0xffffffff
+ *              when none */
+#define GOP_FILL	     32
+#define GOP_EDU_DMA	     33
+#define GOP_CHECK	     34
+#define GOP_PAGING	     35
+#define GOP_EDU_WAIT	     36
+#define GOP_HALT	     37
+#define GUEST_EDU_ARG_TO_RAM 0x1
+#define GUEST_EDU_ARG_NOWAIT 0x2
+#define GREP_DMA	     32
+#define GREP_CHECK	     33
+
+/* edu's registers (QEMU hw/misc/edu.c, docs/specs/edu.rst); a 32-bit
+ * write of a 64-bit register sets it whole (zero-extended). */
+#define GUEST_EDU_SRC	 0x80
+#define GUEST_EDU_DST	 0x88
+#define GUEST_EDU_CNT	 0x90
+#define GUEST_EDU_CMD	 0x98
+#define GUEST_EDU_START	 0x1 /* reads 1 while the transfer runs */
+#define GUEST_EDU_TO_RAM 0x2
+#define GUEST_EDU_BUF	 0x40000 /* the device buffer's address */
+#define GUEST_EDU_POLLS	 400000	 /* reads of the command register */
 
 /* Instruction lengths, for SVM without NRIP save (the stub uses no
  * prefixes, so each intercepted instruction has one encoding). */

@@ -1,0 +1,165 @@
+/* A DMA engine assigned to a VM: VT-d domain over guest RAM, context
+ * entry, BAR in the nested tables, the VM's coherency count. */
+#include "kvmlike/assign.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/pci.h"
+#include "iommu/vtd/alias.h"
+#include "iommu/vtd/caps.h"
+#include "iommu/vtd/vtd.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+/* The narrowest address width the unit offers that covers guest RAM. */
+static unsigned assign_aw(const struct vtd_unit *u)
+{
+	return vtd_sagaw_supports(u, vtd_aw_field(39))	 ? 39
+	       : vtd_sagaw_supports(u, vtd_aw_field(48)) ? 48
+							 : 57;
+}
+
+/* Every vCPU drops cached nested translations before its next entry. */
+static void assign_nested_changed(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(&vm->vcpus[i], VCPU_REQ_NESTED);
+}
+
+/* The domain: guest RAM at IOVA = GPA, read/write. Snooping is enforced
+ * before the first leaf is written, so that every leaf carries SNP from
+ * the start (Linux sets force_snooping on an empty domain). The domain
+ * has no unit yet, so the unit's SC is checked here. */
+static int assign_domain(struct assigned_dev *a, unsigned flags)
+{
+	struct gmem *g = &a->vm->mem;
+	int err = vtd_domain_init(&a->dom, a->unit, assign_aw(a->unit));
+
+	if (err)
+		return err;
+	if (!(flags & ASSIGN_NONCOHERENT) && (a->unit->ecap & VTD_ECAP_SC))
+		err = vtd_domain_enforce_coherency(&a->dom);
+	if (err >= 0)
+		err = vtd_domain_map(&a->dom, 0, virt_to_phys(g->ram), g->size,
+				     PT_READ | PT_WRITE);
+	if (err < 0) {
+		vtd_domain_destroy(&a->dom);
+		return err;
+	}
+	return 0;
+}
+
+/* Translation on, as a driver leaves it once it owns the unit: without
+ * it the device's DMA would reach host memory untranslated. */
+static int assign_translation_on(struct vtd_unit *u)
+{
+	if (vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_TE)
+		return 0;
+	return vtd_enable_translation(u, true);
+}
+
+/* Clear the context entry of the device and of each of its DMA aliases;
+ * each clear invalidates the context cache and the domain's IOTLB
+ * (6.5.3.3), so no translation survives. */
+static int assign_unplug(struct assigned_dev *a)
+{
+	int ret = 0;
+
+	while (a->dom.nr_devs) {
+		struct vtd_dev_ref r = a->dom.devs[0];
+		int err = vtd_domain_detach(&a->dom, r.unit, r.bus, r.devfn);
+
+		if (!ret)
+			ret = err;
+		if (err == -ENOENT)
+			break;
+	}
+	return ret;
+}
+
+/* Count first (strict may refuse before the device can reach the guest),
+ * then the context entries (the device's and its DMA aliases': bridges
+ * above it may take over its requests), then the BAR. Undone in reverse
+ * on error. No RMRR is mapped: a guest's domain holds guest RAM only, and
+ * like VFIO (Linux refuses to attach a device an RMRR names to a domain
+ * it does not own) the caller should not assign such a device. */
+static int assign_attach(struct assigned_dev *a)
+{
+	int err = vm_attach_domain(a->vm, &a->dom);
+
+	if (err)
+		return err;
+	err = vtd_domain_attach_pci(&a->dom, a->unit, NULL, a->eng->pci);
+	if (!err)
+		err = assign_translation_on(a->unit);
+	if (!err)
+		err = gmem_map_mmio(&a->vm->mem, a->bar_gpa, a->bar_hpa,
+				    a->bar_size);
+	if (!err) {
+		assign_nested_changed(a->vm);
+		return 0;
+	}
+	assign_unplug(a);
+	vm_detach_domain(a->vm, &a->dom);
+	return err;
+}
+
+int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
+		  gpa_t bar_gpa, unsigned flags)
+{
+	struct pci_dev *pci = e->pci;
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->vm = vm;
+	a->eng = e;
+	a->unit = vtd_unit_for_device(pci->seg, pci->bus, pci->devfn);
+	if (!a->unit || pci->bar[0].io || !pci->bar[0].size)
+		return -ENODEV;
+	a->bar_gpa = bar_gpa;
+	a->bar_hpa = pci->bar[0].base;
+	a->bar_size = ALIGN_UP(pci->bar[0].size, PAGE_SIZE);
+	err = assign_domain(a, flags);
+	if (err)
+		return err;
+	err = assign_attach(a);
+	if (err) {
+		vtd_domain_destroy(&a->dom);
+		return err;
+	}
+	a->live = true;
+	return 0;
+}
+
+static void first_error(int *ret, int err)
+{
+	if (!*ret && err < 0)
+		*ret = err;
+}
+
+int assign_detach(struct assigned_dev *a)
+{
+	int ret = 0;
+
+	if (!a->live)
+		return 0;
+	a->live = false;
+	first_error(&ret, dma_quiesce(a->eng));
+	first_error(&ret, assign_unplug(a));
+	first_error(&ret, vm_detach_domain(a->vm, &a->dom));
+	first_error(&ret, gmem_unmap_mmio(&a->vm->mem, a->bar_gpa));
+	assign_nested_changed(a->vm);
+	vtd_domain_destroy(&a->dom);
+	return ret;
+}
+
+int assign_upgrade(struct assigned_dev *a)
+{
+	int n;
+
+	if (!a->live)
+		return -ENOENT;
+	n = vtd_domain_enforce_coherency(&a->dom);
+	if (n < 0)
+		return n;
+	int err = vm_domain_upgraded(a->vm, &a->dom);
+	return err ? err : n;
+}

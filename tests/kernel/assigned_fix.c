@@ -1,0 +1,195 @@
+/* The assigned suites' fixture. */
+#include "tests/kernel/assigned_fix.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/pci.h"
+#include "iommu/vtd/alias.h"
+#include "iommu/vtd/fault.h"
+#include "iommu/vtd/vtd.h"
+#include "lib/string.h"
+#include "lib/test.h"
+
+static struct assigned_fix fixture;
+
+static void afix_teardown(void *arg)
+{
+	struct assigned_fix *f = arg;
+	struct vtd_unit *u = f->dev.unit;
+
+	assign_detach(&f->dev2);
+	if (f->vm2_up)
+		vm_destroy(&f->vm2);
+	f->vm2_up = false;
+	assign_detach(&f->dev);
+	kvm_fix_end(&f->kf);
+	if (f->host_page)
+		page_free(f->host_page);
+	f->host_page = NULL;
+	if (u) {
+		vtd_fault_drain(u);
+		vtd_fault_clear_log(u);
+	}
+}
+
+struct assigned_fix *afix_vm(enum wbinvd_policy policy)
+{
+	struct assigned_fix *f = &fixture;
+
+	memset(f, 0, sizeof(*f));
+	test_defer(afix_teardown, f);
+	if (!kvm_fix_begin(&f->kf, policy))
+		ASSERT(false);
+	return f;
+}
+
+struct assigned_fix *afix_begin(enum wbinvd_policy policy, unsigned flags)
+{
+	struct dma_engine *e = afix_edu(0);
+	struct assigned_fix *f = afix_vm(policy);
+
+	ASSERT_OK(assign_device(&f->dev, &f->kf.vm, e, GUEST_BAR_GPA, flags));
+	vtd_fault_drain(f->dev.unit);
+	vtd_fault_clear_log(f->dev.unit);
+	return f;
+}
+
+/* The @i'th edu device, behind a VT-d unit, or skip. */
+struct dma_engine *afix_edu(unsigned i)
+{
+	struct dma_engine *e;
+
+	if (vtd_nr_units() == 0)
+		test_skip("no VT-d unit");
+	e = dma_find("edu", i);
+	if (!e)
+		test_skip("no edu device %u on this machine", i);
+	if (!vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn))
+		test_skip("no VT-d unit serves %s", e->name);
+	return e;
+}
+
+struct vtd_unit *afix_unit(struct dma_engine *e)
+{
+	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+}
+
+u16 afix_sid(struct dma_engine *e)
+{
+	return vtd_dma_requester_id(e->pci);
+}
+
+u8 *afix_ram(struct vm *vm, gpa_t gpa, u64 len)
+{
+	u8 *p = gmem_hva(&vm->mem, gpa, len);
+
+	ASSERT(p != NULL);
+	return p;
+}
+
+void afix_fill_guards(struct vm *vm)
+{
+	memset(afix_ram(vm, AFIX_GUARD_LO, AFIX_GUARD_HI - AFIX_GUARD_LO),
+	       AFIX_CANARY, AFIX_GUARD_HI - AFIX_GUARD_LO);
+}
+
+/* Every byte from AFIX_GUARD_LO to AFIX_GUARD_HI is canary except [gpa, gpa+len)
+ * (and a second range), which holds @pat. */
+bool afix_guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
+{
+	bool ok = true;
+
+	for (gpa_t a = AFIX_GUARD_LO; a < AFIX_GUARD_HI; a++) {
+		u8 want = (a >= gpa && a < gpa + AFIX_DMA_LEN) ? pat
+			  : (a >= gpa2 && a < gpa2 + AFIX_DMA_LEN)
+			      ? pat2
+			      : AFIX_CANARY;
+		u8 got = *afix_ram(vm, a, 1);
+
+		if (got != want) {
+			test_fail("guest RAM 0x%lx: 0x%x, expected 0x%x", a,
+				  got, want);
+			ok = false;
+			break;
+		}
+	}
+	return ok;
+}
+
+/* Every DMA the guest ran completed, every check found its bytes. */
+bool afix_reports_ok(const struct vcpu *v, unsigned dmas, unsigned checks)
+{
+	unsigned nd = 0, nc = 0;
+
+	for (unsigned i = 0; i < v->nr_reports; i++) {
+		const struct vcpu_report *r = &v->reports[i];
+
+		if (r->code == GREP_DMA && EXPECT_EQ(r->a, 0))
+			nd++;
+		if (r->code == GREP_CHECK && EXPECT_EQ(r->a, 0) &&
+		    EXPECT_EQ(r->b, 0xffffffff))
+			nc++;
+	}
+	return EXPECT_EQ(nd, dmas) && EXPECT_EQ(nc, checks);
+}
+
+bool afix_expect_faults(struct vtd_unit *u, unsigned n, unsigned reason,
+			u16 sid, iova_t addr)
+{
+	struct vtd_fault flt[4];
+	unsigned got;
+
+	vtd_fault_drain(u);
+	got = vtd_fault_take(u, flt, 4);
+	for (unsigned i = 0; i < got; i++)
+		test_diag("fault reason 0x%x (%s) sid 0x%x addr 0x%lx",
+			  flt[i].reason, vtd_fault_reason_name(flt[i].reason),
+			  flt[i].sid, flt[i].addr);
+	if (!EXPECT_EQ(got, n) || !n)
+		return got == n;
+	return EXPECT_EQ(flt[0].reason, reason) && EXPECT_EQ(flt[0].sid, sid) &&
+	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
+}
+
+/* The BAR's leaves: EPT memory type UC without IPAT, NPT PCD|PWT. */
+void afix_expect_bar_uncached(struct vm *vm, hpa_t hpa)
+{
+	struct pt_walk w;
+
+	ASSERT_OK(pt_lookup(&vm->mem.pt, GUEST_BAR_GPA, &w));
+	EXPECT_EQ(w.pa, hpa);
+	if (vm->mem.fmt->memtype) {
+		EXPECT_EQ(FIELD_GET(vm->mem.fmt->memtype, w.pte), GMEM_MT_UC);
+		EXPECT_EQ(w.pte & vm->mem.fmt->ipat, 0);
+	} else {
+		EXPECT_EQ(w.pte & (GMEM_NPT_PCD | GMEM_NPT_PWT),
+			  GMEM_NPT_PCD | GMEM_NPT_PWT);
+	}
+	EXPECT_EQ(w.prot & PT_EXEC, 0);
+}
+
+/* Device memory to map: the first memory BAR of any PCI device, else
+ * (Bochs has no PCI device with one) the local APIC's page. The guest
+ * never touches it. */
+hpa_t afix_device_memory(void)
+{
+	struct pci_dev *devs;
+	unsigned n = pci_devices(&devs);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned b = 0; b < 6; b++)
+			if (!devs[i].bar[b].io &&
+			    devs[i].bar[b].size >= PAGE_SIZE)
+				return devs[i].bar[b].base;
+	return 0xfee00000;
+}
+
+/* The guest aims its DMA at a host page's physical address, which its
+ * domain does not map (guest RAM is GUEST_RAM_SIZE bytes at IOVA 0). */
+gpa_t afix_host_page_target(struct assigned_fix *f)
+{
+	f->host_page = page_alloc();
+	ASSERT(f->host_page != NULL);
+	memset(f->host_page, AFIX_SECRET, PAGE_SIZE);
+	hpa_t pa = virt_to_phys(f->host_page);
+	ASSERT(EXPECT_GE(pa, GUEST_RAM_SIZE) && EXPECT_LT(pa, 1ULL << 32));
+	return pa;
+}
