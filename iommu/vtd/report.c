@@ -3,6 +3,7 @@
 #include "iommu/vtd/unit.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/report.h"
+#include "iommu/vtd/ir.h"
 #include "arch/x86/console.h"
 #include "lib/printf.h"
 
@@ -18,6 +19,24 @@ static void report_sagaw(const struct vtd_unit *u, char *buf)
 		     *s;)
 			*p++ = *s++;
 	*p = 0;
+}
+
+/* Interrupt remapping state (11.4.5 GSTS, 11.4.18 IRTA) and what
+ * firmware left on. */
+static void report_ir(const struct vtd_unit *u)
+{
+	u32 gsts = vtd_read32(u, VTD_REG_GSTS);
+	u64 irta = vtd_read64(u, VTD_REG_IRTA);
+
+	if (!(u->ecap & VTD_ECAP_IR))
+		return;
+	kprintf("# vtd%u:   IR: IRE %s, IRTA 0x%lx (%u entries), EIM %s "
+		"(EIME %s), CFI %s, firmware left IRE %s\n",
+		u->index, yes_no(gsts & VTD_GCMD_IRE),
+		(u64)(irta & VTD_IRTA_ADDR), 2u << FIELD_GET(VTD_IRTA_S, irta),
+		yes_no(u->ecap & VTD_ECAP_EIM), yes_no(irta & VTD_IRTA_EIME),
+		yes_no(gsts & VTD_GCMD_CFI),
+		u->fw_ire_on ? "on (disabled)" : "off");
 }
 
 void vtd_unit_report(const struct vtd_unit *u)
@@ -49,6 +68,7 @@ void vtd_unit_report(const struct vtd_unit *u)
 		yes_no(e & VTD_ECAP_QI), yes_no(e & VTD_ECAP_DT),
 		yes_no(e & VTD_ECAP_IR), yes_no(e & VTD_ECAP_PT),
 		(unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
+	report_ir(u);
 	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_faults)
 		kprintf("# vtd%u:   firmware left: translation %s, protected "
 			"memory %s, queued invalidation %s, %u fault(s)\n",

@@ -52,7 +52,12 @@ static int quiesce_firmware_state(struct vtd_unit *u)
 
 	u->fw_te_on = gsts & VTD_GCMD_TE;
 	u->fw_qi_on = gsts & VTD_GCMD_QIE;
-	if (u->fw_te_on)
+	u->fw_ire_on = gsts & VTD_GCMD_IRE;
+	/* Interrupt remapping through a table we do not own would block or
+	 * misroute every MSI the suites expect (ir.c sets up its own). */
+	if (u->fw_ire_on)
+		err = vtd_gcmd(u, VTD_GCMD_IRE, false);
+	if (!err && u->fw_te_on)
 		err = vtd_gcmd(u, VTD_GCMD_TE, false);
 	if (!err && (u->cap & (VTD_CAP_PLMR | VTD_CAP_PHMR)) &&
 	    (vtd_read32(u, VTD_REG_PMEN) & VTD_PMEN_EPM)) {

@@ -34,7 +34,7 @@ struct vtd_unit {
 	u32 ver;
 	u64 cap, ecap;
 	/* What firmware left behind, found at bring-up. */
-	bool fw_te_on, fw_pmr_on, fw_qi_on;
+	bool fw_te_on, fw_pmr_on, fw_qi_on, fw_ire_on;
 	unsigned fw_faults;
 	/* Translation structures (legacy mode). */
 	struct vtd_entry128 *root;

@@ -9,3 +9,4 @@ VTD_OBJS += iommu/vtd/fault.o
 VTD_OBJS += iommu/vtd/report.o
 VTD_OBJS += iommu/vtd/domain.o
 VTD_OBJS += iommu/vtd/vtd.o
+VTD_OBJS += iommu/vtd/ir.o
