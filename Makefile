@@ -1,6 +1,7 @@
 # Bare-metal VT-d snoop-control and WBINVD test kernel.
 #   make            kernel ELF, kernel.sym and the hybrid BIOS+UEFI ISO
-#   make run        install missing packages, build, boot under QEMU, print the report
+#   make run        install missing packages, build, boot under QEMU, print the
+#                   reports and the verdict (V=1: the kernel's whole output)
 #   make check      install missing packages, build, run every test lane
 #   make bench      benchmarks (host and QEMU)
 #   make format     clang-format every C source in place; format-check verifies
@@ -98,8 +99,8 @@ deps:
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(PYTHON) tests/run --out $(O) --lanes qemu --show-serial \
-		$(if $(ARGS),--args '$(ARGS)')
+	$(Q)$(PYTHON) tests/run --out $(O) --reports $(if $(filter 1,$(V)),-v) \
+		$(if $(ARGS),--args '$(ARGS)') qemu
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -109,6 +110,7 @@ check: deps
 		{ cat $(O)/selftest.log; exit 1; }
 	$(Q)$(MAKE) --no-print-directory lava-check
 	$(Q)$(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES))
+	$(Q)$(LAVA_PYTHON) tests/runner/junit_check.py $(O)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

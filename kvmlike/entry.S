@@ -111,28 +111,46 @@ vmx_exit_entry:
 	xor %eax, %eax
 	ret
 
-/* void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa). AMD APM vol. 2
- * 15.5: VMRUN saves the host's state to the VM_HSAVE_PA area and loads
- * the guest from the VMCB at RAX (guest RAX is in the VMCB); #VMEXIT
- * restores the host's RAX, RSP, RIP and RFLAGS and clears GIF, and every
- * other general register holds the guest's value. GIF is cleared before
- * VMRUN and set after the exit (15.17), as KVM does. */
+/* void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa). AMD
+ * APM vol. 2 15.5: VMRUN saves the host's state to the VM_HSAVE_PA area
+ * and loads the guest from the VMCB at RAX (guest RAX is in the VMCB);
+ * #VMEXIT restores the host's RAX, RSP, RIP and RFLAGS and clears GIF,
+ * and every other general register holds the guest's value.
+ *
+ * VMRUN does not switch FS, GS, TR, LDTR, KernelGSBase, STAR, LSTAR,
+ * CSTAR, SFMASK or the SYSENTER MSRs (15.5.2): the host's are saved to
+ * host_pa and the guest's loaded from its VMCB before, and the other way
+ * after (VMSAVE/VMLOAD, 15.5.2), all with GIF clear so that no interrupt
+ * or NMI runs on the guest's segments. The host's RFLAGS.IF is set for
+ * VMRUN, so that a host interrupt while the guest runs exits (INTR
+ * intercept with V_INTR_MASKING, 15.21.1) instead of waiting for the
+ * guest: clgi; sti; vmrun; cli; stgi, as KVM's svm_vcpu_enter_exit. */
 	.globl svm_enter
 svm_enter:
 	save_host
 	push %rdi
 	push %rsi
+	push %rdx
+	clgi
+	mov %rdx, %rax
+	vmsave %rax
 	mov %rsi, %rax
+	vmload %rax
 	load_guest
 	mov R_RDI(%rdi), %rdi
-	clgi
+	sti
 	vmrun %rax
 	push %rdi
-	mov 16(%rsp), %rdi
+	mov 24(%rsp), %rdi
 	store_guest
 	pop %rax
 	mov %rax, R_RDI(%rdi)
+	mov 8(%rsp), %rax
+	vmsave %rax
+	mov (%rsp), %rax
+	vmload %rax
+	cli
 	stgi
-	add $16, %rsp
+	add $24, %rsp
 	restore_host
 	ret

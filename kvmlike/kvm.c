@@ -24,6 +24,11 @@ hpa_t vm_nested_root(const struct vm *vm)
 	return gmem_root(&vm->mem);
 }
 
+const void *vm_guest_ptr(struct vm *vm, gpa_t gpa, u64 len)
+{
+	return gmem_hva(&vm->mem, gpa, len);
+}
+
 bool vm_wbinvd_intercept(const struct vm *vm)
 {
 	return kvmc_wbinvd_intercept(&vm->coh);

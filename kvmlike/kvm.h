@@ -63,6 +63,8 @@ void vm_hw_reset(void);
 const struct vcpu_ops *vm_ops(const struct vm *vm);
 /* The nested tables' root (EPTP/nCR3 without attributes). */
 hpa_t vm_nested_root(const struct vm *vm);
+/* Guest memory at @gpa..+len as the host reads it; NULL outside RAM. */
+const void *vm_guest_ptr(struct vm *vm, gpa_t gpa, u64 len);
 /* Is WBINVD exiting on, given the domains and the policy? */
 bool vm_wbinvd_intercept(const struct vm *vm);
 /* Bring the EPT leaves' memory type in line with the coherency answer:

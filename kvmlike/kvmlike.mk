@@ -4,6 +4,7 @@ KVMLIKE_OBJS += kvmlike/policy.o
 KVMLIKE_OBJS += kvmlike/gmem.o
 KVMLIKE_OBJS += kvmlike/kvm.o
 KVMLIKE_OBJS += kvmlike/vcpu.o
+KVMLIKE_OBJS += kvmlike/emulate.o
 KVMLIKE_OBJS += kvmlike/svm.o
 KVMLIKE_OBJS += kvmlike/vmx.o
 KVMLIKE_OBJS += kvmlike/vmx_state.o

@@ -2,6 +2,7 @@
  * with nested paging, and its exits decoded for the common loop. AMD APM
  * vol. 2 chapter 15. */
 #include "kvmlike/svm.h"
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "kvmlike/kvm.h"
@@ -12,18 +13,34 @@
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
-	u8 *iopm;  /* SVM_IOPM_PAGES, every port intercepted */
-	u8 *msrpm; /* 2 pages; MSR_PROT is not intercepted */
+	u8 *iopm;      /* SVM_IOPM_PAGES, every port intercepted */
+	u8 *msrpm;     /* SVM_MSRPM_PAGES, every MSR intercepted */
+	u64 cr0_cd_nw; /* the guest's CR0.CD and NW: never in hardware */
 	bool nrips;
 };
 
-static void *svm_hsave;
+/* The host's save area for VMRUN (VM_HSAVE_PA), and a page that holds
+ * the host's FS, GS, TR, LDTR, KernelGSBase, STAR, LSTAR, CSTAR, SFMASK
+ * and SYSENTER MSRs while the guest's are loaded (VMSAVE/VMLOAD, 15.5.2:
+ * VMRUN itself switches none of them). */
+static void *svm_hsave, *svm_host_state;
 
-void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa);
+void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa);
 
 static struct svm_vcpu *svm(struct vcpu *v)
 {
 	return v->hw;
+}
+
+static void svm_hw_disable(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(u64)EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, 0);
+	if (svm_hsave)
+		page_free(svm_hsave);
+	if (svm_host_state)
+		page_free(svm_host_state);
+	svm_hsave = svm_host_state = NULL;
 }
 
 /* 15.4: SVM is enabled by EFER.SVME unless firmware set VM_CR.SVMDIS; the
@@ -33,20 +50,14 @@ static int svm_hw_enable(void)
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return -EPERM;
 	svm_hsave = page_alloc();
-	if (!svm_hsave)
+	svm_host_state = page_alloc();
+	if (!svm_hsave || !svm_host_state) {
+		svm_hw_disable();
 		return -ENOMEM;
+	}
 	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(svm_hsave));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	return 0;
-}
-
-static void svm_hw_disable(void)
-{
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(u64)EFER_SVME);
-	wrmsr(MSR_VM_HSAVE_PA, 0);
-	if (svm_hsave)
-		page_free(svm_hsave);
-	svm_hsave = NULL;
 }
 
 static void svm_hw_force_off(void)
@@ -72,6 +83,7 @@ static void svm_reset(struct vcpu *v)
 	svm_seg(&s->ds, 0x10, SVM_ATTR_DATA32, 0xffffffff);
 	s->es = s->ss = s->fs = s->gs = s->ds;
 	svm_seg(&s->tr, 0x18, SVM_ATTR_TSS32, 0x67);
+	svm_seg(&s->ldtr, 0, 0, 0);
 	s->efer = EFER_SVME;
 	s->cr0 = X86_CR0_PE | BIT(4) /* ET */ | X86_CR0_NE;
 	s->dr6 = 0xffff0ff0;
@@ -79,7 +91,10 @@ static void svm_reset(struct vcpu *v)
 	s->rflags = BIT(1);
 	s->rip = GUEST_CODE_GPA;
 	s->rsp = GUEST_STACK_TOP;
-	s->g_pat = VM_GUEST_PAT;
+	s->g_pat = v->msrs.pat;
+	svm(v)->cr0_cd_nw = 0;
+	svm(v)->vmcb->control.event_inj = 0;
+	svm(v)->vmcb->control.int_state = 0;
 }
 
 static void svm_setup_control(struct vcpu *v)
@@ -87,9 +102,17 @@ static void svm_setup_control(struct vcpu *v)
 	struct svm_vcpu *sv = svm(v);
 	struct vmcb_control *c = &sv->vmcb->control;
 
-	c->intercept1 = SVM_INT1_INTR | SVM_INT1_NMI | SVM_INT1_INVD |
-			SVM_INT1_HLT | SVM_INT1_IOIO | SVM_INT1_SHUTDOWN;
-	c->intercept2 = SVM_INT2_VMRUN | SVM_INT2_VMMCALL;
+	/* Containment (DESIGN.md): every instruction that reaches host
+	 * state, every MSR (the map is all ones), CR0 both ways (the host
+	 * owns CD and NW), host interrupts and NMIs. */
+	c->intercept_cr = SVM_CR_READ(0) | SVM_CR_WRITE(0);
+	c->intercept1 = SVM_INT1_INTR | SVM_INT1_NMI | SVM_INT1_INIT |
+			SVM_INT1_CPUID | SVM_INT1_INVD | SVM_INT1_HLT |
+			SVM_INT1_INVLPGA | SVM_INT1_IOIO | SVM_INT1_MSR |
+			SVM_INT1_SHUTDOWN;
+	c->intercept2 = SVM_INT2_VMRUN | SVM_INT2_VMMCALL | SVM_INT2_VMLOAD |
+			SVM_INT2_VMSAVE | SVM_INT2_STGI | SVM_INT2_CLGI |
+			SVM_INT2_SKINIT | SVM_INT2_XSETBV;
 	c->iopm_base_pa = virt_to_phys(sv->iopm);
 	c->msrpm_base_pa = virt_to_phys(sv->msrpm);
 	c->asid = SVM_ASID;
@@ -108,7 +131,7 @@ static void svm_destroy(struct vcpu *v)
 		page_free(sv->vmcb);
 	for (unsigned i = 0; sv->iopm && i < SVM_IOPM_PAGES; i++)
 		page_free(sv->iopm + i * PAGE_SIZE);
-	for (unsigned i = 0; sv->msrpm && i < 2; i++)
+	for (unsigned i = 0; sv->msrpm && i < SVM_MSRPM_PAGES; i++)
 		page_free(sv->msrpm + i * PAGE_SIZE);
 	page_free(sv);
 	v->hw = NULL;
@@ -123,13 +146,13 @@ static int svm_create(struct vcpu *v)
 	v->hw = sv;
 	sv->vmcb = page_alloc();
 	sv->iopm = page_alloc_contig(SVM_IOPM_PAGES, PAGE_SIZE);
-	sv->msrpm = page_alloc_contig(2, PAGE_SIZE);
+	sv->msrpm = page_alloc_contig(SVM_MSRPM_PAGES, PAGE_SIZE);
 	if (!sv->vmcb || !sv->iopm || !sv->msrpm) {
 		svm_destroy(v);
 		return -ENOMEM;
 	}
 	memset(sv->iopm, 0xff, SVM_IOPM_PAGES * PAGE_SIZE);
-	memset(sv->msrpm, 0, 2 * PAGE_SIZE);
+	memset(sv->msrpm, 0xff, SVM_MSRPM_PAGES * PAGE_SIZE); /* deny all */
 	sv->nrips = cpuid(0x8000000a, 0).edx & SVM_FEAT_NRIPS;
 	svm_setup_control(v);
 	svm_reset(v);
@@ -168,7 +191,32 @@ static const struct vcpu_exit_code svm_exit_codes[] = {
 	{ SVM_EXIT_SHUTDOWN, VCPU_EXIT_SHUTDOWN },
 	{ SVM_EXIT_INTR, VCPU_EXIT_INTR },
 	{ SVM_EXIT_INVALID, VCPU_EXIT_ENTRY_FAILED },
+	{ SVM_EXIT_READ_CR0, VCPU_EXIT_CR },
+	{ SVM_EXIT_WRITE_CR0, VCPU_EXIT_CR },
+	{ SVM_EXIT_MSR, VCPU_EXIT_MSR },
+	{ SVM_EXIT_CPUID, VCPU_EXIT_CPUID },
+	{ SVM_EXIT_NMI, VCPU_EXIT_NMI },
+	{ SVM_EXIT_INIT, VCPU_EXIT_INIT },
+	{ SVM_EXIT_XSETBV, VCPU_EXIT_XSETBV },
+	{ SVM_EXIT_VMRUN, VCPU_EXIT_ESCAPE },
+	{ SVM_EXIT_VMLOAD, VCPU_EXIT_ESCAPE },
+	{ SVM_EXIT_VMSAVE, VCPU_EXIT_ESCAPE },
+	{ SVM_EXIT_STGI, VCPU_EXIT_ESCAPE },
+	{ SVM_EXIT_CLGI, VCPU_EXIT_ESCAPE },
+	{ SVM_EXIT_SKINIT, VCPU_EXIT_ESCAPE },
+	{ SVM_EXIT_INVLPGA, VCPU_EXIT_ESCAPE },
 };
+
+/* MOV CR: which CR from the exit code; the GPR from decode assists when
+ * the CPU has them, else the loop decodes the instruction. */
+static void svm_decode_cr(struct vcpu_exit *e)
+{
+	e->write = e->reason >= SVM_EXIT_WRITE_CR0;
+	e->cr = (u8)(e->reason & 0xf);
+	e->gpr = (e->qual & SVM_CR_INFO_VALID)
+		     ? (s8)FIELD_GET(SVM_CR_INFO_GPR, e->qual)
+		     : -1;
+}
 
 static void svm_decode(struct vcpu *v, struct vcpu_exit *e)
 {
@@ -185,6 +233,16 @@ static void svm_decode(struct vcpu *v, struct vcpu_exit *e)
 		svm_decode_io(e, vmcb);
 	if (e->kind == VCPU_EXIT_NPF) /* EXITINFO2: the GPA (15.25.6) */
 		e->gpa = e->info2;
+	if (e->kind == VCPU_EXIT_CR)
+		svm_decode_cr(e);
+	if (e->kind == VCPU_EXIT_MSR)
+		e->write = e->qual & 1;
+	/* EXITINTINFO (15.7.2): the EVENTINJ format, error code above. */
+	if (vmcb->control.exit_int_info & VCPU_EV_VALID)
+		e->vectoring = (struct vcpu_event){
+			(u32)vmcb->control.exit_int_info,
+			(u32)(vmcb->control.exit_int_info >> 32), 0
+		};
 }
 
 static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
@@ -193,16 +251,76 @@ static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 
 	vmcb->save.rax = v->regs.rax;
 	vmcb->control.clean = 0; /* every field reloaded (15.15) */
-	svm_enter(&v->regs, virt_to_phys(vmcb));
+	vmcb->control.event_inj = 0;
+	if (v->pending.info & VCPU_EV_VALID)
+		vmcb->control.event_inj = v->pending.info |
+					  ((u64)v->pending.err << 32);
+	v->pending.info = 0;
+	svm_enter(&v->regs, virt_to_phys(vmcb), virt_to_phys(svm_host_state));
 	v->regs.rax = vmcb->save.rax;
 	vmcb->control.tlb_control = 0;
 	svm_decode(v, e);
 	return 0;
 }
 
-static void svm_skip(struct vcpu *v, unsigned len)
+static bool svm_skip(struct vcpu *v, unsigned len)
 {
-	svm(v)->vmcb->save.rip += len;
+	struct vmcb *vmcb = svm(v)->vmcb;
+
+	vmcb->save.rip += len;
+	vmcb->control.int_state &= ~(u64)SVM_INT_SHADOW;
+	if (!(vmcb->save.rflags & X86_RFLAGS_TF))
+		return false;
+	vmcb->save.dr6 |= SVM_DR6_BS;
+	return true;
+}
+
+/* Only CR0 is intercepted; CD and NW live in svm_vcpu, never in the
+ * VMCB (KVM svm_set_cr0 keeps them out of hardware the same way). */
+static u64 svm_get_cr(struct vcpu *v, unsigned cr)
+{
+	const struct vmcb_save *s = &svm(v)->vmcb->save;
+
+	return cr == 0 ? s->cr0 | svm(v)->cr0_cd_nw : cr == 3 ? s->cr3 : s->cr4;
+}
+
+static void svm_set_cr(struct vcpu *v, unsigned cr, u64 val)
+{
+	struct vmcb_save *s = &svm(v)->vmcb->save;
+	const u64 cd_nw = X86_CR0_CD | X86_CR0_NW;
+
+	if (cr == 0) {
+		svm(v)->cr0_cd_nw = val & cd_nw;
+		s->cr0 = val & ~cd_nw;
+	} else if (cr == 3) {
+		s->cr3 = val;
+	} else {
+		s->cr4 = val;
+	}
+}
+
+/* EFER.SVME stays set in the guest's EFER or VMRUN fails (15.5.1). */
+static void svm_set_efer(struct vcpu *v, u64 efer)
+{
+	svm(v)->vmcb->save.efer = efer | EFER_SVME;
+}
+
+static void svm_set_pat(struct vcpu *v, u64 pat)
+{
+	svm(v)->vmcb->save.g_pat = pat; /* the guest's PAT with NPT (15.25.8) */
+}
+
+static u64 svm_get_rip(struct vcpu *v)
+{
+	return svm(v)->vmcb->save.rip;
+}
+
+/* The local APIC timer: with the INTR intercept and V_INTR_MASKING, its
+ * interrupt exits whatever the guest's RFLAGS.IF (15.21.1). */
+static void svm_arm_watchdog(struct vcpu *v, u64 us)
+{
+	(void)v;
+	apic_timer_oneshot(us);
 }
 
 static void svm_set_wbinvd_exiting(struct vcpu *v, bool on)
@@ -237,6 +355,12 @@ const struct vcpu_ops svm_ops = {
 	.reset = svm_reset,
 	.enter = svm_enter_guest,
 	.skip = svm_skip,
+	.get_cr = svm_get_cr,
+	.set_cr = svm_set_cr,
+	.set_efer = svm_set_efer,
+	.set_pat = svm_set_pat,
+	.get_rip = svm_get_rip,
+	.arm_watchdog = svm_arm_watchdog,
 	.set_wbinvd_exiting = svm_set_wbinvd_exiting,
 	.wbinvd_exiting = svm_wbinvd_exiting,
 	.nested_changed = svm_nested_changed,

@@ -14,33 +14,68 @@
 #define SVM_FEAT_NP    BIT(0)
 #define SVM_FEAT_NRIPS BIT(3)
 
+/* CR intercepts (VMCB 0x000): reads in bits 15:0, writes in 31:16 */
+#define SVM_CR_READ(n)	BIT(n)
+#define SVM_CR_WRITE(n) BIT(16 + (n))
 /* Intercept vector 3 (VMCB 0x00c) */
 #define SVM_INT1_INTR	  BIT(0)
 #define SVM_INT1_NMI	  BIT(1)
+#define SVM_INT1_INIT	  BIT(3)
+#define SVM_INT1_CPUID	  BIT(18)
 #define SVM_INT1_INVD	  BIT(22)
 #define SVM_INT1_HLT	  BIT(24)
+#define SVM_INT1_INVLPGA  BIT(26)
 #define SVM_INT1_IOIO	  BIT(27)
+#define SVM_INT1_MSR	  BIT(28) /* through the MSR permission map */
 #define SVM_INT1_SHUTDOWN BIT(31)
 /* Intercept vector 4 (VMCB 0x010) */
 #define SVM_INT2_VMRUN	 BIT(0) /* must be set, or VMRUN fails */
 #define SVM_INT2_VMMCALL BIT(1)
-#define SVM_INT2_WBINVD	 BIT(9)
+#define SVM_INT2_VMLOAD	 BIT(2)
+#define SVM_INT2_VMSAVE	 BIT(3)
+#define SVM_INT2_STGI	 BIT(4)
+#define SVM_INT2_CLGI	 BIT(5)
+#define SVM_INT2_SKINIT	 BIT(6)
+#define SVM_INT2_WBINVD	 BIT(9) /* WBINVD and WBNOINVD */
+#define SVM_INT2_XSETBV	 BIT(13)
 
 #define SVM_TLB_FLUSH_ALL  1 /* TLB_CONTROL (15.16.2) */
 #define SVM_V_INTR_MASKING BIT(24)
 #define SVM_NP_ENABLE	   BIT(0)
-#define SVM_IOPM_PAGES	   3 /* 12 KiB, one bit per port (15.10.1) */
+#define SVM_IOPM_PAGES	   3	  /* 12 KiB, one bit per port (15.10.1) */
+#define SVM_MSRPM_PAGES	   2	  /* 8 KiB, two bits per MSR (15.11) */
+#define SVM_INT_SHADOW	   BIT(0) /* INTERRUPT_SHADOW (VMCB 0x068) */
+#define SVM_DR6_BS	   BIT(14)
 
 /* Exit codes (appendix C) */
-#define SVM_EXIT_INTR	  0x060
-#define SVM_EXIT_INVD	  0x076
-#define SVM_EXIT_HLT	  0x078
-#define SVM_EXIT_IOIO	  0x07b
-#define SVM_EXIT_SHUTDOWN 0x07f
-#define SVM_EXIT_VMMCALL  0x081
-#define SVM_EXIT_WBINVD	  0x089
-#define SVM_EXIT_NPF	  0x400
-#define SVM_EXIT_INVALID  ((u64)-1)
+#define SVM_EXIT_READ_CR0  0x000
+#define SVM_EXIT_WRITE_CR0 0x010
+#define SVM_EXIT_INTR	   0x060
+#define SVM_EXIT_NMI	   0x061
+#define SVM_EXIT_INIT	   0x063
+#define SVM_EXIT_CPUID	   0x072
+#define SVM_EXIT_INVD	   0x076
+#define SVM_EXIT_HLT	   0x078
+#define SVM_EXIT_INVLPGA   0x07a
+#define SVM_EXIT_IOIO	   0x07b
+#define SVM_EXIT_MSR	   0x07c /* EXITINFO1: 0 RDMSR, 1 WRMSR */
+#define SVM_EXIT_SHUTDOWN  0x07f
+#define SVM_EXIT_VMRUN	   0x080
+#define SVM_EXIT_VMMCALL   0x081
+#define SVM_EXIT_VMLOAD	   0x082
+#define SVM_EXIT_VMSAVE	   0x083
+#define SVM_EXIT_STGI	   0x084
+#define SVM_EXIT_CLGI	   0x085
+#define SVM_EXIT_SKINIT	   0x086
+#define SVM_EXIT_WBINVD	   0x089
+#define SVM_EXIT_XSETBV	   0x08d
+#define SVM_EXIT_NPF	   0x400
+#define SVM_EXIT_INVALID   ((u64)-1)
+
+/* MOV CR EXITINFO1 with decode assists (15.33.1): bit 63 says the GPR
+ * number in bits 3:0 is valid. */
+#define SVM_CR_INFO_VALID BIT_ULL(63)
+#define SVM_CR_INFO_GPR	  GENMASK_ULL(3, 0)
 
 /* IOIO EXITINFO1 (15.10.2) */
 #define SVM_IOIO_IN   BIT(0)
@@ -141,5 +176,9 @@ _Static_assert(__builtin_offsetof(struct vmcb, control.next_rip) == 0xc8,
 _Static_assert(__builtin_offsetof(struct vmcb, save.efer) == 0x4d0, "EFER");
 _Static_assert(__builtin_offsetof(struct vmcb, save.rax) == 0x5f8, "RAX");
 _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "PAT");
+_Static_assert(__builtin_offsetof(struct vmcb, control.event_inj) == 0xa8,
+	       "EVENTINJ");
+_Static_assert(__builtin_offsetof(struct vmcb, save.star) == 0x600, "STAR");
+_Static_assert(__builtin_offsetof(struct vmcb, save.fs) == 0x440, "FS");
 
 #endif

@@ -3,6 +3,7 @@
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
+#include "kvmlike/emulate.h"
 #include "kvmlike/kvm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -37,6 +38,8 @@ int vcpu_init(struct vcpu *v, struct vm *vm)
 	v->cpu = -1;
 	v->requests = VCPU_REQ_COHERENCY;
 	v->nested_root = vm_nested_root(vm);
+	v->run_us = VCPU_RUN_US;
+	emul_reset(v);
 	return v->ops->create(v);
 }
 
@@ -54,6 +57,9 @@ void vcpu_restart(struct vcpu *v)
 	v->nr_reports = 0;
 	v->done = false;
 	v->steps_done = 0;
+	memset(&v->pending, 0, sizeof(v->pending));
+	memset(&v->contained, 0, sizeof(v->contained));
+	emul_reset(v);
 	v->ops->reset(v);
 }
 
@@ -104,19 +110,49 @@ static void vcpu_report(struct vcpu *v, u32 code, u32 a, u32 b)
 								    b };
 }
 
+void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_err, u32 err)
+{
+	if (v->pending.info & VCPU_EV_VALID)
+		return;
+	v->pending = (struct vcpu_event){
+		.info = vector | FIELD_PREP(VCPU_EV_TYPE, VCPU_EV_TYPE_EXC) |
+			(has_err ? VCPU_EV_HAS_ERR : 0) | VCPU_EV_VALID,
+		.err = err,
+	};
+	v->stats.injected++;
+}
+
+/* Past the emulated instruction (its length from the CPU, else decoded
+ * from guest memory: a prefixed WBINVD or WBNOINVD is 3 bytes, not 2).
+ * A single-stepping guest gets its #DB after it, as the CPU would have
+ * raised it (KVM kvm_skip_emulated_instruction). */
+static enum vcpu_next vcpu_skip(struct vcpu *v, const struct vcpu_exit *e)
+{
+	int len = e->len ? (int)e->len : emul_insn_len(v, e->rip);
+
+	if (len <= 0) {
+		kprintf("# kvm: cannot decode the instruction at guest RIP "
+			"0x%lx\n",
+			e->rip);
+		return VCPU_UNHANDLED;
+	}
+	if (v->ops->skip(v, (unsigned)len))
+		vcpu_queue_exception(v, X86_VEC_DB, false, 0);
+	return VCPU_CONTINUE;
+}
+
 static enum vcpu_next vcpu_hypercall(struct vcpu *v, struct vcpu_exit *e)
 {
 	u64 code = v->regs.rax;
 
 	v->stats.hypercalls++;
-	v->ops->skip(v, e->len ? e->len : GUEST_LEN_HCALL);
 	if (code == GHC_DONE) {
 		v->done = true;
 		v->steps_done = (u32)v->regs.rbx;
 	} else if (code != GHC_NOP) {
 		return VCPU_UNHANDLED;
 	}
-	return VCPU_CONTINUE;
+	return vcpu_skip(v, e);
 }
 
 static enum vcpu_next vcpu_io(struct vcpu *v, struct vcpu_exit *e)
@@ -125,20 +161,76 @@ static enum vcpu_next vcpu_io(struct vcpu *v, struct vcpu_exit *e)
 	if (e->port != GUEST_REPORT_PORT || e->in || e->size != 4 || !e->len)
 		return VCPU_UNHANDLED;
 	vcpu_report(v, (u32)v->regs.rax, (u32)v->regs.rbx, (u32)v->regs.rcx);
-	v->ops->skip(v, e->len);
-	return VCPU_CONTINUE;
+	return vcpu_skip(v, e);
 }
 
-/* An intercepted WBINVD: a no-op while every domain is coherent, else the
- * flush on every CPU of the dirty mask (KVM kvm_emulate_wbinvd_noskip).
- * Either way the instruction is done: skip it. */
+/* An intercepted WBINVD (or WBNOINVD: the same intercept, and the same
+ * answer, since the guest asked for its lines to reach memory): a no-op
+ * while every domain is coherent, else the flush on every CPU of the
+ * dirty mask (KVM kvm_emulate_wbinvd_noskip). Either way it is done. */
 static enum vcpu_next vcpu_wbinvd(struct vcpu *v, struct vcpu_exit *e)
 {
 	v->stats.wbinvd_exits++;
 	v->stats.wbinvd_rip = e->rip;
 	vm_wbinvd_exit(v->vm, &v->dirty, (unsigned)v->cpu, vcpu_flush_cpu, v);
-	v->ops->skip(v, e->len ? e->len : GUEST_LEN_WBINVD);
-	return VCPU_CONTINUE;
+	return vcpu_skip(v, e);
+}
+
+/* Record what the guest tried and, for a refusal, the exception it gets
+ * instead (0xff: none, the instruction was emulated). */
+static void vcpu_contain(struct vcpu *v, const struct vcpu_exit *e, u8 vec)
+{
+	v->stats.contained++;
+	v->contained = (struct vcpu_contained){ *e, v->regs.rax, v->regs.rcx,
+						v->regs.rdx, vec };
+	if (vec != 0xff)
+		vcpu_queue_exception(v, vec, vec == X86_VEC_GP, 0);
+}
+
+/* RDMSR/WRMSR: ECX the MSR, EDX:EAX the value (SDM vol. 2B). */
+static enum vcpu_next vcpu_msr(struct vcpu *v, struct vcpu_exit *e)
+{
+	u32 msr = (u32)v->regs.rcx;
+	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
+	int err;
+
+	v->stats.msr_exits++;
+	if (e->write) {
+		err = emul_wrmsr(v, msr, val);
+	} else {
+		err = emul_rdmsr(v, msr, &val);
+		if (!err) {
+			v->regs.rax = (u32)val;
+			v->regs.rdx = val >> 32;
+		}
+	}
+	vcpu_contain(v, e, err ? X86_VEC_GP : 0xff);
+	return err ? VCPU_CONTINUE : vcpu_skip(v, e);
+}
+
+static enum vcpu_next vcpu_cpuid(struct vcpu *v, struct vcpu_exit *e)
+{
+	u32 r[4];
+
+	v->stats.cpuid_exits++;
+	emul_cpuid((u32)v->regs.rax, (u32)v->regs.rcx, r);
+	v->regs.rax = r[0];
+	v->regs.rbx = r[1];
+	v->regs.rcx = r[2];
+	v->regs.rdx = r[3];
+	return vcpu_skip(v, e);
+}
+
+static enum vcpu_next vcpu_cr(struct vcpu *v, struct vcpu_exit *e)
+{
+	int err = emul_cr(v, e);
+
+	v->stats.cr_exits++;
+	if (err == -EINVAL)
+		return VCPU_UNHANDLED;
+	if (e->write) /* a read changes nothing: not an attempt */
+		vcpu_contain(v, e, err ? X86_VEC_GP : 0xff);
+	return err ? VCPU_CONTINUE : vcpu_skip(v, e);
 }
 
 static enum vcpu_next vcpu_dispatch(struct vcpu *v, struct vcpu_exit *e)
@@ -150,16 +242,15 @@ static enum vcpu_next vcpu_dispatch(struct vcpu *v, struct vcpu_exit *e)
 		/* Never executed: it would drop dirty lines (DESIGN.md). */
 		v->stats.invd_exits++;
 		v->stats.invd_rip = e->rip;
-		v->ops->skip(v, e->len ? e->len : GUEST_LEN_INVD);
-		return VCPU_CONTINUE;
+		return vcpu_skip(v, e);
 	case VCPU_EXIT_HYPERCALL:
 		return vcpu_hypercall(v, e);
 	case VCPU_EXIT_IO:
 		return vcpu_io(v, e);
 	case VCPU_EXIT_HLT:
 		v->stats.hlt_exits++;
-		v->ops->skip(v, e->len ? e->len : GUEST_LEN_HLT);
-		return VCPU_STOP;
+		return vcpu_skip(v, e) == VCPU_CONTINUE ? VCPU_STOP
+							: VCPU_UNHANDLED;
 	case VCPU_EXIT_NPF:
 		v->stats.npf_exits++;
 		return VCPU_STOP;
@@ -172,6 +263,25 @@ static enum vcpu_next vcpu_dispatch(struct vcpu *v, struct vcpu_exit *e)
 		irq_enable();
 		asm volatile("nop");
 		irq_disable();
+		return VCPU_CONTINUE;
+	case VCPU_EXIT_NMI:	 /* taken by the host: GIF set, or INT 2 */
+	case VCPU_EXIT_WATCHDOG: /* the run loop looks at the time */
+		return VCPU_CONTINUE;
+	case VCPU_EXIT_MSR:
+		return vcpu_msr(v, e);
+	case VCPU_EXIT_CPUID:
+		return vcpu_cpuid(v, e);
+	case VCPU_EXIT_CR:
+		return vcpu_cr(v, e);
+	case VCPU_EXIT_ESCAPE: /* as a CPU without VMX/SVM would: #UD */
+		vcpu_contain(v, e, X86_VEC_UD);
+		return VCPU_CONTINUE;
+	case VCPU_EXIT_XSETBV: /* XCR0 would be the host's: #GP */
+		vcpu_contain(v, e, X86_VEC_GP);
+		return VCPU_CONTINUE;
+	case VCPU_EXIT_EXCEPTION: /* the guest's own: reflected */
+		v->pending = (struct vcpu_event){ (u32)e->qual, (u32)e->info2,
+						  e->len };
 		return VCPU_CONTINUE;
 	default:
 		return VCPU_UNHANDLED;
@@ -195,50 +305,84 @@ static int vcpu_this_cpu(void)
 
 /* One entry: requests first, then this CPU joins the dirty mask when
  * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs. */
-static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e)
+/* One entry: requests first, then this CPU joins the dirty mask when
+ * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs with
+ * the watchdog armed for what is left of the run's time. */
+static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
+			   deadline_t end)
 {
+	u64 now = rdtsc();
+	u64 left = end > now ? (end - now) * 1000 / tsc_khz() : 0;
+
 	vcpu_apply_requests(v);
 	v->cpu = cpu;
 	vm_vcpu_entering(v->vm, &v->dirty, (unsigned)v->cpu);
 	v->stats.entries++;
+	v->ops->arm_watchdog(v, left ? left : 1);
 	return v->ops->enter(v, e);
+}
+
+static enum vcpu_stop vcpu_stop_of(enum vcpu_exit_kind k)
+{
+	return k == VCPU_EXIT_HLT   ? VCPU_STOP_HALT
+	       : k == VCPU_EXIT_NPF ? VCPU_STOP_NPF
+				    : VCPU_STOP_SHUTDOWN;
+}
+
+/* One exit: an event whose delivery it interrupted goes back in first
+ * (SDM vol. 3C 27.2.4, APM 15.7.2), then the exit is handled. */
+static enum vcpu_next vcpu_handle(struct vcpu *v, struct vcpu_exit *e)
+{
+	enum vcpu_next next;
+
+	v->stats.exits++;
+	if (e->vectoring.info & VCPU_EV_VALID) {
+		v->pending = e->vectoring;
+		v->stats.reinjected++;
+	}
+	next = vcpu_dispatch(v, e);
+	if (next == VCPU_UNHANDLED)
+		vcpu_report_unexpected(v, e);
+	return next;
 }
 
 int vcpu_run(struct vcpu *v, enum vcpu_stop *stop)
 {
-	deadline_t end = deadline_in_us(VCPU_RUN_US);
+	deadline_t end = deadline_in_us(v->run_us);
 	u64 flags = read_rflags();
 	int cpu = vcpu_this_cpu(), ret = -ETIMEDOUT;
+	struct vcpu_exit *e = &v->last_exit;
 
 	if (v->dead)
 		return -EIO;
 	irq_disable();
-	for (u64 n = 0; n < VCPU_MAX_EXITS && !deadline_passed(end); n++) {
-		struct vcpu_exit *e = &v->last_exit;
+	for (u64 n = 0; n < VCPU_MAX_EXITS; n++) {
 		enum vcpu_next next;
 
 		memset(e, 0, sizeof(*e));
-		ret = vcpu_enter_once(v, cpu, e);
+		ret = vcpu_enter_once(v, cpu, e, end);
 		if (ret)
 			break;
-		v->stats.exits++;
-		next = vcpu_dispatch(v, e);
-		if (next == VCPU_UNHANDLED) {
-			vcpu_report_unexpected(v, e);
-			ret = -EIO;
+		next = vcpu_handle(v, e);
+		ret = next == VCPU_UNHANDLED ? -EIO : 0;
+		if (next != VCPU_CONTINUE) {
+			*stop = vcpu_stop_of(e->kind);
 			break;
 		}
-		if (next == VCPU_STOP) {
-			*stop = e->kind == VCPU_EXIT_HLT   ? VCPU_STOP_HALT
-				: e->kind == VCPU_EXIT_NPF ? VCPU_STOP_NPF
-							   : VCPU_STOP_SHUTDOWN;
+		if (deadline_passed(end)) {
+			*stop = VCPU_STOP_WATCHDOG;
+			kprintf("# kvm: watchdog: the guest ran %lu us without "
+				"ending; stopped at RIP 0x%lx after %s exit\n",
+				v->run_us, v->ops->get_rip(v),
+				vcpu_exit_name(e->kind));
 			break;
 		}
 		ret = -ETIMEDOUT;
 	}
+	v->ops->arm_watchdog(v, 0);
 	if (ret == -ETIMEDOUT)
-		kprintf("# kvm: guest ran past %u exits or %u us: stopped\n",
-			VCPU_MAX_EXITS, VCPU_RUN_US);
+		kprintf("# kvm: guest ran past %u exits: stopped\n",
+			VCPU_MAX_EXITS);
 	if (flags & X86_RFLAGS_IF)
 		irq_enable();
 	return ret;
@@ -257,6 +401,15 @@ const char *vcpu_exit_name(enum vcpu_exit_kind k)
 		[VCPU_EXIT_INTR] = "interrupt",
 		[VCPU_EXIT_WATCHDOG] = "watchdog",
 		[VCPU_EXIT_ENTRY_FAILED] = "entry failed",
+		[VCPU_EXIT_MSR] = "MSR",
+		[VCPU_EXIT_CPUID] = "CPUID",
+		[VCPU_EXIT_CR] = "CR access",
+		[VCPU_EXIT_ESCAPE] = "virtualization instruction",
+		[VCPU_EXIT_XSETBV] = "XSETBV",
+		[VCPU_EXIT_NMI] = "NMI",
+		[VCPU_EXIT_EXCEPTION] = "exception",
+		[VCPU_EXIT_INIT] = "INIT",
+		[VCPU_EXIT_MISCONFIG] = "EPT misconfiguration",
 		[VCPU_EXIT_OTHER] = "other",
 	};
 

@@ -1,10 +1,14 @@
-/* vCPUs: one run loop and exit dispatch (vcpu.c) over a vendor backend
- * (vmx.c, svm.c) reached through one ops table, chosen once from CPUID.
- * The backend turns its exit into a struct vcpu_exit; the loop decides.
+/* vCPUs: one run loop and exit dispatch (vcpu.c) with the emulation of
+ * what a contained guest may not do itself (emulate.c: MSRs, CPUID, CR0,
+ * instruction lengths) over a vendor backend (vmx.c, svm.c) reached
+ * through one ops table, chosen once from CPUID. The backend turns its
+ * exit into a struct vcpu_exit; the loop decides.
  *
- * Guest scripts are finite and end in HLT, and a run also stops after
- * VCPU_MAX_EXITS exits or VCPU_RUN_US of time (and, on VMX, when the
- * preemption timer fires): no run can hang the test kernel. */
+ * A run stops after VCPU_MAX_EXITS exits or v->run_us of time, whatever
+ * the guest does: a watchdog (the VMX preemption timer, else the local
+ * APIC timer with the interrupt intercepted) forces an exit when the
+ * time is up, so that even a guest spinning with interrupts off is
+ * stopped and the test kernel goes on. */
 #ifndef KVMLIKE_VCPU_H
 #define KVMLIKE_VCPU_H
 
@@ -13,6 +17,13 @@
 #define VCPU_MAX_EXITS	 200000
 #define VCPU_RUN_US	 5000000
 #define VCPU_MAX_REPORTS 16
+
+/* Exception vectors (SDM vol. 3A table 6-1) the host gives a guest. */
+#define X86_RFLAGS_TF BIT(8)
+#define X86_VEC_DB    1
+#define X86_VEC_NMI   2
+#define X86_VEC_UD    6
+#define X86_VEC_GP    13
 
 struct vm;
 struct vcpu;
@@ -28,7 +39,33 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_INTR,	    /* a host interrupt: let it in, go on */
 	VCPU_EXIT_WATCHDOG, /* VMX preemption timer */
 	VCPU_EXIT_ENTRY_FAILED,
+	VCPU_EXIT_MSR,	     /* RDMSR/WRMSR: every MSR is intercepted */
+	VCPU_EXIT_CPUID,     /* emulated: no VMX/SVM, a hypervisor */
+	VCPU_EXIT_CR,	     /* MOV to/from a CR the host owns bits of */
+	VCPU_EXIT_ESCAPE,    /* a virtualization instruction: #UD */
+	VCPU_EXIT_XSETBV,    /* the host's XCR0 is not the guest's: #GP */
+	VCPU_EXIT_NMI,	     /* a host NMI: the host's, not the guest's */
+	VCPU_EXIT_EXCEPTION, /* a guest exception: reflected */
+	VCPU_EXIT_INIT,	     /* INIT signal: not modelled */
+	VCPU_EXIT_MISCONFIG, /* EPT misconfiguration: a host bug */
 	VCPU_EXIT_OTHER,
+	VCPU_EXIT_NR_KINDS,
+};
+
+/* An event, in the format VMX's VM-entry interruption information and
+ * IDT-vectoring information (SDM vol. 3C 24.8.3, 24.9.3) and SVM's
+ * EVENTINJ and EXITINTINFO (APM vol. 2 15.20, 15.7.2) share. */
+#define VCPU_EV_VECTOR	 GENMASK(7, 0)
+#define VCPU_EV_TYPE	 GENMASK(10, 8)
+#define VCPU_EV_TYPE_NMI 2
+#define VCPU_EV_TYPE_EXC 3 /* hardware exception */
+#define VCPU_EV_HAS_ERR	 BIT(11)
+#define VCPU_EV_VALID	 BIT(31)
+
+struct vcpu_event {
+	u32 info; /* 0: none */
+	u32 err;
+	u32 len; /* VMX software events: the instruction's length */
 };
 
 struct vcpu_exit {
@@ -43,6 +80,12 @@ struct vcpu_exit {
 	u16 port;     /* IO */
 	u8 size;
 	bool in;
+	bool write; /* MSR, CR: a write */
+	u8 cr;	    /* CR: which */
+	s8 gpr;	    /* CR: the register (SDM table 3-1 numbering), -1
+		       * when the backend does not say (decoded then) */
+	struct vcpu_event vectoring; /* an event whose delivery the exit
+				      * interrupted: re-injected */
 };
 
 /* Guest registers the hardware does not switch (offsets used by entry.S:
@@ -82,7 +125,20 @@ struct vcpu_ops {
 	/* Enter the guest once; on return @e describes the exit. 0, or an
 	 * error when the entry instruction itself failed. */
 	int (*enter)(struct vcpu *v, struct vcpu_exit *e);
-	void (*skip)(struct vcpu *v, unsigned len);
+	/* Past an emulated instruction: RIP += len, the STI/MOV-SS shadow
+	 * cleared. True when the guest single-steps (RFLAGS.TF): the caller
+	 * injects the #DB (the backend has set DR6.BS where it keeps it). */
+	bool (*skip)(struct vcpu *v, unsigned len);
+	/* The guest's view of CR0/CR3/CR4, and setting it: the backend keeps
+	 * the bits the host owns (CR0.CD and NW, CR4.VMXE) out of hardware. */
+	u64 (*get_cr)(struct vcpu *v, unsigned cr);
+	void (*set_cr)(struct vcpu *v, unsigned cr, u64 val);
+	/* The guest's EFER and PAT as the hardware switches them. */
+	void (*set_efer)(struct vcpu *v, u64 efer);
+	void (*set_pat)(struct vcpu *v, u64 pat);
+	u64 (*get_rip)(struct vcpu *v);
+	/* Make an exit happen within @us of entering (0: disarm). */
+	void (*arm_watchdog)(struct vcpu *v, u64 us);
 	void (*set_wbinvd_exiting)(struct vcpu *v, bool on);
 	bool (*wbinvd_exiting)(struct vcpu *v);
 	/* The nested tables' root or attributes changed: load the root and
@@ -97,7 +153,8 @@ struct vcpu_ops {
 struct vcpu_stats {
 	u64 entries, exits, wbinvd_exits, invd_exits, hypercalls, io_exits;
 	u64 hlt_exits, npf_exits, intr_exits, flushes, requests_applied;
-	u64 nested_reloads;
+	u64 nested_reloads, msr_exits, cr_exits, cpuid_exits, contained;
+	u64 injected, reinjected;
 	u64 invd_rip, wbinvd_rip; /* where the last such exit happened */
 };
 
@@ -109,6 +166,25 @@ enum vcpu_stop {
 	VCPU_STOP_HALT,	    /* the guest halted: its script ended */
 	VCPU_STOP_NPF,	    /* touched unmapped memory: last_exit.gpa */
 	VCPU_STOP_SHUTDOWN, /* triple fault: the vCPU is dead */
+	VCPU_STOP_WATCHDOG, /* ran v->run_us without ending: stopped */
+};
+
+/* MSRs the guest has its own copy of (emulate.c); every other MSR is a
+ * #GP. None of them is ever the host's register. */
+#define VCPU_MTRR_VAR 8
+struct vcpu_msrs {
+	u64 efer, pat, apic_base;
+	u64 mtrr_def_type, mtrr_fixed[11], mtrr_var[2 * VCPU_MTRR_VAR];
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+};
+
+/* What the guest tried that the host refused or emulated, as the host
+ * saw it: the exit, and what it did about it. */
+struct vcpu_contained {
+	struct vcpu_exit exit;
+	u64 rax, rcx, rdx; /* the guest's operands */
+	u8 injected;	   /* the exception the guest got, or 0xff */
 };
 
 struct vcpu {
@@ -123,6 +199,10 @@ struct vcpu {
 	struct kvmc_dirty dirty;
 	struct vcpu_stats stats;
 	struct vcpu_exit last_exit;
+	struct vcpu_event pending; /* injected at the next entry */
+	struct vcpu_msrs msrs;
+	struct vcpu_contained contained; /* the last one */
+	u64 run_us;			 /* a run's time budget */
 	struct vcpu_report reports[VCPU_MAX_REPORTS];
 	unsigned nr_reports;
 	bool done; /* the guest reported GHC_DONE */
@@ -153,5 +233,8 @@ enum vcpu_exit_kind vcpu_exit_kind_of(const struct vcpu_exit_code *t,
 				      unsigned n, u64 code);
 /* Find the last report with @code; NULL when none. */
 const struct vcpu_report *vcpu_report_find(const struct vcpu *v, u32 code);
+/* Queue a hardware exception for the next entry (an event already
+ * pending, a re-injection, goes first and this one is dropped). */
+void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_err, u32 err);
 
 #endif

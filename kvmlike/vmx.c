@@ -2,6 +2,7 @@
  * guest, controls fitted to the capability MSRs, and its exits decoded
  * for the common loop. Intel SDM vol. 3C chapters 23-29. */
 #include "kvmlike/vmx.h"
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/tsc.h"
@@ -12,7 +13,7 @@
 
 struct vmx_vcpu {
 	void *vmcs;
-	void *msr_bitmap; /* zeroed: no MSR in the low and high ranges exits */
+	void *msr_bitmap; /* all ones: every MSR access exits (24.6.9) */
 	bool launched;
 	bool preempt; /* the preemption timer is the run's watchdog */
 	u32 cpu2;     /* secondary controls as written */
@@ -151,17 +152,21 @@ static void vmx_destroy(struct vcpu *v)
 	v->hw = NULL;
 }
 
+/* IA32_VMX_EPT_VPID_CAP exists only when secondary controls do and EPT
+ * may be enabled (A.10): vmx_fit_all has checked both (it fails first
+ * on a CPU such as Bochs' core2_penryn_t9600, where reading it is #GP). */
 static int vmx_create(struct vcpu *v)
 {
-	u64 ept = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 	struct vmx_vcpu *vv;
 	struct vmx_ctls c;
 	int err = vmx_fit_all(&c);
+	u64 ept;
 
-	if (!err && (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT)))
-		err = -EOPNOTSUPP;
 	if (err)
 		return err;
+	ept = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT))
+		return -EOPNOTSUPP;
 	vv = page_alloc();
 	if (!vv)
 		return -ENOMEM;
@@ -172,6 +177,7 @@ static int vmx_create(struct vcpu *v)
 		vmx_destroy(v);
 		return -ENOMEM;
 	}
+	memset(vv->msr_bitmap, 0xff, PAGE_SIZE);
 	*(u32 *)vv->vmcs = vmx_revision();
 	if (!VMX_PA_INSN("vmclear", virt_to_phys(vv->vmcs)) || vmx_load(vv))
 		err = -EIO;
@@ -207,10 +213,48 @@ static const struct vcpu_exit_code vmx_exit_codes[] = {
 	{ VMX_EXIT_TRIPLE_FAULT, VCPU_EXIT_SHUTDOWN },
 	{ VMX_EXIT_EXT_INTR, VCPU_EXIT_INTR },
 	{ VMX_EXIT_PREEMPTION, VCPU_EXIT_WATCHDOG },
+	{ VMX_EXIT_EXC_NMI, VCPU_EXIT_EXCEPTION },
+	{ VMX_EXIT_INIT, VCPU_EXIT_INIT },
+	{ VMX_EXIT_SIPI, VCPU_EXIT_INIT },
+	{ VMX_EXIT_CPUID, VCPU_EXIT_CPUID },
+	{ VMX_EXIT_GETSEC, VCPU_EXIT_ESCAPE },
+	{ VMX_EXIT_CR_ACCESS, VCPU_EXIT_CR },
+	{ VMX_EXIT_RDMSR, VCPU_EXIT_MSR },
+	{ VMX_EXIT_WRMSR, VCPU_EXIT_MSR },
+	{ VMX_EXIT_EPT_MISCONFIG, VCPU_EXIT_MISCONFIG },
+	{ VMX_EXIT_INVEPT, VCPU_EXIT_ESCAPE },
+	{ VMX_EXIT_INVVPID, VCPU_EXIT_ESCAPE },
+	{ VMX_EXIT_XSETBV, VCPU_EXIT_XSETBV },
 };
+
+/* MOV to/from CR; CLTS and LMSW (access types 2, 3) are not handled. */
+static void vmx_decode_cr(struct vcpu_exit *e)
+{
+	unsigned access = (unsigned)FIELD_GET(VMX_CR_ACCESS, e->qual);
+
+	e->cr = (u8)FIELD_GET(VMX_CR_NUM, e->qual);
+	e->gpr = (s8)FIELD_GET(VMX_CR_GPR, e->qual);
+	e->write = access == 0;
+	if (access > 1)
+		e->kind = VCPU_EXIT_OTHER;
+}
+
+/* Reason 0 with NMI exiting: an NMI of the host's (interruption type 2),
+ * else an exception of the guest's, reflected by the loop (27.2.2). */
+static void vmx_decode_exc(struct vcpu_exit *e)
+{
+	u32 info = (u32)vmcs_read(EXIT_INTR_INFO);
+
+	e->qual = info;
+	e->info2 = vmcs_read(EXIT_INTR_ERRCODE);
+	if (FIELD_GET(VCPU_EV_TYPE, info) == VCPU_EV_TYPE_NMI)
+		e->kind = VCPU_EXIT_NMI;
+}
 
 static void vmx_decode(struct vcpu_exit *e)
 {
+	u64 reason = vmcs_read(EXIT_REASON) & 0xffff;
+
 	e->reason = vmcs_read(EXIT_REASON);
 	e->qual = vmcs_read(EXIT_QUALIFICATION);
 	e->rip = vmcs_read(GUEST_RIP);
@@ -223,22 +267,57 @@ static void vmx_decode(struct vcpu_exit *e)
 					  e->reason & 0xffff);
 	if (e->kind == VCPU_EXIT_IO)
 		vmx_decode_io(e);
-	if (e->kind == VCPU_EXIT_NPF) { /* 27.2.1, table 27-7 */
-		e->gpa = vmcs_read(GUEST_PHYS_ADDR);
+	if (e->kind == VCPU_EXIT_NPF || e->kind == VCPU_EXIT_MISCONFIG) {
+		e->gpa = vmcs_read(GUEST_PHYS_ADDR); /* 27.2.1, table 27-7 */
 		e->len = 0;
+	}
+	if (e->kind == VCPU_EXIT_CR)
+		vmx_decode_cr(e);
+	if (e->kind == VCPU_EXIT_MSR)
+		e->write = reason == VMX_EXIT_WRMSR;
+	if (e->kind == VCPU_EXIT_EXCEPTION)
+		vmx_decode_exc(e);
+	/* IDT-vectoring information (27.2.4): the EVENTINJ-like format. */
+	e->vectoring.info = (u32)vmcs_read(IDT_VECTORING_INFO);
+	if (e->vectoring.info & VCPU_EV_VALID) {
+		e->vectoring.err = (u32)vmcs_read(IDT_VECTORING_ERRCODE);
+		e->vectoring.len = e->len;
 	}
 }
 
 /* The preemption timer counts down at the TSC rate divided by 2^MISC[4:0]
- * (25.5.1); it is reloaded on every entry, so it bounds one stretch of
- * guest execution without exits. */
-static void vmx_arm_watchdog(void)
+ * (25.5.1) and is reloaded on every entry: an exit within @us of this
+ * entry. Without it, the local APIC timer, whose interrupt exits
+ * (external-interrupt exiting) whatever the guest's RFLAGS.IF. */
+static void vmx_arm_watchdog(struct vcpu *v, u64 us)
 {
-	unsigned rate = (unsigned)FIELD_GET(VMX_MISC_PREEMPT_RATE,
-					    rdmsr(MSR_IA32_VMX_MISC));
-	u64 ticks = (VCPU_RUN_US * tsc_khz() / 1000) >> rate;
+	unsigned rate;
+	u64 ticks;
 
-	vmcs_write(PREEMPTION_TIMER_VALUE, MIN(ticks, 0xffffffffULL));
+	if (!vmx(v)->preempt) {
+		apic_timer_oneshot(us);
+		return;
+	}
+	if (!us)
+		return;
+	rate = (unsigned)FIELD_GET(VMX_MISC_PREEMPT_RATE,
+				   rdmsr(MSR_IA32_VMX_MISC));
+	ticks = (us * tsc_khz() / 1000) >> rate;
+	vmcs_write(PREEMPTION_TIMER_VALUE, MIN(MAX(ticks, 1), 0xffffffffULL));
+}
+
+/* The event the loop queued (an exception of its own, or one whose
+ * delivery an exit interrupted) goes in with this entry (26.6). */
+static void vmx_inject(struct vcpu *v)
+{
+	struct vcpu_event *ev = &v->pending;
+
+	vmcs_write(ENTRY_INTR_INFO, ev->info);
+	if (!(ev->info & VCPU_EV_VALID))
+		return;
+	vmcs_write(ENTRY_EXCEPTION_ERRCODE, ev->err);
+	vmcs_write(ENTRY_INSTR_LEN, ev->len);
+	ev->info = 0;
 }
 
 static int vmx_enter_guest(struct vcpu *v, struct vcpu_exit *e)
@@ -248,8 +327,7 @@ static int vmx_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 
 	if (vmx_load(vv))
 		return -EIO;
-	if (vv->preempt)
-		vmx_arm_watchdog();
+	vmx_inject(v);
 	failed = vmx_enter(&v->regs, vv->launched);
 	vmx_restore_host_tables();
 	if (failed) {
@@ -260,13 +338,81 @@ static int vmx_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 	}
 	vv->launched = true;
 	vmx_decode(e);
+	if (e->kind == VCPU_EXIT_NMI) /* the host's: raise it again (KVM) */
+		asm volatile("int $2");
 	return 0;
 }
 
-static void vmx_skip(struct vcpu *v, unsigned len)
+/* The guest's DR6 is the live register on VMX, not a VMCS field: the
+ * #DB the loop injects goes without DR6.BS here. */
+static bool vmx_skip(struct vcpu *v, unsigned len)
+{
+	if (vmx_load(vmx(v)))
+		return false;
+	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + len);
+	vmcs_write(GUEST_INTERRUPTIBILITY, vmcs_read(GUEST_INTERRUPTIBILITY) &
+					       ~(u64)VMX_INTR_BLOCK_STI_MOVSS);
+	return vmcs_read(GUEST_RFLAGS) & X86_RFLAGS_TF;
+}
+
+/* The bits the host owns (CR0.CD, NW; CR4.VMXE) come from the read
+ * shadow in the guest's view and never reach GUEST_CR0/CR4 (25.3). */
+static u64 vmx_get_cr(struct vcpu *v, unsigned cr)
+{
+	u64 mask;
+
+	if (vmx_load(vmx(v)))
+		return 0;
+	if (cr == 3)
+		return vmcs_read(GUEST_CR3);
+	mask = vmcs_read(cr ? CR4_GUEST_HOST_MASK : CR0_GUEST_HOST_MASK);
+	return (vmcs_read(cr ? GUEST_CR4 : GUEST_CR0) & ~mask) |
+	       (vmcs_read(cr ? CR4_READ_SHADOW : CR0_READ_SHADOW) & mask);
+}
+
+/* CR0.PE and PG may be clear with unrestricted guest (26.3.1.1); the
+ * other FIXED0 bits (NE) and CR4's (VMXE) stay set in hardware. */
+static void vmx_set_cr(struct vcpu *v, unsigned cr, u64 val)
+{
+	u64 hw;
+
+	if (vmx_load(vmx(v)))
+		return;
+	if (cr == 3) {
+		vmcs_write(GUEST_CR3, val);
+		return;
+	}
+	if (cr == 0) {
+		hw = val & ~(u64)(X86_CR0_CD | X86_CR0_NW);
+		hw |= rdmsr(MSR_IA32_VMX_CR0_FIXED0) &
+		      ~(u64)(X86_CR0_PE | X86_CR0_PG);
+		vmcs_write(CR0_READ_SHADOW, val);
+		vmcs_write(GUEST_CR0, hw & rdmsr(MSR_IA32_VMX_CR0_FIXED1));
+		return;
+	}
+	hw = (val | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) &
+	     rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	vmcs_write(CR4_READ_SHADOW, val);
+	vmcs_write(GUEST_CR4, hw);
+}
+
+/* Loaded on entry, saved on exit (ENTRY_LOAD_EFER/PAT, EXIT_SAVE_*;
+ * the host's loaded on exit): the host's never holds the guest's. */
+static void vmx_set_efer(struct vcpu *v, u64 efer)
 {
 	if (vmx_load(vmx(v)) == 0)
-		vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + len);
+		vmcs_write(GUEST_EFER, efer);
+}
+
+static void vmx_set_pat(struct vcpu *v, u64 pat)
+{
+	if (vmx_load(vmx(v)) == 0)
+		vmcs_write(GUEST_PAT, pat);
+}
+
+static u64 vmx_get_rip(struct vcpu *v)
+{
+	return vmx_load(vmx(v)) ? 0 : vmcs_read(GUEST_RIP);
 }
 
 static void vmx_set_wbinvd_exiting(struct vcpu *v, bool on)
@@ -325,6 +471,12 @@ const struct vcpu_ops vmx_ops = {
 	.reset = vmx_reset,
 	.enter = vmx_enter_guest,
 	.skip = vmx_skip,
+	.get_cr = vmx_get_cr,
+	.set_cr = vmx_set_cr,
+	.set_efer = vmx_set_efer,
+	.set_pat = vmx_set_pat,
+	.get_rip = vmx_get_rip,
+	.arm_watchdog = vmx_arm_watchdog,
 	.set_wbinvd_exiting = vmx_set_wbinvd_exiting,
 	.wbinvd_exiting = vmx_wbinvd_exiting,
 	.nested_changed = vmx_nested_changed,

@@ -49,6 +49,7 @@
 /* VM-exit controls (24.7.1) */
 #define EXIT_HOST_ADDR_SPACE_64 BIT(9)
 #define EXIT_SAVE_PAT		BIT(18)
+#define EXIT_SAVE_EFER		BIT(20)
 #define EXIT_LOAD_PAT		BIT(19)
 #define EXIT_LOAD_EFER		BIT(21)
 /* VM-entry controls (24.8.1) */
@@ -67,17 +68,43 @@
 #define VMX_AR_TSS32_BUSY 0x008b
 #define VMX_AR_UNUSABLE	  BIT(16)
 
-/* Basic exit reasons (appendix C) */
+/* Basic exit reasons (appendix C). Unconditional: 0 (exceptions with the
+ * bitmap, NMIs with NMI exiting), 2-4, 9-11, 13, 18-27, 28 for the CR
+ * bits the host owns, 31-32 with an all-ones MSR bitmap, 49, 50, 53, 55
+ * (25.1.2). */
+#define VMX_EXIT_EXC_NMI       0
 #define VMX_EXIT_EXT_INTR      1
 #define VMX_EXIT_TRIPLE_FAULT  2
+#define VMX_EXIT_INIT	       3
+#define VMX_EXIT_SIPI	       4
+#define VMX_EXIT_TASK_SWITCH   9
+#define VMX_EXIT_CPUID	       10
+#define VMX_EXIT_GETSEC	       11
 #define VMX_EXIT_HLT	       12
 #define VMX_EXIT_INVD	       13
 #define VMX_EXIT_VMCALL	       18
+#define VMX_EXIT_VMCLEAR       19 /* ..27: VMLAUNCH, VMPTRLD, VMPTRST, */
+#define VMX_EXIT_VMXON	       27 /* VMREAD, VMRESUME, VMWRITE, VMXOFF */
+#define VMX_EXIT_CR_ACCESS     28
 #define VMX_EXIT_IO	       30
+#define VMX_EXIT_RDMSR	       31
+#define VMX_EXIT_WRMSR	       32
 #define VMX_EXIT_EPT_VIOLATION 48
+#define VMX_EXIT_EPT_MISCONFIG 49
+#define VMX_EXIT_INVEPT	       50
 #define VMX_EXIT_PREEMPTION    52
-#define VMX_EXIT_WBINVD	       54
+#define VMX_EXIT_INVVPID       53
+#define VMX_EXIT_WBINVD	       54 /* WBINVD and WBNOINVD */
+#define VMX_EXIT_XSETBV	       55
 #define VMX_EXIT_FAILED_ENTRY  BIT(31)
+
+/* CR-access exit qualification (27.2.1, table 27-3) */
+#define VMX_CR_NUM    GENMASK(3, 0)
+#define VMX_CR_ACCESS GENMASK(5, 4) /* 0 MOV to CR, 1 MOV from CR */
+#define VMX_CR_GPR    GENMASK(11, 8)
+
+/* Interruptibility state (24.4.2): blocking by STI, by MOV SS */
+#define VMX_INTR_BLOCK_STI_MOVSS 0x3
 
 /* I/O exit qualification (27.2.1, table 27-5) */
 #define VMX_IO_SIZE   GENMASK(2, 0) /* bytes - 1 */
@@ -120,9 +147,15 @@ enum vmcs_field {
 	EXIT_CTLS = 0x400c,
 	ENTRY_CTLS = 0x4012,
 	ENTRY_INTR_INFO = 0x4016,
+	ENTRY_EXCEPTION_ERRCODE = 0x4018,
+	ENTRY_INSTR_LEN = 0x401a,
 	SECONDARY_CTLS = 0x401e,
 	VM_INSTRUCTION_ERROR = 0x4400,
 	EXIT_REASON = 0x4402,
+	EXIT_INTR_INFO = 0x4404,
+	EXIT_INTR_ERRCODE = 0x4406,
+	IDT_VECTORING_INFO = 0x4408,
+	IDT_VECTORING_ERRCODE = 0x440a,
 	EXIT_INSTRUCTION_LEN = 0x440c,
 	GUEST_ES_LIMIT = 0x4800, /* ES..GS, LDTR, TR: +2 each */
 	GUEST_GDTR_LIMIT = 0x4810,

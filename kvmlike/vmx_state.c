@@ -44,11 +44,11 @@ int vmx_fit_all(struct vmx_ctls *c)
 			      0, &c->cpu2);
 	c->cpu2 &= ~(u32)CPU2_WBINVD_EXITING;
 	if (!err)
-		err = vmx_fit(MSR_IA32_VMX_EXIT_CTLS,
-			      MSR_IA32_VMX_TRUE_EXIT_CTLS,
-			      EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_PAT |
-				  EXIT_LOAD_PAT | EXIT_LOAD_EFER,
-			      0, &c->exit);
+		err = vmx_fit(
+		    MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
+		    EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+			EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		    0, &c->exit);
 	if (!err)
 		err = vmx_fit(MSR_IA32_VMX_ENTRY_CTLS,
 			      MSR_IA32_VMX_TRUE_ENTRY_CTLS,
@@ -152,7 +152,10 @@ static bool vmx_guest_cpu(void)
 	cr0 |= rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(X86_CR0_PE | X86_CR0_PG);
 	cr0 &= rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	ok &= vmcs_write(GUEST_CR0, cr0);
-	ok &= vmcs_write(CR0_GUEST_HOST_MASK, 0);
+	/* CD and NW are the host's: the guest's writes of them exit, its
+	 * reads see the read shadow (25.3; KVM keeps them out of hardware
+	 * too, and sets the EPT memory type instead). */
+	ok &= vmcs_write(CR0_GUEST_HOST_MASK, X86_CR0_CD | X86_CR0_NW);
 	ok &= vmcs_write(CR0_READ_SHADOW, cr0);
 	ok &= vmcs_write(GUEST_CR3, 0);
 	ok &= vmcs_write(GUEST_CR4, rdmsr(MSR_IA32_VMX_CR4_FIXED0));

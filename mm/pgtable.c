@@ -174,6 +174,20 @@ void pt_destroy(struct pt *pt)
 	pt->root = NULL;
 }
 
+static void pt_flush_tree(const struct pt *pt, u64 *table, unsigned level)
+{
+	for (unsigned i = 0; level > 1 && i < PT_ENTRIES; i++)
+		if (pte_present(pt, table[i]) && !pte_leaf(pt, table[i], level))
+			pt_flush_tree(pt, pte_table(pt, table[i]), level - 1);
+	pt_flush(pt, table, PAGE_SIZE);
+}
+
+void pt_flush_all(const struct pt *pt)
+{
+	if (pt->root)
+		pt_flush_tree(pt, pt->root, pt->cfg.levels);
+}
+
 int pt_check_range(const struct pt *pt, pt_addr_t addr, u64 size)
 {
 	u64 limit = 1ULL << pt->cfg.aw;

@@ -128,6 +128,9 @@ int pt_init(struct pt *pt, const struct pt_format *f,
 	    const struct pt_config *cfg, const struct pt_ops *ops, void *ctx);
 /* Frees every table. The caller has detached the domain and invalidated. */
 void pt_destroy(struct pt *pt);
+/* Write back every table (after cfg.coherent was cleared: a walker that
+ * does not snoop joined the table's users). */
+void pt_flush_all(const struct pt *pt);
 
 /* g (required) accumulates what map/unmap/set_snoop_all changed.
  *

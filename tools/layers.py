@@ -22,7 +22,8 @@ LAYERS = ["lib", "boot", "arch", "mm", "iommu", "drivers", "kvmlike",
 SRC_EXT = (".c", ".h", ".S")
 # An assembly file and the C file it is the other half of: the interrupt
 # stubs call the dispatcher, whose IDT points at the stubs.
-HALVES = {frozenset({"arch/x86/idt", "arch/x86/isr"})}
+HALVES = {frozenset({"arch/x86/idt", "arch/x86/isr"}),
+          frozenset({"arch/x86/smp", "arch/x86/trampoline"})}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

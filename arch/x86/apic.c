@@ -24,7 +24,6 @@ static void apic_write(u32 reg, u32 v)
  * against the TSC, already calibrated. */
 static int timer_calibrate(void)
 {
-	apic_write(APIC_REG_TIMER_DIV, 0x3); /* divide by 16 */
 	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
 	apic_write(APIC_REG_TIMER_INIT, 0xffffffff);
 	udelay(1000);
@@ -53,6 +52,17 @@ void apic_idle(u32 us)
 	asm volatile("sti; hlt" ::: "memory");
 }
 
+void apic_timer_oneshot(u64 us)
+{
+	u64 ticks = timer_khz * us / 1000;
+
+	if (!apic)
+		return;
+	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER);
+	apic_write(APIC_REG_TIMER_INIT,
+		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
+}
+
 int apic_init(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
@@ -74,6 +84,9 @@ void apic_cpu_init(void)
 	apic_write(APIC_REG_TPR, 0);
 	apic_write(APIC_REG_LVT_LINT0, APIC_LVT_MASKED);
 	apic_write(APIC_REG_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
+	/* apic_idle() counts at the rate measured on the BSP: divide by 16
+	 * on every CPU (an AP comes out of INIT dividing by 2). */
+	apic_write(APIC_REG_TIMER_DIV, 0x3);
 }
 
 int apic_send_ipi(u32 dest, u32 icr)

@@ -45,5 +45,8 @@ void apic_self_ipi(u8 vector);
  * time jumps to the next timer, so a halted wait costs no wall time. */
 void apic_idle(u32 us);
 u64 apic_timer_khz(void);
+/* One VEC_TIMER interrupt about @us microseconds from now, without
+ * waiting for it (a watchdog); 0 stops the timer. */
+void apic_timer_oneshot(u64 us);
 
 #endif

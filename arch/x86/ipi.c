@@ -225,6 +225,8 @@ int smp_kick(unsigned cpu)
 
 	if (!pc || cpu == smp_cpu())
 		return -EINVAL;
+	if (!smp_cpu_online(cpu))
+		return -ENODEV;
 	return apic_send_ipi(pc->apic_id, APIC_ICR_FIXED | VEC_SMP_KICK);
 }
 

@@ -8,24 +8,11 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/madt.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-
-/* MADT, ACPI 6.5 section 5.2.12: header, local APIC address (u32) and
- * flags (u32), then interrupt controller structures: type u8, length u8. */
-#define MADT_STRUCTS	  44
-#define MADT_LAPIC	  0 /* 5.2.12.2 Processor Local APIC */
-#define MADT_LAPIC_ID	  3 /* u8 */
-#define MADT_LAPIC_FLAGS  4 /* u32 */
-#define MADT_LAPIC_LEN	  8
-#define MADT_X2APIC	  9 /* 5.2.12.12 Processor Local x2APIC */
-#define MADT_X2APIC_ID	  4 /* u32 */
-#define MADT_X2APIC_FLAGS 8 /* u32 */
-#define MADT_X2APIC_LEN	  16
-#define MADT_ENABLED	  BIT(0) /* table 5.23 */
-#define MADT_ONLINE_CAP	  BIT(1)
 
 #define XAPIC_MAX_ID	254 /* 255 is the broadcast destination */
 #define AP_STACK_PAGES	8
@@ -68,50 +55,42 @@ const struct smp_info *smp_info(void)
 	return &info;
 }
 
-/* Before MADT revision 5 (ACPI 6.3) there is no online-capable flag and a
- * disabled entry stands for a hot-pluggable slot, as Linux's
- * acpi_is_processor_usable() reads it; from 5 on it needs the flag. */
-static void madt_add(u32 id, u32 flags, u32 bsp, u8 rev)
+static void madt_add(const struct madt_cpu *c, u32 bsp, u8 rev)
 {
-	int n;
+	enum madt_use use = madt_cpu_use(c->flags, rev);
+	enum cpu_state state = CPU_STARTING;
 
-	if (!(flags & MADT_ENABLED) && rev >= 5 && !(flags & MADT_ONLINE_CAP))
-		return; /* unusable: ACPI says not to start it */
-	info.madt_enabled += !!(flags & MADT_ENABLED);
-	info.madt_hotplug += !(flags & MADT_ENABLED);
-	if (id == bsp)
+	if (use == MADT_UNUSABLE)
 		return;
-	n = percpu_add(id, !(flags & MADT_ENABLED) ? CPU_HOTPLUG
-			   : id > XAPIC_MAX_ID	   ? CPU_UNREACHABLE
-						   : CPU_STARTING);
-	if (n == -ENOSPC)
+	info.madt_enabled += use == MADT_START;
+	info.madt_hotplug += use == MADT_HOTPLUG;
+	if (use == MADT_HOTPLUG)
+		state = CPU_HOTPLUG;
+	else if (c->apic_id > XAPIC_MAX_ID)
+		state = CPU_UNREACHABLE;
+	if (c->apic_id != bsp && percpu_add(c->apic_id, state) == -ENOSPC)
 		info.why = "more processors than MAX_CPUS: the rest ignored";
 }
 
-/* Every processor of the MADT, the BSP first as logical CPU 0. Lengths are
- * checked before the bytes behind them are read (firmware is hostile). */
+/* Every processor of the MADT, the BSP first as logical CPU 0. */
 static int madt_parse(u32 bsp)
 {
 	const struct acpi_header *h = acpi_find("APIC");
-	const u8 *t = (const u8 *)h;
+	static struct madt_cpu c[MAX_CPUS + 1];
+	u32 bad;
+	int n;
 
 	percpu_add(bsp, CPU_ONLINE);
 	if (!h)
 		return -ENOENT;
-	for (u32 off = MADT_STRUCTS; off + 2 <= h->length; off += t[off + 1]) {
-		u8 type = t[off], len = t[off + 1];
-		if (len < 2 || off + len > h->length)
-			return -EBADMSG;
-		if (type == MADT_LAPIC && len >= MADT_LAPIC_LEN)
-			madt_add(t[off + MADT_LAPIC_ID],
-				 *(const u32 *)(t + off + MADT_LAPIC_FLAGS),
-				 bsp, h->revision);
-		else if (type == MADT_X2APIC && len >= MADT_X2APIC_LEN)
-			madt_add(*(const u32 *)(t + off + MADT_X2APIC_ID),
-				 *(const u32 *)(t + off + MADT_X2APIC_FLAGS),
-				 bsp, h->revision);
-	}
-	return 0;
+	n = madt_cpus(h, h->length, c, ARRAY_SIZE(c), &bad);
+	if (n < 0)
+		kprintf("# error: smp: MADT structure at offset %u is "
+			"malformed\n",
+			bad);
+	for (int i = 0; i < MIN(n, (int)ARRAY_SIZE(c)); i++)
+		madt_add(&c[i], bsp, h->revision);
+	return n < 0 ? n : 0;
 }
 
 static bool overlaps(hpa_t pa, const struct mem_range *r)
@@ -299,7 +278,7 @@ int smp_init(const struct boot_info *bi)
 	info.nr_cpus = percpu_nr();
 	if (err) {
 		info.why = err == -ENOENT ? "no MADT: one CPU"
-					  : "MADT structure overruns the table";
+					  : "malformed MADT";
 	} else if (percpu_nr() > 1) {
 		info.trampoline = find_low_page(bi);
 		err = info.trampoline ? trampoline_install(info.trampoline)

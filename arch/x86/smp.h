@@ -26,13 +26,13 @@
 #define SMP_ONLINE_US 200000
 
 /* Parse the MADT and start the APs. Needs mm, the TSC, the BSP's APIC and
- * the IDT; @bi's memory map places the trampoline. Returns 0, or a negative errno when no AP could be tried (no
- * MADT: one CPU). APs that fail are recorded (smp_info) and reported. */
+ * the IDT; @bi's memory map places the trampoline. Returns 0, or a
+ * negative errno when no AP could be tried (no MADT: one CPU). APs that
+ * fail are recorded (smp_info) and reported. */
 int smp_init(const struct boot_info *bi);
 
 struct smp_info {
-	unsigned
-	    madt_enabled; /* processors the MADT marks enabled, BSP included */
+	unsigned madt_enabled; /* marked enabled, the BSP included */
 	unsigned madt_hotplug; /* online capable, not enabled: not started */
 	unsigned nr_cpus;      /* logical numbers given (enabled + hot-plug) */
 	unsigned online;       /* checked in, BSP included */
@@ -52,7 +52,9 @@ const struct smp_info *smp_info(void);
  * SMP_CALL_US (each named on the console); -EFAULT when fn raised an
  * exception on some CPU. A request not yet started at the deadline is
  * withdrawn and never runs; one still running is reported and left to
- * finish, so fn must not write to the caller's stack after a timeout. */
+ * finish, so fn must not write to the caller's stack after a timeout.
+ * A caller with interrupts off answers no call meanwhile: two such callers
+ * naming each other both time out. */
 int on_cpus(cpumask_t mask, smp_fn_t fn, void *arg);
 /* The same with a deadline of @us; the CPUs that did not finish in
  * @late (may be NULL). Prints nothing. */
@@ -63,7 +65,8 @@ int on_cpus_deadline(cpumask_t mask, smp_fn_t fn, void *arg, u64 us,
 int wbinvd_on_cpus(cpumask_t mask);
 /* An IPI whose handler only counts (PCPU_KICK) and returns: forces a CPU
  * out of guest mode. Does not wait for it. 0, -EINVAL (no such CPU, or
- * the caller itself), or -EIO (the APIC did not accept the IPI). */
+ * the caller itself), -ENODEV (not online), or -EIO (the APIC did not
+ * accept the IPI). */
 int smp_kick(unsigned cpu);
 
 struct smp_async {

@@ -26,20 +26,35 @@ void vtd_did_free(u16 did)
 	did_used[did / 64] &= ~BIT_ULL(did % 64);
 }
 
+unsigned vtd_widest_aw(const struct vtd_unit *u)
+{
+	static const unsigned widths[] = { 57, 48, 39 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(widths); i++)
+		if (vtd_sagaw_supports(u, vtd_aw_field(widths[i])))
+			return widths[i];
+	return 0;
+}
+
+/* @aw picks the walk (SAGAW: 3, 4 or 5 levels, the context entry's AW);
+ * the IOVAs accepted stop at MGAW when that is narrower (11.4.2: an
+ * address above MGAW faults with reason 4 whatever the walk). */
 int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u, unsigned aw)
 {
+	if (!aw)
+		aw = vtd_widest_aw(u);
 	struct pt_config cfg = {
 		.levels = aw == 39   ? 3
 			  : aw == 48 ? 4
 				     : 5,
-		.aw = aw,
+		.aw = MIN(aw, vtd_mgaw(u)),
 		.page_sizes = pt_vtd_page_sizes(
 		    (unsigned)FIELD_GET(VTD_CAP_SLLPS, u->cap)),
 		.coherent = u->ecap & VTD_ECAP_C,
 	};
 
 	memset(d, 0, sizeof(*d));
-	if (!vtd_sagaw_supports(u, vtd_aw_field(aw)))
+	if (!vtd_aw_field(aw) || !vtd_sagaw_supports(u, vtd_aw_field(aw)))
 		return -EOPNOTSUPP;
 	int did = vtd_did_alloc();
 	if (did < 0)
@@ -118,6 +133,39 @@ static bool has_unit(const struct vtd_domain *d, const struct vtd_unit *u)
 	return false;
 }
 
+static int leaf_size_of(void *arg, const struct pt_walk *w)
+{
+	*(u64 *)arg |= w->size;
+	return 0;
+}
+
+/* A domain's table attributes are the intersection over its units
+ * (DESIGN.md): a unit that walks fewer levels or fewer address bits, or
+ * lacks a superpage size the table already uses, is refused; one without
+ * ECAP.C turns the domain non-coherent and every table is written back;
+ * superpage sizes it lacks are no longer used for new mappings. */
+static int fit_unit(struct vtd_domain *d, const struct vtd_unit *u)
+{
+	u64 sizes = pt_vtd_page_sizes(
+	    (unsigned)FIELD_GET(VTD_CAP_SLLPS, u->cap));
+	u64 used = 0;
+
+	if (!vtd_sagaw_supports(u, vtd_aw_field(d->aw)) ||
+	    vtd_mgaw(u) < d->pt.cfg.aw)
+		return -EOPNOTSUPP;
+	if (d->pt.cfg.page_sizes & ~sizes) {
+		pt_for_each_leaf(&d->pt, leaf_size_of, &used);
+		if (used & ~sizes)
+			return -EOPNOTSUPP;
+		d->pt.cfg.page_sizes &= sizes;
+	}
+	if (d->pt.cfg.coherent && !(u->ecap & VTD_ECAP_C)) {
+		d->pt.cfg.coherent = false;
+		pt_flush_all(&d->pt);
+	}
+	return 0;
+}
+
 int vtd_domain_attach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
 		      u8 devfn)
 {
@@ -132,8 +180,10 @@ int vtd_domain_attach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
 		return -ENOSPC;
 	if (d->did >= vtd_nr_domains(u))
 		return -ERANGE;
-	vtd_flush_struct(u, d->pt.root, PAGE_SIZE);
-	int err = vtd_ctx_set(u, bus, devfn, &c);
+	int err = has_unit(d, u) ? 0 : fit_unit(d, u);
+	if (err)
+		return err;
+	err = vtd_ctx_set(u, bus, devfn, &c);
 	if (err)
 		return err;
 	d->devs[d->nr_devs++] = (struct vtd_dev_ref){ u, bus, devfn };

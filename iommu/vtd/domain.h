@@ -28,10 +28,15 @@ struct vtd_domain {
 	u64 inv_calls; /* IOTLB invalidations issued by map and unmap */
 };
 
-/* A domain whose tables fit @u's capabilities (SAGAW, SLLPS, C) with an
- * address width of @aw bits (39, 48, 57). */
+/* A domain whose tables fit @u's capabilities (SAGAW, MGAW, SLLPS, C),
+ * walked with @aw bits (39, 48, 57: 3, 4 or 5 levels), or the widest the
+ * unit walks when @aw is 0. IOVAs stop at MGAW when narrower (pt.cfg.aw).
+ * Units attached later narrow the attributes to what every unit supports
+ * (vtd_domain_attach). */
 int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u,
 		    unsigned aw);
+/* The widest address width the unit walks (SAGAW), 0 if none. */
+unsigned vtd_widest_aw(const struct vtd_unit *u);
 void vtd_domain_destroy(struct vtd_domain *d);
 /* Map/unmap and invalidate once per call on every unit of the domain:
  * page-selective when CAP.PSI and MAMV allow, else domain-selective. */
@@ -39,7 +44,10 @@ int vtd_domain_map(struct vtd_domain *d, iova_t iova, hpa_t pa, u64 size,
 		   unsigned prot);
 int vtd_domain_unmap(struct vtd_domain *d, iova_t iova, u64 size);
 /* Attach a device (context entry). Refused with -EOPNOTSUPP when the
- * domain enforces snooping and @u lacks ECAP.SC. */
+ * domain enforces snooping and @u lacks ECAP.SC, or when @u cannot walk
+ * the domain's tables (AGAW, MGAW, a superpage size already used). A unit
+ * without ECAP.C makes the domain's walks non-coherent (tables written
+ * back now, flushed from then on). */
 int vtd_domain_attach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
 		      u8 devfn);
 int vtd_domain_detach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,

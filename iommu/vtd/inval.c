@@ -1,6 +1,8 @@
 /* Context-cache and IOTLB invalidation, register-based (11.4.7, 11.4.8) or
- * queued (6.5.2). Once queued invalidation is on, the registers are never
- * used again: QEMU ignores them then and their busy bit never clears. */
+ * queued (6.5.2). Queued whenever the unit has it (bring-up turns it on);
+ * while it is on the registers are never used: QEMU ignores them then and
+ * their busy bit never clears. From major version 6 there are no
+ * invalidation registers at all. */
 #include "iommu/vtd/unit.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/inval.h"
@@ -18,15 +20,38 @@ static u32 iotlb_reg(const struct vtd_unit *u)
 	return (u32)FIELD_GET(VTD_ECAP_IRO, u->ecap) * 16;
 }
 
+/* The actual granularity a register-based invalidation reports (CAIG,
+ * IAIG): 0 means it was not performed, an error; a coarser one than asked
+ * is allowed (11.4.7, 11.4.8) and counted. */
+static int reg_inv_done(struct vtd_unit *u, enum vtd_gran asked, u8 done,
+			u8 *out)
+{
+	*out = done;
+	if (!done)
+		return -EIO;
+	if (done != asked)
+		u->stats.coarser++;
+	return 0;
+}
+
 static int reg_inv_context(struct vtd_unit *u, enum vtd_gran g, u16 did,
 			   u16 sid)
 {
 	u64 cmd = VTD_CCMD_ICC | FIELD_PREP(VTD_CCMD_CIRG, g) |
 		  FIELD_PREP(VTD_CCMD_DID, did) | FIELD_PREP(VTD_CCMD_SID, sid);
+	/* Never write CCMD while a previous command is in flight. */
+	int err = WAIT_FOR(!(vtd_read64(u, VTD_REG_CCMD) & VTD_CCMD_ICC),
+			   VTD_TIMEOUT_US);
 
+	if (err)
+		return err;
 	vtd_write64(u, VTD_REG_CCMD, cmd);
-	return WAIT_FOR(!(vtd_read64(u, VTD_REG_CCMD) & VTD_CCMD_ICC),
-			VTD_TIMEOUT_US);
+	err = WAIT_FOR(!((cmd = vtd_read64(u, VTD_REG_CCMD)) & VTD_CCMD_ICC),
+		       VTD_TIMEOUT_US);
+	if (err)
+		return err;
+	return reg_inv_done(u, g, (u8)FIELD_GET(VTD_CCMD_CAIG, cmd),
+			    &u->cc_gran_done);
 }
 
 static int reg_inv_iotlb(struct vtd_unit *u, enum vtd_gran g, u16 did,
@@ -35,19 +60,35 @@ static int reg_inv_iotlb(struct vtd_unit *u, enum vtd_gran g, u16 did,
 	u32 r = iotlb_reg(u);
 	u64 cmd = VTD_IOTLB_IVT | FIELD_PREP(VTD_IOTLB_IIRG, g) |
 		  FIELD_PREP(VTD_IOTLB_DID, did) | VTD_IOTLB_DR | VTD_IOTLB_DW;
+	int err = WAIT_FOR(!(vtd_read64(u, r + VTD_IOTLB_REG) & VTD_IOTLB_IVT),
+			   VTD_TIMEOUT_US);
 
+	if (err)
+		return err;
 	if (g == VTD_GRAN_PAGE)
 		vtd_write64(u, r + VTD_IOTLB_IVA,
 			    (addr & VTD_IVA_ADDR) | FIELD_PREP(VTD_IVA_AM, am));
 	vtd_write64(u, r + VTD_IOTLB_REG, cmd);
-	return WAIT_FOR(!(vtd_read64(u, r + VTD_IOTLB_REG) & VTD_IOTLB_IVT),
-			VTD_TIMEOUT_US);
+	err = WAIT_FOR(
+	    !((cmd = vtd_read64(u, r + VTD_IOTLB_REG)) & VTD_IOTLB_IVT),
+	    VTD_TIMEOUT_US);
+	if (err)
+		return err;
+	return reg_inv_done(u, g, (u8)FIELD_GET(VTD_IOTLB_IAIG, cmd),
+			    &u->iotlb_gran_done);
 }
 
 int vtd_qi_enable(struct vtd_unit *u)
 {
 	if (!(u->ecap & VTD_ECAP_QI))
 		return -EOPNOTSUPP;
+	/* A queue someone else enabled (firmware, another bring-up) is
+	 * drained and turned off before ours replaces it. */
+	if (vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_QIE) {
+		int err = vtd_qi_disable(u);
+		if (err)
+			return err;
+	}
 	if (!u->iq) {
 		u->iq = page_alloc_contig(1u << IQ_PAGES_ORDER, PAGE_SIZE);
 		u->iq_status = page_alloc();
@@ -123,8 +164,11 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
 int vtd_inv_context(struct vtd_unit *u, enum vtd_gran g, u16 did, u16 sid)
 {
 	u->stats.cc_inv++;
+	if (!u->qi && !vtd_has_reg_inval(u))
+		return -EOPNOTSUPP;
 	if (!u->qi)
 		return reg_inv_context(u, g, did, sid);
+	u->cc_gran_done = (u8)g;
 	struct vtd_entry128 d = {
 		.lo = VTD_QI_CC | FIELD_PREP(VTD_QI_GRAN, g) |
 		      FIELD_PREP(VTD_QI_CC_DID, did) |
@@ -137,8 +181,11 @@ int vtd_inv_iotlb(struct vtd_unit *u, enum vtd_gran g, u16 did, iova_t addr,
 		  unsigned am)
 {
 	u->stats.iotlb_inv++;
+	if (!u->qi && !vtd_has_reg_inval(u))
+		return -EOPNOTSUPP;
 	if (!u->qi)
 		return reg_inv_iotlb(u, g, did, addr, am);
+	u->iotlb_gran_done = (u8)g;
 	struct vtd_entry128 d = {
 		.lo = VTD_QI_IOTLB | FIELD_PREP(VTD_QI_GRAN, g) |
 		      VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW |

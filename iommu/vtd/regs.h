@@ -13,6 +13,9 @@
 #define VTD_REG_VER   0x00 /* 32: 11.4.1 */
 #define VTD_VER_MAJOR GENMASK(7, 4)
 #define VTD_VER_MINOR GENMASK(3, 0)
+/* From major version 6, register-based invalidation is gone (6.5.1):
+ * CCMD and IOTLB_REG are reserved and only the queue invalidates. */
+#define VTD_VER_NO_REG_INVAL 6
 
 #define VTD_REG_CAP   0x08 /* 64: 11.4.2 */
 #define VTD_CAP_ND    GENMASK_ULL(2, 0)
@@ -35,22 +38,24 @@
 #define VTD_CAP_PI    BIT_ULL(59)
 #define VTD_CAP_FL5LP BIT_ULL(60)
 
-#define VTD_REG_ECAP   0x10 /* 64: 11.4.3 */
-#define VTD_ECAP_C     BIT_ULL(0)
-#define VTD_ECAP_QI    BIT_ULL(1)
-#define VTD_ECAP_DT    BIT_ULL(2)
-#define VTD_ECAP_IR    BIT_ULL(3)
-#define VTD_ECAP_EIM   BIT_ULL(4)
-#define VTD_ECAP_PT    BIT_ULL(6)
-#define VTD_ECAP_SC    BIT_ULL(7)
-#define VTD_ECAP_IRO   GENMASK_ULL(17, 8)
-#define VTD_ECAP_MHMV  GENMASK_ULL(23, 20)
-#define VTD_ECAP_NEST  BIT_ULL(26)
-#define VTD_ECAP_PRS   BIT_ULL(29)
-#define VTD_ECAP_PASID BIT_ULL(40)
-#define VTD_ECAP_SMTS  BIT_ULL(43)
-#define VTD_ECAP_SLTS  BIT_ULL(46)
-#define VTD_ECAP_FLTS  BIT_ULL(47)
+#define VTD_REG_ECAP	 0x10 /* 64: 11.4.3 */
+#define VTD_ECAP_C	 BIT_ULL(0)
+#define VTD_ECAP_QI	 BIT_ULL(1)
+#define VTD_ECAP_DT	 BIT_ULL(2)
+#define VTD_ECAP_IR	 BIT_ULL(3)
+#define VTD_ECAP_EIM	 BIT_ULL(4)
+#define VTD_ECAP_PT	 BIT_ULL(6)
+#define VTD_ECAP_SC	 BIT_ULL(7)
+#define VTD_ECAP_IRO	 GENMASK_ULL(17, 8)
+#define VTD_ECAP_MHMV	 GENMASK_ULL(23, 20)
+#define VTD_ECAP_NEST	 BIT_ULL(26)
+#define VTD_ECAP_PRS	 BIT_ULL(29)
+#define VTD_ECAP_PASID	 BIT_ULL(40)
+#define VTD_ECAP_SMTS	 BIT_ULL(43)
+#define VTD_ECAP_SLTS	 BIT_ULL(46)
+#define VTD_ECAP_FLTS	 BIT_ULL(47)
+#define VTD_ECAP_ESIRTPS BIT_ULL(62) /* SIRTP invalidates the IEC */
+#define VTD_ECAP_ESRTPS	 BIT_ULL(63) /* SRTP invalidates the caches */
 
 #define VTD_REG_GCMD   0x18 /* 32: 11.4.4 */
 #define VTD_REG_GSTS   0x1c /* 32: 11.4.5, same bit positions */
@@ -100,6 +105,8 @@
 #define VTD_REG_PMEN 0x64 /* 32: 11.4.13 */
 #define VTD_PMEN_EPM BIT(31)
 #define VTD_PMEN_PRS BIT(0)
+
+#define VTD_REG_IRTA 0xb8 /* 64: 11.4.11 */
 
 #define VTD_REG_IQH	0x80 /* 64: 11.4.10 */
 #define VTD_REG_IQT	0x88

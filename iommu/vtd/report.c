@@ -31,12 +31,11 @@ static void report_ir(const struct vtd_unit *u)
 	if (!(u->ecap & VTD_ECAP_IR))
 		return;
 	kprintf("# vtd%u:   IR: IRE %s, IRTA 0x%lx (%u entries), EIM %s "
-		"(EIME %s), CFI %s, firmware left IRE %s\n",
+		"(EIME %s), CFI %s\n",
 		u->index, yes_no(gsts & VTD_GCMD_IRE),
 		(u64)(irta & VTD_IRTA_ADDR), 2u << FIELD_GET(VTD_IRTA_S, irta),
 		yes_no(u->ecap & VTD_ECAP_EIM), yes_no(irta & VTD_IRTA_EIME),
-		yes_no(gsts & VTD_GCMD_CFI),
-		u->fw_ire_on ? "on (disabled)" : "off");
+		yes_no(gsts & VTD_GCMD_CFI));
 }
 
 void vtd_unit_report(const struct vtd_unit *u)
@@ -69,10 +68,14 @@ void vtd_unit_report(const struct vtd_unit *u)
 		yes_no(e & VTD_ECAP_IR), yes_no(e & VTD_ECAP_PT),
 		(unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
 	report_ir(u);
-	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_faults)
+	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_ir_on ||
+	    u->fw_faults)
 		kprintf("# vtd%u:   firmware left: translation %s, protected "
-			"memory %s, queued invalidation %s, %u fault(s)\n",
+			"memory %s, queued invalidation %s, interrupt "
+			"remapping %s, %u fault(s)\n",
 			u->index, u->fw_te_on ? "on (disabled)" : "off",
-			u->fw_pmr_on ? "on (disabled)" : "off",
-			u->fw_qi_on ? "on (disabled)" : "off", u->fw_faults);
+			u->fw_pmr_on ? "on (kept until translation is on)"
+				     : "off",
+			u->fw_qi_on ? "on (drained, disabled)" : "off",
+			u->fw_ir_on ? "on (disabled)" : "off", u->fw_faults);
 }

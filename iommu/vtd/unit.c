@@ -30,9 +30,26 @@ int vtd_set_root_table(struct vtd_unit *u)
 	return vtd_gcmd(u, VTD_GCMD_SRTP, true);
 }
 
+bool vtd_has_reg_inval(const struct vtd_unit *u)
+{
+	return FIELD_GET(VTD_VER_MAJOR, u->ver) < VTD_VER_NO_REG_INVAL;
+}
+
+static int pmr_disable(struct vtd_unit *u)
+{
+	if (!(u->cap & (VTD_CAP_PLMR | VTD_CAP_PHMR)) ||
+	    !(vtd_read32(u, VTD_REG_PMEN) & VTD_PMEN_EPM))
+		return 0;
+	vtd_write32(u, VTD_REG_PMEN, 0);
+	return WAIT_FOR(!(vtd_read32(u, VTD_REG_PMEN) & VTD_PMEN_PRS),
+			VTD_TIMEOUT_US);
+}
+
 int vtd_enable_translation(struct vtd_unit *u, bool on)
 {
-	return vtd_gcmd(u, VTD_GCMD_TE, on);
+	int err = vtd_gcmd(u, VTD_GCMD_TE, on);
+
+	return err || !on ? err : pmr_disable(u);
 }
 
 int vtd_flush_write_buffer(struct vtd_unit *u)
@@ -42,9 +59,26 @@ int vtd_flush_write_buffer(struct vtd_unit *u)
 	return vtd_gcmd(u, VTD_GCMD_WBF, true);
 }
 
-/* Firmware may hand over a unit with translation, protected memory or
- * queued invalidation on, and faults pending (pre-boot DMA protection,
- * a previous kernel). Turn each off cleanly and remember that we did. */
+/* 6.5.2: clearing QIE while descriptors are pending loses them; wait for
+ * the unit to fetch up to the tail first (IQH == IQT), or for an error. */
+int vtd_qi_disable(struct vtd_unit *u)
+{
+	int err = WAIT_FOR(
+	    vtd_read64(u, VTD_REG_IQH) == vtd_read64(u, VTD_REG_IQT) ||
+		(vtd_read32(u, VTD_REG_FSTS) & (VTD_FSTS_IQE | VTD_FSTS_ITE)),
+	    VTD_TIMEOUT_US);
+
+	if (!err)
+		err = vtd_gcmd(u, VTD_GCMD_QIE, false);
+	if (!err)
+		u->qi = false;
+	return err;
+}
+
+/* Firmware may hand over a unit with translation, interrupt remapping or
+ * queued invalidation on, and faults pending (pre-boot DMA protection, a
+ * previous kernel). Turn each off cleanly and remember that we did.
+ * Protected memory regions stay until our translation is on. */
 static int quiesce_firmware_state(struct vtd_unit *u)
 {
 	u32 gsts = vtd_read32(u, VTD_REG_GSTS);
@@ -52,25 +86,52 @@ static int quiesce_firmware_state(struct vtd_unit *u)
 
 	u->fw_te_on = gsts & VTD_GCMD_TE;
 	u->fw_qi_on = gsts & VTD_GCMD_QIE;
-	u->fw_ire_on = gsts & VTD_GCMD_IRE;
-	/* Interrupt remapping through a table we do not own would block or
-	 * misroute every MSI the suites expect (ir.c sets up its own). */
-	if (u->fw_ire_on)
-		err = vtd_gcmd(u, VTD_GCMD_IRE, false);
-	if (!err && u->fw_te_on)
+	u->fw_ir_on = gsts & VTD_GCMD_IRE;
+	u->fw_pmr_on = (u->cap & (VTD_CAP_PLMR | VTD_CAP_PHMR)) &&
+		       (vtd_read32(u, VTD_REG_PMEN) & VTD_PMEN_EPM);
+	if (u->fw_te_on)
 		err = vtd_gcmd(u, VTD_GCMD_TE, false);
-	if (!err && (u->cap & (VTD_CAP_PLMR | VTD_CAP_PHMR)) &&
-	    (vtd_read32(u, VTD_REG_PMEN) & VTD_PMEN_EPM)) {
-		u->fw_pmr_on = true;
-		vtd_write32(u, VTD_REG_PMEN, 0);
-		err = WAIT_FOR(!(vtd_read32(u, VTD_REG_PMEN) & VTD_PMEN_PRS),
-			       VTD_TIMEOUT_US);
-	}
+	if (!err && u->fw_ir_on)
+		err = vtd_gcmd(u, VTD_GCMD_IRE, false);
 	if (!err && u->fw_qi_on)
-		err = vtd_gcmd(u, VTD_GCMD_QIE, false);
+		err = vtd_qi_disable(u);
 	vtd_fault_mask(u, true);
 	u->fw_faults = vtd_fault_drain(u);
 	return err;
+}
+
+/* The register window must reach the fault recording registers and the
+ * IOTLB registers wherever CAP and ECAP place them (11.4.2, 11.4.3): a
+ * DRHD Size field too small for them is a firmware defect, reported. */
+static u64 regs_needed(const struct vtd_unit *u)
+{
+	u64 fr = FIELD_GET(VTD_CAP_FRO, u->cap) * 16 +
+		 (u64)vtd_nr_fault_regs(u) * VTD_FRCD_SIZE;
+	u64 io = FIELD_GET(VTD_ECAP_IRO, u->ecap) * 16 + 16;
+
+	return ALIGN_UP(MAX(MAX(fr, io), (u64)PAGE_SIZE), PAGE_SIZE);
+}
+
+static int map_regs(struct vtd_unit *u)
+{
+	u->regs = mm_map(u->reg_pa, u->reg_size, CACHE_UC);
+	if (!u->regs)
+		return -ENOMEM;
+	u->ver = vtd_read32(u, VTD_REG_VER);
+	u->cap = vtd_read64(u, VTD_REG_CAP);
+	u->ecap = vtd_read64(u, VTD_REG_ECAP);
+	/* Nothing decodes there: a wrong DRHD or a unit switched off. */
+	if (u->cap == ~0ULL || u->cap == 0 || u->ver == ~0u)
+		return -ENODEV;
+	u64 need = regs_needed(u);
+	if (need <= u->reg_size)
+		return 0;
+	kprintf("# vtd%u: DRHD register size 0x%lx below the 0x%lx its fault "
+		"and IOTLB registers need: mapping 0x%lx\n",
+		u->index, u->reg_size, need, need);
+	u->reg_size = need;
+	u->regs = mm_map(u->reg_pa, u->reg_size, CACHE_UC);
+	return u->regs ? 0 : -ENOMEM;
 }
 
 int vtd_unit_init(struct vtd_unit *u, unsigned index, hpa_t base, u64 size,
@@ -81,20 +142,11 @@ int vtd_unit_init(struct vtd_unit *u, unsigned index, hpa_t base, u64 size,
 	u->reg_pa = base;
 	u->reg_size = size < PAGE_SIZE ? PAGE_SIZE : size;
 	u->seg = seg;
-	u->regs = mm_map(base, u->reg_size, CACHE_UC);
-	if (!u->regs)
-		return -ENOMEM;
-	u->ver = vtd_read32(u, VTD_REG_VER);
-	u->cap = vtd_read64(u, VTD_REG_CAP);
-	u->ecap = vtd_read64(u, VTD_REG_ECAP);
-	/* Nothing decodes there: a wrong DRHD or a unit switched off. */
-	if (u->cap == ~0ULL || u->cap == 0 || u->ver == ~0u)
-		return -ENODEV;
-	int err = quiesce_firmware_state(u);
+	int err = map_regs(u);
+	if (!err)
+		err = quiesce_firmware_state(u);
 	if (err)
 		return err;
 	u->root = page_alloc();
-	if (!u->root)
-		return -ENOMEM;
-	return vtd_set_root_table(u);
+	return u->root ? 0 : -ENOMEM;
 }

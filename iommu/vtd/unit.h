@@ -23,6 +23,7 @@ struct vtd_stats {
 	u64 cc_inv, iotlb_inv, wait_desc, faults, fault_irqs, pfo;
 	u64 log_dropped;  /* faults pushed out of the full log */
 	u64 out_of_order; /* records found outside the FRI order */
+	u64 coarser;	  /* invalidations performed coarser than asked */
 };
 
 struct vtd_unit {
@@ -34,7 +35,7 @@ struct vtd_unit {
 	u32 ver;
 	u64 cap, ecap;
 	/* What firmware left behind, found at bring-up. */
-	bool fw_te_on, fw_pmr_on, fw_qi_on, fw_ire_on;
+	bool fw_te_on, fw_pmr_on, fw_qi_on, fw_ir_on;
 	unsigned fw_faults;
 	/* Translation structures (legacy mode). */
 	struct vtd_entry128 *root;
@@ -46,6 +47,9 @@ struct vtd_unit {
 	volatile u32 *iq_status;
 	u32 iq_seq;
 	/* Faults, drained from the recording registers. */
+	/* Granularity the last register-based invalidation reported it
+	 * performed (CAIG, IAIG); the requested one when queued. */
+	u8 cc_gran_done, iotlb_gran_done;
 	struct vtd_fault log[VTD_FAULT_LOG];
 	unsigned log_head, log_count;
 	struct vtd_stats stats;
@@ -80,18 +84,28 @@ static inline void vtd_write64(const struct vtd_unit *u, u32 off, u64 v)
 	*(volatile u64 *)(u->regs + off) = v;
 }
 
-/* Map and identify the unit at @base, quiesce whatever firmware left on
- * (translation, protected memory regions, queued invalidation, pending
- * faults), install an empty root table. 0, -ENODEV (registers read all
- * ones or zero), -ENOMEM, or -ETIMEDOUT from a handshake. */
+/* Map and identify the unit at @base (the window grown to cover the fault
+ * and IOTLB registers CAP.FRO and ECAP.IRO place), quiesce what firmware
+ * left on (translation, interrupt remapping, queued invalidation once its
+ * queue drained, pending faults) and allocate an empty root table; the
+ * caller installs it (vtd_root_table_install, context.h). Protected
+ * memory regions stay on until translation is enabled. 0, -ENODEV
+ * (registers read all ones or zero), -ENOMEM, or -ETIMEDOUT. */
 int vtd_unit_init(struct vtd_unit *u, unsigned index, hpa_t base, u64 size,
 		  u16 seg);
 /* Set or clear one GCMD bit and wait for GSTS to follow (11.4.4): the
  * command is the persistent status bits plus this change, never an echo
  * of one-shot bits. */
 int vtd_gcmd(struct vtd_unit *u, u32 bit, bool on);
+/* SRTP alone; vtd_root_table_install() adds the invalidations after it. */
 int vtd_set_root_table(struct vtd_unit *u);
+/* TE on or off. Once on, protected memory regions firmware left enabled
+ * are turned off: our own tables protect memory from then on. */
 int vtd_enable_translation(struct vtd_unit *u, bool on);
+/* Wait for the queue to drain (IQH == IQT), then clear QIE (6.5.2). */
+int vtd_qi_disable(struct vtd_unit *u);
+/* Major version >= 6 has no register-based invalidation (6.5.1). */
+bool vtd_has_reg_inval(const struct vtd_unit *u);
 int vtd_flush_write_buffer(struct vtd_unit *u);
 
 #endif

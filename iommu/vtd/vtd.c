@@ -6,7 +6,9 @@
 #include "arch/x86/console.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/trap.h"
+#include "iommu/vtd/context.h"
 #include "iommu/vtd/fault.h"
+#include "iommu/vtd/inval.h"
 #include "lib/errno.h"
 
 static struct dmar_info dmar;
@@ -54,6 +56,15 @@ static u32 cfg_read(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn, u16 off)
 
 static void report_dmar(void)
 {
+	/* 8.1: firmware asks the OS to keep DMA remapping on (it protected
+	 * memory during boot); this kernel does, a lab wants to know. */
+	kprintf("# DMAR: host address width %u, flags 0x%x%s%s%s\n", dmar.haw,
+		dmar.flags,
+		dmar.flags & DMAR_FLAG_INTR_REMAP ? " INTR_REMAP" : "",
+		dmar.flags & DMAR_FLAG_X2APIC_OPT_OUT ? " X2APIC_OPT_OUT" : "",
+		dmar.flags & DMAR_FLAG_DMA_CTRL_PLATFORM_OPT_IN
+		    ? " DMA_CTRL_PLATFORM_OPT_IN"
+		    : "");
 	for (u32 i = 0; i < MIN(dmar.nr_warnings, DMAR_MAX_WARNINGS); i++)
 		kprintf("# DMAR: warning at offset %u: %s\n",
 			dmar.warnings[i].offset,
@@ -65,18 +76,37 @@ static void report_dmar(void)
 				dmar_strerror(dmar.scopes[i].status));
 }
 
+/* Queued invalidation whenever the unit has it (from major version 6 it
+ * is the only way), then the root table with the global invalidations
+ * that must follow it, then the fault interrupt. */
+static int start_unit(struct vtd_unit *u)
+{
+	int err = 0;
+
+	if (u->ecap & VTD_ECAP_QI)
+		err = vtd_qi_enable(u);
+	else if (!vtd_has_reg_inval(u))
+		err = -EOPNOTSUPP; /* no way to invalidate at all */
+	if (!err)
+		err = vtd_root_table_install(u);
+	if (!err)
+		err = vtd_fault_irq_setup(u, VEC_VTD_FAULT);
+	return err;
+}
+
 static void bring_up(const struct dmar_unit *d)
 {
 	struct vtd_unit *u = &units[nr_units];
 	int err = vtd_unit_init(u, nr_units, d->reg_base, d->reg_size,
 				d->segment);
 
+	if (!err)
+		err = start_unit(u);
 	if (err) {
 		kprintf("# error: VT-d unit at 0x%lx: bring-up failed: %s\n",
 			d->reg_base, strerror_k(err));
 		return;
 	}
-	vtd_fault_irq_setup(u, VEC_VTD_FAULT);
 	unit_dmar[nr_units++] = d;
 }
 
@@ -95,6 +125,10 @@ void vtd_platform_init(void)
 	dmar_resolve(&dmar, cfg_read, NULL);
 	report_dmar();
 	trap_set_handler(VEC_VTD_FAULT, on_fault_irq, NULL);
-	for (u32 i = 0; i < dmar.nr_units && nr_units < VTD_MAX_UNITS; i++)
+	if (dmar.nr_units > VTD_MAX_UNITS)
+		kprintf("# error: DMAR names %u units, this kernel holds %u: "
+			"the others are not brought up\n",
+			dmar.nr_units, VTD_MAX_UNITS);
+	for (u32 i = 0; i < dmar.nr_units && i < VTD_MAX_UNITS; i++)
 		bring_up(&dmar.units[i]);
 }

@@ -1,18 +1,25 @@
 /* The guest stub: 32-bit protected mode, paging off, flat segments. It is
  * kernel data, copied to GUEST_CODE_GPA in the guest's own memory, so it
  * is position-independent: only relative jumps and calls, and absolute
- * addresses of guest memory from guest.h. It runs the host's script (see
- * guest.h), reports the end with a hypercall and halts. Registers survive
- * exits: the host saves and restores every GPR. */
+ * addresses of guest memory from guest.h. It builds its own GDT and IDT,
+ * runs the host's script (see guest.h), reports the end with a hypercall
+ * and halts. An exception reports its vector and EIP and abandons the
+ * step that raised it. Registers survive exits: the host saves and
+ * restores every GPR. */
+
+/* The stub's address of a label, once copied into the guest. */
+#define GPA(sym) (GUEST_CODE_GPA + (sym) - guest_stub_start)
 #include "kvmlike/guest/guest.h"
 
 	.section .rodata
 	.code32
 	.balign 16
 	.globl guest_stub_start, guest_stub_end
-	.globl guest_stub_invd, guest_stub_touch
+	.globl guest_stub_invd, guest_stub_touch, guest_stub_tf_after
+
 guest_stub_start:
 	movl $GUEST_STACK_TOP, %esp
+	call tables
 	movl $(GUEST_SCRIPT_GPA + GUEST_SCRIPT_STEPS), %esi
 	movl (GUEST_SCRIPT_GPA + GUEST_SCRIPT_NR), %edi
 	xorl %ebp, %ebp
@@ -21,7 +28,7 @@ guest_stub_start:
 	movl (%esi), %eax
 	movl 4(%esi), %ebx
 	call step
-	addl $8, %esi
+	addl $16, %esi
 	incl %ebp
 	jmp 1b
 2:	movl $GHC_DONE, %eax
@@ -30,8 +37,48 @@ guest_stub_start:
 3:	hlt
 	jmp 3b
 
-/* EAX: op, EBX: arg. May clobber EAX, EBX, ECX, EDX. */
+/* The GDT (null, flat code, flat data, a TSS, a data segment based at
+ * GUEST_BASED_BASE) and 32 interrupt gates to exc_N (16 bytes apart);
+ * the pseudo-descriptors for LGDT/LIDT at GUEST_CATCH_ESP + 8 and + 16.
+ * Clobbers EAX, ECX, EDX, EDI. */
+tables:
+	movl $GUEST_GDT_GPA, %edi
+	movl $0, 0(%edi)
+	movl $0, 4(%edi)
+	movl $0x0000ffff, 8(%edi)
+	movl $0x00cf9b00, 12(%edi)
+	movl $0x0000ffff, 16(%edi)
+	movl $0x00cf9300, 20(%edi)
+	movl $0x00000067, 24(%edi)
+	movl $0x00008b00, 28(%edi)
+	movl $(((GUEST_BASED_BASE & 0xffff) << 16) | 0xffff), 32(%edi)
+	movl $(0x00cf9300 | ((GUEST_BASED_BASE >> 16) & 0xff)), 36(%edi)
+	movw $39, (GUEST_CATCH_ESP + 8)
+	movl $GUEST_GDT_GPA, (GUEST_CATCH_ESP + 10)
+	lgdt (GUEST_CATCH_ESP + 8)
+	movl $GUEST_IDT_GPA, %edi
+	movl $GPA(exc_0), %edx
+	movl $32, %ecx
+1:	movl %edx, %eax
+	andl $0xffff, %eax
+	orl $(GUEST_SEL_CODE << 16), %eax
+	movl %eax, (%edi)
+	movl %edx, %eax
+	andl $0xffff0000, %eax
+	orl $0x8e00, %eax /* P, DPL 0, 32-bit interrupt gate */
+	movl %eax, 4(%edi)
+	addl $8, %edi
+	addl $16, %edx
+	loop 1b
+	movw $GUEST_IDT_LIMIT, (GUEST_CATCH_ESP + 16)
+	movl $GUEST_IDT_GPA, (GUEST_CATCH_ESP + 18)
+	lidt (GUEST_CATCH_ESP + 16)
+	ret
+
+/* EAX: op, EBX: arg; the step's words at (ESI). May clobber EAX, EBX,
+ * ECX, EDX. An exception unwinds to the caller from the ESP saved here. */
 step:
+	movl %esp, (GUEST_CATCH_ESP)
 	cmpl $GOP_WBINVD, %eax
 	je op_wbinvd
 	cmpl $GOP_INVD, %eax
@@ -50,6 +97,28 @@ step:
 	je op_triple
 	cmpl $GOP_OUT_OTHER, %eax
 	je op_out_other
+	cmpl $GOP_RDMSR, %eax
+	je op_rdmsr
+	cmpl $GOP_WRMSR, %eax
+	je op_wrmsr
+	cmpl $GOP_CR0, %eax
+	je op_cr0
+	cmpl $GOP_SPIN_CLI, %eax
+	je op_spin_cli
+	cmpl $GOP_SVM, %eax
+	je op_svm
+	cmpl $GOP_WBINVD_PF, %eax
+	je op_wbinvd_pf
+	cmpl $GOP_TF_WBINVD, %eax
+	je op_tf_wbinvd
+	cmpl $GOP_LOAD_FS, %eax
+	je op_load_fs
+	cmpl $GOP_CPUID, %eax
+	je op_cpuid
+	cmpl $GOP_STI_WBINVD, %eax
+	je op_sti_wbinvd
+	cmpl $GOP_SPIN_STI, %eax
+	je op_spin_sti
 	ret
 
 op_wbinvd:
@@ -130,6 +199,131 @@ op_triple:
 op_out_other:
 	movw $GUEST_OTHER_PORT, %dx
 	outb %al, %dx
+	ret
+
+op_rdmsr:
+	movl %ebx, %ecx
+	rdmsr
+	movl %eax, %ebx
+	movl %edx, %ecx
+	movl $GREP_MSR, %eax
+	jmp report
+
+op_wrmsr:
+	movl %ebx, %ecx
+	movl 8(%esi), %eax
+	movl 12(%esi), %edx
+	wrmsr
+	ret
+
+op_cr0:
+	movl %cr0, %eax
+	orl 8(%esi), %eax
+	movl 12(%esi), %ebx
+	notl %ebx
+	andl %ebx, %eax
+	movl %eax, %cr0
+	movl %cr0, %ebx
+	movl $GREP_CR0, %eax
+	jmp report
+
+op_spin_cli:
+	cli
+1:	jmp 1b
+
+op_spin_sti:
+	sti
+1:	jmp 1b
+
+/* The SVM instructions by their encodings (AMD APM vol. 3), one 8-byte
+ * slot each, in GSVM_* order. */
+op_svm:
+	cmpl $GSVM_NR, %ebx
+	jae 9f
+	movl 8(%esi), %eax
+	xorl %ecx, %ecx
+	leal GPA(svm_insns)(,%ebx,8), %edx
+	jmp *%edx
+	.balign 8
+svm_insns:
+	.irp modrm, 0xd8, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf
+	.balign 8
+	.byte 0x0f, 0x01, \modrm /* VMRUN VMLOAD VMSAVE STGI CLGI SKINIT INVLPGA */
+	.if \modrm == 0xdd
+2:	jmp 2b /* CLGI: spin with GIF clear */
+	.else
+	jmp 9f
+	.endif
+	.endr
+9:	movl $GREP_RAN, %eax
+	jmp report
+
+/* WBINVD without and with a prefix, and WBNOINVD (F3 0F 09): the host
+ * must skip each by its real length. */
+op_wbinvd_pf:
+	wbinvd
+	.byte 0x2e, 0x0f, 0x09
+	.byte 0xf3, 0x0f, 0x09
+	movl $GREP_RAN, %eax
+	jmp report
+
+/* With TF set by POPF, the single-step trap comes after the instruction
+ * that follows (SDM vol. 3A 18.3.1.4): the WBINVD. */
+op_tf_wbinvd:
+	pushfl
+	orl $0x100, (%esp)
+	popfl
+	wbinvd
+guest_stub_tf_after:
+	pushfl
+	andl $~0x100, (%esp)
+	popfl
+	movl $GREP_RAN, %eax
+	jmp report
+
+op_load_fs:
+	movw $GUEST_SEL_BASED, %ax
+	movw %ax, %fs
+	movw %ax, %gs
+	ret
+
+op_cpuid:
+	movl %ebx, %eax
+	xorl %ecx, %ecx
+	cpuid
+	movl %ecx, %ebx
+	movl %edx, %ecx
+	movl $GREP_CPUID, %eax
+	jmp report
+
+op_sti_wbinvd:
+	sti
+	wbinvd
+	cli
+	ret
+
+/* Exception handlers, 16 bytes apart (the IDT's gates point at them).
+ * Without an error code a 0 is pushed in its place, so that every frame
+ * reads: vector, error code, EIP, CS, EFLAGS. */
+	.balign 16
+exc_0:
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.balign 16
+	.if (\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21)
+	.else
+	pushl $0
+	.endif
+	pushl $\n
+	jmp exc_common
+	.endr
+
+exc_common:
+	movl (%esp), %ebx
+	movl 8(%esp), %ecx
+	movl $GREP_EXC, %eax
+	movw $GUEST_REPORT_PORT, %dx
+	outl %eax, %dx
+	movl (GUEST_CATCH_ESP), %esp
 	ret
 
 /* EAX: code, EBX and ECX: payload. */

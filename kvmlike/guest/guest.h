@@ -8,7 +8,9 @@
  * GPA 0, backed by host pages through EPT/NPT; nothing else is mapped.
  *
  *   0x0000 +----------------+
- *          | (unused)       |
+ *          | GDT            |  built by the stub (GUEST_SEL_*)
+ *   0x0100 | IDT            |  32 interrupt gates, built by the stub
+ *   0x0200 | catch ESP      |  where an exception handler unwinds to
  *   0x1000 | stub code      |  copied from guest_stub_start..end
  *   0x8000 | script         |  struct guest_script
  *   0xe000 | stack ...      |
@@ -22,11 +24,22 @@
 #define GUEST_CODE_MAX	 0x7000
 #define GUEST_SCRIPT_GPA 0x8000
 #define GUEST_STACK_TOP	 0xf000
+#define GUEST_GDT_GPA	 0x0000
+#define GUEST_IDT_GPA	 0x0100
+#define GUEST_IDT_LIMIT	 (32 * 8 - 1)
+#define GUEST_CATCH_ESP	 0x0200
+/* GDT selectors: the flat ones the host's reset state names, and a data
+ * segment with a base, which a guest may load into FS and GS. */
+#define GUEST_SEL_CODE	 0x08
+#define GUEST_SEL_DATA	 0x10
+#define GUEST_SEL_TSS	 0x18
+#define GUEST_SEL_BASED	 0x20
+#define GUEST_BASED_BASE 0x2000
 /* An address outside guest RAM: where the host kernel's own image lives
  * in host-physical memory, so a touch proves the host is not mapped. */
 #define GUEST_UNMAPPED_GPA 0x100000
 
-/* Script header words, then steps of two words (op, arg). */
+/* Script header words, then steps of four words (op, arg, lo, hi). */
 #define GUEST_SCRIPT_HCALL 0 /* 0: VMCALL (Intel), 1: VMMCALL (AMD) */
 #define GUEST_SCRIPT_NR	   4
 #define GUEST_SCRIPT_STEPS 8
@@ -42,6 +55,33 @@
 #define GOP_BENCH_HCALL	 7 /* arg hypercalls between RDTSCs, GREP_CYCLES */
 #define GOP_TRIPLE	 8 /* IDT limit 0, then UD2: a triple fault */
 #define GOP_OUT_OTHER	 9 /* OUT to a port the host does not handle */
+/* Steps of a hostile guest (the contain suite). An exception in a step is
+ * reported (GREP_EXC) and ends that step, not the script: the stub has
+ * its own GDT and IDT. */
+#define GOP_RDMSR    10 /* RDMSR arg, report GREP_MSR */
+#define GOP_WRMSR    11 /* WRMSR arg <- hi:lo */
+#define GOP_CR0	     12 /* CR0 |= lo, &= ~hi; report GREP_CR0 (read back) */
+#define GOP_SPIN_CLI 13 /* CLI, then loop forever */
+#define GOP_SVM \
+	14 /* SVM instruction arg (GSVM_*) with EAX = lo;
+			  * GSVM_CLGI spins after it; GREP_RAN if it ran */
+#define GOP_WBINVD_PF \
+	15		  /* WBINVD, CS-prefixed WBINVD, WBNOINVD (F3 0F 09),
+			  * then GREP_RAN */
+#define GOP_TF_WBINVD  16 /* TF set, WBINVD: a #DB right after it */
+#define GOP_LOAD_FS    17 /* FS and GS <- GUEST_SEL_BASED */
+#define GOP_CPUID      18 /* CPUID arg, report GREP_CPUID (ECX, EDX) */
+#define GOP_STI_WBINVD 19 /* STI; WBINVD (in the STI shadow); CLI */
+#define GOP_SPIN_STI   20 /* STI, then loop forever */
+
+#define GSVM_VMRUN   0
+#define GSVM_VMLOAD  1
+#define GSVM_VMSAVE  2
+#define GSVM_STGI    3
+#define GSVM_CLGI    4
+#define GSVM_SKINIT  5
+#define GSVM_INVLPGA 6
+#define GSVM_NR	     7
 
 /* Reports: OUT %eax (the code) to GUEST_REPORT_PORT with the payload in
  * EBX and ECX. The end of the script is a hypercall: EAX GHC_DONE, EBX the
@@ -51,6 +91,11 @@
 #define GREP_TOUCH	  1 /* EBX: the value read */
 #define GREP_PAT	  2 /* EBX:ECX = PAT low:high */
 #define GREP_CYCLES	  3 /* EBX:ECX = TSC cycles low:high */
+#define GREP_EXC	  4 /* EBX: vector, ECX: the EIP it reports */
+#define GREP_MSR	  5 /* EBX:ECX = low:high */
+#define GREP_CR0	  6 /* EBX: CR0 as the guest reads it */
+#define GREP_RAN	  7 /* the step's instruction ran; EBX: arg */
+#define GREP_CPUID	  8 /* EBX: ECX, ECX: EDX of the leaf */
 #define GHC_NOP		  0
 #define GHC_DONE	  1
 
@@ -66,6 +111,7 @@
 
 struct guest_step {
 	u32 op, arg;
+	u32 lo, hi;
 };
 
 struct guest_script {
@@ -78,6 +124,7 @@ struct guest_script {
  * of the instructions the tests look for. */
 extern const u8 guest_stub_start[], guest_stub_end[];
 extern const u8 guest_stub_invd[], guest_stub_touch[];
+extern const u8 guest_stub_tf_after[];
 
 static inline u64 guest_stub_gpa(const u8 *sym)
 {

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""make bench: speed figures measured in one run, printed as ratios.
+"""make bench: speed figures measured in one run, as "bench:" machine lines
+and then as tables.
 
 host:  the page-table builder against the memset floor (tests/bench/),
-       invalidations per map and per unmap call;
-qemu:  wall time of the qemu lane against a boot-and-exit with the same
+       invalidations and cache-line flushes per map and per unmap call;
+qemu:  wall time of each QEMU lane asked for (--lane, default qemu and,
+       when QEMU 10.0 is there, qemu10) against a boot-and-exit of the same
        machine line (tests=none), checks per second;
 kvm:   "# bench:" diagnostics the kvm_wbinvd suite prints, per lane.
 Timings are medians of --runs runs; wall time on an emulator is only
 comparable within one run of this script."""
 import argparse
+import os
 import re
 import shlex
 import statistics
@@ -18,17 +21,18 @@ import time
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent.parent
+BENCH_RE = re.compile(r"bench: name=(\S+) value=(\S+) unit=(\S+)")
 
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, text=True, capture_output=True, **kw)
 
 
-def wall(cmd, runs):
+def wall(cmd, env, runs):
     times = []
     for _ in range(runs):
         t0 = time.monotonic()
-        sh(cmd, timeout=300)
+        sh(cmd, env=env, timeout=300)
         times.append(time.monotonic() - t0)
     return statistics.median(times)
 
@@ -38,7 +42,18 @@ def host_bench(out):
     if r.returncode:
         sys.exit(f"bench: build failed:\n{r.stdout}{r.stderr}")
     r = sh([str(Path(out) / "bench" / "bench_pgtable")])
-    print(r.stdout.rstrip())
+    return r.stdout.splitlines()
+
+
+def lane_command(lane_dir):
+    """The QEMU command of a lane (cmd.txt's first line) and its
+    environment (VAR=value words before the command)."""
+    words = shlex.split((lane_dir / "cmd.txt").read_text().splitlines()[0])
+    env = dict(os.environ)
+    while words and re.match(r"[A-Z_]+=", words[0]):
+        k, _, v = words.pop(0).partition("=")
+        env[k] = v
+    return words, env
 
 
 def with_args(cmd, args):
@@ -50,50 +65,147 @@ def with_args(cmd, args):
 
 
 def run_lanes(out, lanes):
-    r = sh([sys.executable, str(TESTS / "run"), "--out", out, "--lanes", lanes])
+    r = sh([sys.executable, str(TESTS / "run"), "--out", out, *lanes])
     if r.returncode:
-        sys.exit(f"bench: lanes {lanes} fail; fix that first\n"
+        sys.exit(f"bench: lanes {' '.join(lanes)} fail; fix that first\n"
                  f"{r.stdout[-2000:]}")
 
 
 def qemu_bench(out, runs, lane):
     lane_dir = Path(out) / "lanes" / lane
-    cmd = shlex.split((lane_dir / "cmd.txt").read_text().splitlines()[0])
+    cmd, env = lane_command(lane_dir)
     totals = re.search(r"# Totals: pass:(\d+).*checks:(\d+)",
                        (lane_dir / "ktap.txt").read_text())
     tests, checks = int(totals[1]), int(totals[2])
-    lane_s = wall(cmd, runs)
-    floor_s = wall(with_args(cmd, "tests=none"), runs)
-    print(f"bench: name=qemu_lane_wall value={lane_s:.3f} unit=s")
-    print(f"bench: name=qemu_boot_floor_wall value={floor_s:.3f} unit=s")
-    print(f"bench: name=qemu_lane_vs_floor value={lane_s / floor_s:.2f} "
-          f"unit=ratio target=4")
-    print(f"bench: name=qemu_lane_tests value={tests} unit=tests")
-    print(f"bench: name=qemu_lane_checks value={checks} unit=checks "
-          f"target=200")
-    print(f"bench: name=qemu_checks_per_s value={checks / lane_s:.0f} "
-          f"unit=checks/s")
+    lane_s = wall(cmd, env, runs)
+    floor_s = wall(with_args(cmd, "tests=none"), env, runs)
+    p = "qemu" if lane == "qemu" else lane
+    return [f"bench: name={p}_lane_wall value={lane_s:.3f} unit=s",
+            f"bench: name={p}_boot_floor_wall value={floor_s:.3f} unit=s",
+            f"bench: name={p}_lane_vs_floor value={lane_s / floor_s:.2f} "
+            "unit=ratio target=4",
+            f"bench: name={p}_lane_tests value={tests} unit=tests",
+            f"bench: name={p}_lane_checks value={checks} unit=checks "
+            "target=200",
+            f"bench: name={p}_checks_per_s value={checks / lane_s:.0f} "
+            "unit=checks/s"]
 
 
-def kvm_bench(out):
-    for name in ("qemu", "bochs", "bochs-svm"):
+def kvm_bench(out, lanes):
+    lines = []
+    for name in lanes:
         ktap = Path(out, "lanes", name, "ktap.txt")
         for line in ktap.read_text().splitlines():
             m = re.search(r"# bench: (.*)", line)
             if m:
-                print(f"bench: lane={name} {m[1]}")
+                lines.append(f"bench: lane={name} {m[1]}")
+    return lines
+
+
+def table(rows):
+    """Rows of cells as aligned text: the first column left, the rest
+    right."""
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                      for i, (c, w) in enumerate(zip(r, widths)))
+            for r in rows]
+
+
+def figures(lines):
+    return {m[1]: float(m[2]) for m in map(BENCH_RE.search, lines) if m}
+
+
+def us(ns):
+    return f"{ns / 1000:.1f}" if ns is not None else "-"
+
+
+def ratio(x):
+    return f"{x:.2f}" if x is not None else "-"
+
+
+def size(text):
+    """'16g' -> bytes, for ordering."""
+    m = re.fullmatch(r"(\d+)([kmg])", text)
+    return int(m[1]) << {"k": 10, "m": 20, "g": 30}[m[2]] if m else 0
+
+
+def case_order(case):
+    _, total, page, mode = case.split(".", 3)
+    return size(total), size(page), mode
+
+
+def pgtable_table(f):
+    """One row per size, page size and mode of the page-table builder."""
+    cases = sorted({n.rsplit(".", 1)[0] for n in f
+                    if n.startswith("pgtable.")}, key=case_order)
+    rows = [("page tables", "map us", "unmap us", "map/floor",
+             "map/memset", "unmap/memset", "tables", "inval/call",
+             "flush/map")]
+    for c in cases:
+        g = {k[len(c) + 1:]: v for k, v in f.items() if k.startswith(c + ".")}
+        flush = g.get("flushes_per_map")
+        rows.append((c[len("pgtable."):].replace(".", " "), us(g.get("map")),
+                     us(g.get("unmap")), ratio(g.get("map_vs_floor")),
+                     ratio(g.get("map_vs_memset")),
+                     ratio(g.get("unmap_vs_memset")),
+                     f"{g.get('tables_per_map', 0):.0f}",
+                     f"{g.get('inval_per_map', 0):.0f}/"
+                     f"{g.get('inval_per_unmap', 0):.0f}",
+                     f"{flush:.0f}" if flush is not None else "-"))
+    return table(rows)
+
+
+def qemu_table(f, lanes):
+    rows = [("QEMU lane", "lane s", "floor s", "lane/floor", "tests",
+             "checks", "checks/s")]
+    for lane in lanes:
+        g = {k[len(lane) + 1:]: v for k, v in f.items()
+             if k.startswith(lane + "_")}
+        rows.append((f"{lane} (vs tests=none)", f"{g['lane_wall']:.2f}",
+                     f"{g['boot_floor_wall']:.2f}",
+                     f"{g['lane_vs_floor']:.2f}", f"{g['lane_tests']:.0f}",
+                     f"{g['lane_checks']:.0f}", f"{g['checks_per_s']:.0f}"))
+    return table(rows)
+
+
+def kvm_table(lines):
+    rows = [("VM exits (kvm_wbinvd)", "figure", "value")]
+    for line in lines:
+        lane, _, rest = line[len("bench: lane="):].partition(" ")
+        name, _, value = rest.partition(" ")
+        unit, _, value = value.rpartition("=")
+        rows.append((lane, f"{name} ({unit})" if unit else name, value))
+    return table(rows) if len(rows) > 1 else []
+
+
+def qemu10_present():
+    r = sh([sys.executable, str(TESTS / "run"), "-l"])
+    return re.search(r"^qemu10 ", r.stdout, re.M) is not None and \
+        Path(TESTS.parent / ".cache" / "qemu-10.0.2" / "usr/bin"
+             / "qemu-system-x86_64").exists()
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="build")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--lane", default="qemu")
+    ap.add_argument("--lane", action="append",
+                    help="a QEMU lane to time (repeatable; default qemu, "
+                    "and qemu10 when QEMU 10.0 is there)")
     a = ap.parse_args()
-    host_bench(a.out)
-    run_lanes(a.out, f"{a.lane},bochs,bochs-svm")
-    qemu_bench(a.out, a.runs, a.lane)
-    kvm_bench(a.out)
+    qemu = a.lane or (["qemu", "qemu10"] if qemu10_present() else ["qemu"])
+    host = host_bench(a.out)
+    kvm_lanes = list(dict.fromkeys(qemu + ["bochs", "bochs-svm"]))
+    run_lanes(a.out, kvm_lanes)
+    lines = host
+    for lane in qemu:
+        lines += qemu_bench(a.out, a.runs, lane)
+    kvm = kvm_bench(a.out, kvm_lanes)
+    print("\n".join(lines + kvm))
+    f = figures(lines)
+    for t in (pgtable_table(f), qemu_table(f, qemu), kvm_table(kvm)):
+        if t:
+            print("\n" + "\n".join(t))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ TEST(isolation, same_iova_reaches_own_memory)
 	struct vtd_fix *f;
 	struct second *s;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	s = second_setup(f);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
@@ -69,12 +69,12 @@ TEST(isolation, other_domains_iova_faults)
 	struct vtd_fix *f;
 	struct second *s;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	s = second_setup(f);
 	ASSERT_OK(vtd_domain_map(s->dom, IOVA, virt_to_phys(s->mem.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	ASSERT_OK(dma_write(f->dev, 0, IOVA, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA);
+	expect_one_fault(f, VTD_FR_WRITE, IOVA, VTD_ACC_WRITE);
 	guarded_intact(&s->mem, 0, 0);
 }
 
@@ -87,11 +87,11 @@ TEST(isolation, kernel_memory_unreachable)
 	static u8 copy[4 * LEN]; /* the target and what follows it */
 	iova_t k = virt_to_phys(__image_start);
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	memcpy(copy, __image_start, sizeof(copy));
 	ASSERT_OK(fix_stage(f, 0x100000, 0xee, LEN));
 	ASSERT_OK(dma_write(f->dev, 0, k, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, k);
+	expect_one_fault(f, VTD_FR_WRITE, k, VTD_ACC_WRITE);
 	EXPECT_MEMEQ(__image_start, copy, sizeof(copy));
 }
 
@@ -101,7 +101,7 @@ TEST(isolation, device_without_domain_blocked)
 	struct vtd_fix *f;
 	struct dma_engine *e;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	e = dma_find("edu", 1);
 	if (!e)
 		test_skip("the lane has one edu device");

@@ -15,4 +15,5 @@ KTEST_OBJS += tests/kernel/kvm_wbinvd.o
 KTEST_OBJS += tests/kernel/kvm_exits.o
 KTEST_OBJS += tests/kernel/harness.o
 KTEST_OBJS += tests/kernel/smp.o
+KTEST_OBJS += tests/kernel/contain.o
 KTEST_OBJS += tests/kernel/ir.o

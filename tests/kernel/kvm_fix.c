@@ -1,7 +1,9 @@
 /* The kvm suites' fixture. */
 #include "tests/kernel/kvm_fix.h"
+#include "arch/x86/cpu.h"
 #include "iommu/vtd/caps.h"
 #include "arch/x86/mm.h"
+#include "kvmlike/svm.h"
 #include "tests/kernel/vtd_fix.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -30,6 +32,15 @@ static struct vtd_unit *caps_only_unit(bool sc)
 static struct vtd_unit *platform_unit(void)
 {
 	return vtd_nr_units() > 0 ? vtd_unit(0) : NULL;
+}
+
+const char *kvm_backend_note(const struct vcpu_ops *ops)
+{
+	if (ops->vendor != VCPU_SVM)
+		return "";
+	if (cpuid(0x8000000a, 0).edx & SVM_FEAT_NRIPS)
+		return " with NRIPS";
+	return " without NRIPS: lengths decoded from guest memory";
 }
 
 const char *kvm_dom_source(void)

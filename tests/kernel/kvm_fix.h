@@ -30,6 +30,9 @@ void kvm_fix_end(struct kvm_fix *f);
  * a unit that exists only as capabilities. NULL after test_fail. */
 struct vtd_domain *kvm_dom_new(struct kvm_fix *f, bool coherent);
 void kvm_dom_free(struct kvm_fix *f, struct vtd_domain *d);
+/* " with NRIPS", " without NRIPS: ..." on SVM, "" on VMX: how the host
+ * learns the length of an instruction it skips (APM vol. 2 15.7.1). */
+const char *kvm_backend_note(const struct vcpu_ops *ops);
 /* Which unit the domains come from, for diagnostics. */
 const char *kvm_dom_source(void);
 

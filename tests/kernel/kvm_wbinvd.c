@@ -47,7 +47,7 @@ static bool expect_intercept(enum wbinvd_policy p, bool noncoherent)
 static void wbinvd_phase(struct kvm_fix *f, enum dom_set set, const char *phase,
 			 bool noncoherent)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, N_WBINVD } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = N_WBINVD } };
 	enum wbinvd_policy p = f->vm.coh.policy;
 	bool trap = expect_intercept(p, noncoherent);
 	u64 exits = trap ? N_WBINVD : 0;
@@ -122,16 +122,6 @@ static void run_set_all_policies(enum dom_set set)
 		run_set((enum wbinvd_policy)p, set);
 }
 
-/* AMD APM vol. 2 15.7.1: without NRIP save the host advances RIP itself. */
-static const char *svm_note(const struct vcpu_ops *ops)
-{
-	if (ops->vendor != VCPU_SVM)
-		return "";
-	if (cpuid(0x8000000a, 0).edx & SVM_FEAT_NRIPS)
-		return " with NRIPS";
-	return " without NRIPS: RIP advanced by hand";
-}
-
 TEST(kvm_wbinvd, default_policy_is_the_command_line_one)
 {
 	enum wbinvd_policy p = kvmc_policy_or_default(kstate.opts.wbinvd);
@@ -139,8 +129,8 @@ TEST(kvm_wbinvd, default_policy_is_the_command_line_one)
 	if (!kvm_fix_begin(&fix, p))
 		return;
 	test_diag("backend %s%s, wbinvd=%s, domains from %s", fix.vm.ops->name,
-		  svm_note(fix.vm.ops), kvmc_policy_name(fix.vm.coh.policy),
-		  kvm_dom_source());
+		  kvm_backend_note(fix.vm.ops),
+		  kvmc_policy_name(fix.vm.coh.policy), kvm_dom_source());
 	EXPECT_EQ(fix.vm.coh.policy, p);
 	kvm_fix_end(&fix);
 }
@@ -179,7 +169,7 @@ TEST(kvm_wbinvd, upgrading_in_place_traps_again)
  * hardware holds is the old one until the vCPU's next entry. */
 TEST(kvm_wbinvd, change_is_applied_before_the_next_entry)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, 2 } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = 2 } };
 	struct vtd_domain *n;
 	struct vcpu *v;
 
@@ -202,7 +192,7 @@ TEST(kvm_wbinvd, change_is_applied_before_the_next_entry)
 
 TEST(kvm_wbinvd, strict_refuses_noncoherent_attach_and_vm_keeps_running)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, 3 } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = 3 } };
 	struct vtd_domain *c, *n;
 
 	if (!kvm_fix_begin(&fix, WBINVD_STRICT))
@@ -226,7 +216,7 @@ TEST(kvm_wbinvd, strict_refuses_noncoherent_attach_and_vm_keeps_running)
 
 TEST(kvm_wbinvd, auto_accepts_noncoherent_attach_after_coherent_run)
 {
-	const struct guest_step s[] = { { GOP_WBINVD, 3 } };
+	const struct guest_step s[] = { { .op = GOP_WBINVD, .arg = 3 } };
 	struct vtd_domain *n;
 
 	if (!kvm_fix_begin(&fix, WBINVD_AUTO))

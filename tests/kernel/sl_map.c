@@ -99,7 +99,7 @@ static void leaf_case(u64 size, iova_t iova)
 	struct region r;
 	struct pt_walk w;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (!(f->dom.pt.cfg.page_sizes & size))
 		test_skip("unit has no %lu KiB leaves (CAP.SLLPS)", size >> 10);
 	if (iova + size - 1 >= dma_iova_limit(f->dev))
@@ -135,8 +135,8 @@ TEST(sl_map, last_page_below_address_width)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
-	iova_t top = (1ULL << f->dom.aw) - PAGE_SIZE;
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	iova_t top = (1ULL << f->dom.pt.cfg.aw) - PAGE_SIZE;
 	if (top + PAGE_SIZE - 1 >= dma_iova_limit(f->dev))
 		test_skip("%s emits %u-bit addresses: cannot reach 0x%lx",
 			  f->dev->name, f->dev->addr_bits, top);
@@ -157,7 +157,7 @@ TEST(sl_map, leaf_1g_maps_a_whole_gigabyte)
 	struct pt_walk w;
 	static u8 saved[PAGE_SIZE];
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (!(f->dom.pt.cfg.page_sizes & SZ_1G))
 		test_skip("unit has no 1 GiB leaves (CAP.SLLPS)");
 	if (IOVA_1G + SZ_1G - 1 >= dma_iova_limit(f->dev))
@@ -190,7 +190,7 @@ static void boundary_case(u64 size, iova_t iova)
 	struct vtd_fix *f;
 	struct region a, b;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (!(f->dom.pt.cfg.page_sizes & size))
 		test_skip("unit has no %lu KiB leaves", size >> 10);
 	region_get(&a, size);
@@ -226,13 +226,13 @@ TEST(sl_map, unmap_faults_and_remap_works)
 {
 	struct vtd_fix *f;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_4K, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	write_lands(f, IOVA_4K, f->dst.page, 0x21);
 	ASSERT_OK(vtd_domain_unmap(&f->dom, IOVA_4K, PAGE_SIZE));
 	ASSERT_OK(dma_write(f->dev, 0, IOVA_4K, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA_4K);
+	expect_one_fault(f, VTD_FR_WRITE, IOVA_4K, VTD_ACC_WRITE);
 	guarded_intact(&f->dst, 0, 0);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_4K, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
@@ -248,7 +248,7 @@ TEST(sl_map, partial_unmap_splits_superpage)
 	struct region r;
 	struct pt_walk w;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (!(f->dom.pt.cfg.page_sizes & SZ_2M))
 		test_skip("unit has no 2 MiB leaves");
 	region_get(&r, SZ_2M);
@@ -261,7 +261,7 @@ TEST(sl_map, partial_unmap_splits_superpage)
 	write_lands(f, IOVA_2M + SZ_1M + PAGE_SIZE, r.va + SZ_1M + PAGE_SIZE,
 		    0x65);
 	ASSERT_OK(dma_write(f->dev, 0, IOVA_2M + SZ_1M, LEN));
-	expect_one_fault(f, VTD_FR_WRITE, IOVA_2M + SZ_1M);
+	expect_one_fault(f, VTD_FR_WRITE, IOVA_2M + SZ_1M, VTD_ACC_WRITE);
 	region_intact(&r, 0, 0);
 	region_put(&r);
 }
@@ -274,7 +274,7 @@ TEST(sl_map, one_invalidation_per_call)
 	struct vtd_fix *f;
 	struct region r;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	region_get(&r, SZ_2M);
 	bool cm = f->unit->cap & VTD_CAP_CM;
 	u64 i0 = f->unit->stats.iotlb_inv;

@@ -178,6 +178,7 @@ TEST(smp, call_to_a_cpu_never_started_times_out)
 		EXPECT_TRUE(cpumask_equal(late, cpumask_of(cpu)));
 		test_diag("cpu %u (APIC id %u): -ETIMEDOUT after %lu us", cpu,
 			  smp_percpu(cpu)->apic_id, tsc_read_us() - t0);
+		EXPECT_EQ(smp_kick(cpu), -ENODEV);
 	}
 }
 
@@ -225,6 +226,60 @@ TEST(smp, async_run_on_cpu_1_while_cpu_0_waits)
 	EXPECT_EQ(v.ran_on, 1);
 	EXPECT_EQ(v.answered, 1);
 	EXPECT_EQ(smp_call_async(0, nothing, NULL, &h), -EINVAL);
+}
+
+struct from_ap {
+	int err;
+	u64 flushes0;
+};
+
+static void flush_both_from_here(void *arg)
+{
+	struct from_ap *r = arg;
+	cpumask_t both = cpumask_of(0);
+
+	cpumask_set(&both, 1);
+	r->err = wbinvd_on_cpus(both);
+}
+
+/* The KVM case: a vCPU on CPU 1 flushes every CPU it ran on, CPU 0 (busy
+ * in a wait of its own, interrupts on) included. */
+TEST(smp, an_ap_flushes_cpu_0_while_cpu_0_waits)
+{
+	static struct from_ap r;
+	struct smp_async h;
+	u64 w0 = smp_counter(0, PCPU_WBINVD), w1 = smp_counter(1, PCPU_WBINVD);
+
+	need_two_cpus();
+	r.err = 1;
+	ASSERT_OK(smp_call_async(1, flush_both_from_here, &r, &h));
+	ASSERT_OK(smp_async_wait(&h, 2 * SMP_CALL_US));
+	EXPECT_OK(r.err);
+	EXPECT_EQ(smp_counter(0, PCPU_WBINVD), w0 + 1);
+	EXPECT_EQ(smp_counter(1, PCPU_WBINVD), w1 + 1);
+}
+
+static void idle_10ms(void *arg)
+{
+	u64 t0 = tsc_read_us();
+
+	apic_idle(10000);
+	*(u64 *)arg = tsc_read_us() - t0;
+}
+
+/* apic_idle() on an AP waits as long as on the BSP: its timer divides as
+ * the BSP's, which apic_timer_khz() was measured with. */
+TEST(smp, apic_timer_on_an_ap_idles_as_long_as_asked)
+{
+	struct smp_async h;
+	static u64 took;
+
+	need_two_cpus();
+	ASSERT_OK(smp_call_async(1, idle_10ms, (void *)&took, &h));
+	ASSERT_OK(smp_async_wait(&h, 1000000));
+	test_diag("apic_idle(10000) on cpu 1 took %lu us", took);
+	EXPECT_GE(took, 9000);
+	EXPECT_LT(took, 30000);
 }
 
 static void fault(void *arg)

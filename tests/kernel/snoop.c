@@ -89,7 +89,7 @@ TEST(snoop, enforcing_domain_sets_snp_on_every_leaf)
 	struct vtd_fix *f;
 	u8 *big;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	need_sc(f, true);
 	EXPECT_EQ(vtd_domain_enforce_coherency(&f->dom), 0); /* no leaves yet */
 	EXPECT_TRUE(vtd_domain_enforces_snoop(&f->dom));
@@ -108,7 +108,7 @@ TEST(snoop, non_enforcing_domain_sets_no_snp)
 	struct vtd_fix *f;
 	u8 *big;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	map_mixed(f, &big);
 	struct snp_count c = walk(&f->dom);
 	EXPECT_FALSE(vtd_domain_enforces_snoop(&f->dom));
@@ -126,7 +126,7 @@ TEST(snoop, upgrade_in_place_sets_every_leaf)
 	struct vtd_fix *f;
 	u8 *big;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	need_sc(f, true);
 	map_mixed(f, &big);
 	dma_lands(f, 0x7e);
@@ -147,7 +147,7 @@ TEST(snoop, enforcement_refused_without_sc)
 	struct vtd_fix *f;
 	u8 *big;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	need_sc(f, false);
 	map_mixed(f, &big);
 	EXPECT_EQ(vtd_domain_enforce_coherency(&f->dom), -EOPNOTSUPP);
@@ -163,7 +163,7 @@ TEST(snoop, attach_without_sc_to_enforcing_domain_refused)
 	struct vtd_fix *f;
 	struct vtd_domain *d;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	need_sc(f, false);
 	d = fix_domain(f);
 	EXPECT_EQ(vtd_domain_enforce_coherency(d), 0); /* no units yet */
@@ -180,7 +180,7 @@ static void forced_snp(bool leaf)
 	struct vtd_fix *f;
 	struct pt_walk w;
 
-	f = fix_setup(0, false);
+	f = fix_setup(0, FIX_INV_PREFERRED);
 	if (leaf)
 		need_sc(f, false);
 	ASSERT_OK(fix_stage(f, 0x100000, 0x9a, LEN));
@@ -192,7 +192,7 @@ static void forced_snp(bool leaf)
 	vtd_flush_struct(f->unit, e, 8);
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
 	ASSERT_OK(dma_write(f->dev, 0, IOVA, LEN));
-	expect_one_fault(f, VTD_FR_SL_RSVD, IOVA);
+	expect_one_fault(f, VTD_FR_SL_RSVD, IOVA, VTD_ACC_WRITE);
 	guarded_intact(&f->dst, 0, 0);
 	*e &= ~VTD_SL_SNP;
 }

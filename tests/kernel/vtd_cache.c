@@ -33,7 +33,7 @@ static void prime(struct vtd_fix *f, u8 pat)
 /* Map IOVA_T to page A, DMA (the IOTLB now holds it), repoint the leaf to
  * page B without invalidating: the DMA still lands in A. After the
  * invalidation of granularity @g it lands in B. */
-static void iotlb_case(enum vtd_gran g, bool qi)
+static void iotlb_case(enum vtd_gran g, enum fix_inval qi)
 {
 	struct vtd_fix *f;
 	struct pt_walk w;
@@ -58,27 +58,27 @@ static void iotlb_case(enum vtd_gran g, bool qi)
 
 TEST(vtd_cache, iotlb_page_invalidation_register)
 {
-	iotlb_case(VTD_GRAN_PAGE, false);
+	iotlb_case(VTD_GRAN_PAGE, FIX_INV_REGISTER);
 }
 TEST(vtd_cache, iotlb_domain_invalidation_register)
 {
-	iotlb_case(VTD_GRAN_DOMAIN, false);
+	iotlb_case(VTD_GRAN_DOMAIN, FIX_INV_REGISTER);
 }
 TEST(vtd_cache, iotlb_global_invalidation_register)
 {
-	iotlb_case(VTD_GRAN_GLOBAL, false);
+	iotlb_case(VTD_GRAN_GLOBAL, FIX_INV_REGISTER);
 }
 TEST(vtd_cache, iotlb_page_invalidation_queued)
 {
-	iotlb_case(VTD_GRAN_PAGE, true);
+	iotlb_case(VTD_GRAN_PAGE, FIX_INV_QUEUED);
 }
 TEST(vtd_cache, iotlb_domain_invalidation_queued)
 {
-	iotlb_case(VTD_GRAN_DOMAIN, true);
+	iotlb_case(VTD_GRAN_DOMAIN, FIX_INV_QUEUED);
 }
 TEST(vtd_cache, iotlb_global_invalidation_queued)
 {
-	iotlb_case(VTD_GRAN_GLOBAL, true);
+	iotlb_case(VTD_GRAN_GLOBAL, FIX_INV_QUEUED);
 }
 
 /* Repoint edu's context entry at a second domain mapping IOVA_T to page B.
@@ -86,7 +86,7 @@ TEST(vtd_cache, iotlb_global_invalidation_queued)
  * still leads to A; after a context-cache invalidation of granularity @g
  * (and the IOTLB invalidation the spec asks for after it) the DMA lands
  * in B. */
-static void context_case(enum vtd_gran g, bool qi)
+static void context_case(enum vtd_gran g, enum fix_inval qi)
 {
 	struct vtd_fix *f;
 	struct vtd_domain d2;
@@ -128,27 +128,27 @@ static void context_case(enum vtd_gran g, bool qi)
 
 TEST(vtd_cache, context_device_invalidation_register)
 {
-	context_case(VTD_GRAN_DEVICE, false);
+	context_case(VTD_GRAN_DEVICE, FIX_INV_REGISTER);
 }
 TEST(vtd_cache, context_domain_invalidation_register)
 {
-	context_case(VTD_GRAN_DOMAIN, false);
+	context_case(VTD_GRAN_DOMAIN, FIX_INV_REGISTER);
 }
 TEST(vtd_cache, context_global_invalidation_register)
 {
-	context_case(VTD_GRAN_GLOBAL, false);
+	context_case(VTD_GRAN_GLOBAL, FIX_INV_REGISTER);
 }
 TEST(vtd_cache, context_device_invalidation_queued)
 {
-	context_case(VTD_GRAN_DEVICE, true);
+	context_case(VTD_GRAN_DEVICE, FIX_INV_QUEUED);
 }
 TEST(vtd_cache, context_domain_invalidation_queued)
 {
-	context_case(VTD_GRAN_DOMAIN, true);
+	context_case(VTD_GRAN_DOMAIN, FIX_INV_QUEUED);
 }
 TEST(vtd_cache, context_global_invalidation_queued)
 {
-	context_case(VTD_GRAN_GLOBAL, true);
+	context_case(VTD_GRAN_GLOBAL, FIX_INV_QUEUED);
 }
 
 /* A descriptor of an undefined type stops the queue with IQE (6.5.2.10);
@@ -158,7 +158,7 @@ TEST(vtd_cache, queue_error_reported_and_recovered)
 	struct vtd_fix *f;
 	struct vtd_entry128 bad = { .lo = 0xf, .hi = 0 };
 
-	f = fix_setup(0, true);
+	f = fix_setup(0, FIX_INV_QUEUED);
 	EXPECT_EQ(vtd_qi_submit(f->unit, &bad, 1), -EIO);
 	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_FSTS) & VTD_FSTS_IQE, 0);
 	EXPECT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_GLOBAL, 0, 0, 0));
@@ -174,7 +174,7 @@ TEST(vtd_cache, hardware_wait_times_out_cleanly)
 
 	if (platform_kind() != PLATFORM_QEMU)
 		test_skip("needs QEMU's behaviour to provoke a stuck register");
-	f = fix_setup(0, true);
+	f = fix_setup(0, FIX_INV_QUEUED);
 	f->unit->qi = false; /* lie: use the register with QI on */
 	u64 t0 = tsc_read_us();
 	EXPECT_EQ(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0), -ETIMEDOUT);

@@ -9,6 +9,8 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
+#include "arch/x86/platform.h"
+#include "kernel/kstate.h"
 
 static void guarded_free(void *arg)
 {
@@ -44,10 +46,14 @@ static unsigned take_faults(struct vtd_fix *f, struct vtd_fault *out,
 	return vtd_fault_take(f->unit, out, max);
 }
 
-bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr)
+bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
+		      unsigned access)
 {
 	struct vtd_fault flt[4];
+	u32 fsts = vtd_read32(f->unit, VTD_REG_FSTS);
 	unsigned n = take_faults(f, flt, 4);
+	bool ok = EXPECT_EQ(fsts & VTD_FSTS_PFO, 0) &&
+		  EXPECT_EQ(f->unit->stats.pfo, f->pfo_before);
 
 	if (!EXPECT_EQ(n, 1))
 		return false;
@@ -55,7 +61,12 @@ bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr)
 		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
 			  flt[0].reason, vtd_fault_reason_name(flt[0].reason),
 			  reason, vtd_fault_reason_name(reason));
-	return flt[0].reason == reason && EXPECT_EQ(flt[0].sid, f->dev->sid) &&
+	if (flt[0].access != access)
+		test_fail("faulted access recorded as %s, expected %s",
+			  vtd_access_name(flt[0].access),
+			  vtd_access_name(access));
+	return ok && flt[0].reason == reason && flt[0].access == access &&
+	       EXPECT_EQ(flt[0].sid, f->dev->sid) &&
 	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
@@ -77,18 +88,21 @@ static int set_qi(struct vtd_unit *u, bool qi)
 		return 0;
 	if (qi)
 		return vtd_qi_enable(u);
-	/* The queue is idle between tests, so QIE may be cleared (6.5.2). */
-	int err = vtd_gcmd(u, VTD_GCMD_QIE, false);
-	if (!err)
-		u->qi = false;
-	return err;
+	return vtd_qi_disable(u);
 }
 
-static unsigned pick_aw(const struct vtd_unit *u)
+static bool want_qi(const struct vtd_unit *u, enum fix_inval inv)
 {
-	return vtd_sagaw_supports(u, 1)	  ? 39
-	       : vtd_sagaw_supports(u, 2) ? 48
-					  : 57;
+	bool has_qi = u->ecap & VTD_ECAP_QI;
+
+	if (inv == FIX_INV_QUEUED && !has_qi)
+		test_skip("unit has no queued invalidation");
+	if (inv == FIX_INV_REGISTER && !vtd_has_reg_inval(u))
+		test_skip("unit version %u.%u has no register-based "
+			  "invalidation (6.5.1)",
+			  (unsigned)FIELD_GET(VTD_VER_MAJOR, u->ver),
+			  (unsigned)FIELD_GET(VTD_VER_MINOR, u->ver));
+	return inv == FIX_INV_REGISTER ? false : has_qi;
 }
 
 static struct vtd_fix fixture;
@@ -117,7 +131,7 @@ struct vtd_domain *fix_domain(struct vtd_fix *f)
 	return d;
 }
 
-struct vtd_fix *fix_setup(unsigned edu_index, bool qi)
+struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 {
 	struct vtd_fix *f = &fixture;
 
@@ -129,12 +143,10 @@ struct vtd_fix *fix_setup(unsigned edu_index, bool qi)
 				      f->dev->pci->devfn);
 	if (!f->unit)
 		test_skip("no VT-d unit serves %s", f->dev->name);
-	if (qi && !(f->unit->ecap & VTD_ECAP_QI))
-		test_skip("unit has no queued invalidation");
-	ASSERT_OK(set_qi(f->unit, qi));
+	ASSERT_OK(set_qi(f->unit, want_qi(f->unit, inv)));
 	guarded_init(&f->src);
 	guarded_init(&f->dst);
-	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, pick_aw(f->unit)));
+	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, 0));
 	test_defer(fix_teardown, f);
 	int err;
 	const struct dmar_info *dmar = vtd_dmar(&err);
@@ -145,6 +157,7 @@ struct vtd_fix *fix_setup(unsigned edu_index, bool qi)
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
 	f->irqs_before = trap_count(VEC_VTD_FAULT);
+	f->pfo_before = f->unit->stats.pfo;
 	/* Translation stays on between tests, as a driver leaves it: each
 	 * test brings its own context entry and clears it at the end. (QEMU
 	 * also rebuilds every device's address space on each TE change.) */
@@ -162,6 +175,64 @@ int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 	if (!err)
 		err = dma_read(e, iova, 0, len);
 	int uerr = vtd_domain_unmap(d, iova, PAGE_SIZE);
+	memset(f->src.page, CANARY, len);
+	return err ? err : uerr;
+}
+
+static bool in_memory_map(hpa_t pa)
+{
+	const struct boot_info *bi = &kstate.boot;
+
+	for (unsigned i = 0; i < bi->nr_mmap; i++)
+		if (pa >= bi->mmap[i].base &&
+		    pa - bi->mmap[i].base < bi->mmap[i].len)
+			return true;
+	return false;
+}
+
+static bool in_a_bar(hpa_t pa)
+{
+	struct pci_dev *devs;
+	unsigned n = pci_devices(&devs);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned b = 0; b < 6; b++) {
+			const struct pci_bar *r = &devs[i].bar[b];
+			if (!r->io && r->size && pa >= r->base &&
+			    pa - r->base < r->size)
+				return true;
+		}
+	return false;
+}
+
+hpa_t fix_unbacked_pa(void)
+{
+	int err;
+	const struct dmar_info *dmar = vtd_dmar(&err);
+
+	if (platform_kind() != PLATFORM_QEMU)
+		test_skip("an access where nothing decodes may machine-check "
+			  "a real board; run on QEMU");
+	/* From 2^(HAW-1) down, 1 GiB at a time: above RAM, below the
+	 * width every unit decodes. */
+	for (unsigned k = 0; dmar && k < 64; k++) {
+		hpa_t pa = (1ULL << (dmar->haw - 1)) - ((u64)k << 30) -
+			   PAGE_SIZE;
+		if (pa >= (1ULL << 32) && !in_memory_map(pa) && !in_a_bar(pa))
+			return pa;
+	}
+	test_skip("found no address where nothing decodes");
+	return 0;
+}
+
+int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len)
+{
+	int err = vtd_domain_map(&f->dom, iova, virt_to_phys(f->src.page),
+				 PAGE_SIZE, PT_READ | PT_WRITE);
+	if (!err)
+		err = dma_write(f->dev, 0, iova, len);
+	memcpy(out, f->src.page, len);
+	int uerr = vtd_domain_unmap(&f->dom, iova, PAGE_SIZE);
 	memset(f->src.page, CANARY, len);
 	return err ? err : uerr;
 }

@@ -24,15 +24,23 @@ struct vtd_fix {
 	struct dma_engine *dev;
 	struct vtd_domain dom;
 	struct guarded src, dst;
-	u64 irqs_before;
+	u64 irqs_before, pfo_before;
 	struct vtd_domain extra[2]; /* fix_domain(), destroyed at teardown */
 	unsigned nr_extra;
 };
 
+/* The invalidation interface a test runs with: the driver's choice
+ * (queued whenever the unit has it), or one the test is about. */
+enum fix_inval {
+	FIX_INV_PREFERRED = 0,
+	FIX_INV_QUEUED = 1,
+	FIX_INV_REGISTER = 2,
+};
+
 /* Set up the fixture over the @edu_index'th edu device, or skip the test
- * (no such device, no unit serves it). @qi picks the invalidation
- * interface the test runs with. Torn down when the test ends. */
-struct vtd_fix *fix_setup(unsigned edu_index, bool qi);
+ * (no such device, no unit serves it, the unit lacks the invalidation
+ * interface asked for). Torn down when the test ends. */
+struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv);
 /* Another empty domain on the fixture's unit, with the fixture's address
  * width, destroyed (devices detached first) when the test ends. */
 struct vtd_domain *fix_domain(struct vtd_fix *f);
@@ -41,13 +49,24 @@ struct vtd_domain *fix_domain(struct vtd_fix *f);
 void guarded_init(struct guarded *g);
 /* Expect every canary around and in @g untouched except [off, off+len). */
 bool guarded_intact(const struct guarded *g, u32 off, u32 len);
-/* Expect exactly one fault with this reason, source and page address. */
-bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr);
+/* Expect exactly one fault recorded since the last check, with this
+ * reason, the device's source id, the page address and the access type
+ * (enum vtd_access), and no overflow (PFO) since the fixture was set up. */
+bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
+		      unsigned access);
 bool expect_no_fault(struct vtd_fix *f);
 /* Stage @len bytes of @pattern into the device buffer through a read-only
  * mapping of f->src at @iova. */
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len);
-/* The same for another device @e in domain @d, through f->src. */
+/* A page-aligned physical address below the DMAR's host address width
+ * that neither the memory map nor any PCI BAR covers: nothing decodes
+ * there. Skips off QEMU (on a real board such an access may end in a
+ * machine check rather than a fault record). */
+hpa_t fix_unbacked_pa(void);
+/* Read @len bytes of the device memory back into @out through a
+ * read/write mapping of f->src at @iova. */
+int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len);
+/* The same as fix_stage for another device @e in domain @d, through f->src. */
 int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 		 iova_t iova, u8 pattern, u32 len);
 

@@ -6,8 +6,8 @@ import re
 import shutil
 
 from .ktap import clean, log_tail, read_lines
-from .lanes import (emulator_result, kernel_args, lane_dir, lane_failure,
-                    setup_failure, watch, write_cmds)
+from .lanes import (emulator, emulator_result, kernel_args, lane_dir,
+                    lane_failure, setup_failure, watch, write_cmds)
 from .procs import DEPS_FIX, file_missing, launch, reap, tool_missing
 
 
@@ -17,10 +17,11 @@ def grub_quote(text):
     return '"' + re.sub(r'([\\"$])', r"\\\1", text) + '"'
 
 
-def bochs_needs(ctx):
+def bochs_needs(ctx, lane):
     b = ctx.matrix["bochs"]
     build = f"run make O={ctx.out}"
-    return [tool_missing(b["binary"]), tool_missing("grub-mkrescue"),
+    return [tool_missing(emulator(ctx, lane).binary),
+            tool_missing("grub-mkrescue"),
             tool_missing("xorriso"),
             file_missing(ctx.out / "isodir/boot/grub/grub.cfg", build),
             file_missing(b["romimage"], DEPS_FIX),
@@ -52,13 +53,13 @@ def bochs_command(lane, ctx, d):
     (d / "bochsrc").write_text("".join(line.format(**values) + "\n"
                                        for line in b["rc"]))
     (d / "bochs.dbg").write_text("c\n")
-    return [b["binary"], "-q", "-f", str(d / "bochsrc"),
+    return [emulator(ctx, lane).binary, "-q", "-f", str(d / "bochsrc"),
             "-rc", str(d / "bochs.dbg")]
 
 
 def run_bochs_lane(lane, ctx):
     d = lane_dir(ctx, lane)
-    failed = setup_failure(lane, bochs_needs(ctx))
+    failed = setup_failure(lane, bochs_needs(ctx, lane))
     if failed:
         return failed
     iso_cmd, errors = bochs_iso(lane, ctx, d)

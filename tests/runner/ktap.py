@@ -3,6 +3,7 @@ line by line from the serial port, and cmocka's TAP from the host tests."""
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,7 @@ class KtapParser:
         self.reports = []  # objects from "# {...}" lines
         self.problems = []  # failed Tests about the report as a whole
         self.text = []  # the KTAP part of the output, cleaned
+        self.last = time.monotonic()  # when the last result line came
 
     def feed(self, raw):
         """A line of output; a bare \\r in it ends a line too (GRUB, OVMF
@@ -219,6 +221,8 @@ class KtapParser:
             self.suite.plan = int(plan[1])
         elif test:
             test.diag, self.pending = self.pending, []
+            now = time.monotonic()  # the runner sees lines as they come
+            test.seconds, self.last = now - self.last, now
             self.suite.tests.append(test)
         else:
             self.pending.append(text.removeprefix("#").strip())
@@ -323,10 +327,12 @@ class TapParser:
         self.plan, self.group, self.pending = None, [], []
 
 
-def write_ktap(suites):
+def write_ktap(suites, name=None):
     """Suites as a KTAP version 1 document (a subtest per suite), the
-    lines without line ends."""
-    out = ["KTAP version 1", f"1..{len(suites)}"]
+    lines without line ends; @name: a '# Subtest:' line for a document
+    that will be nested."""
+    out = ["KTAP version 1"] + ([f"# Subtest: {name}"] if name else [])
+    out.append(f"1..{len(suites)}")
     for n, s in enumerate(suites, 1):
         out += ["    KTAP version 1", f"    # Subtest: {s.name}",
                 f"    1..{len(s.tests)}"]

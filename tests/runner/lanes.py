@@ -14,7 +14,7 @@ from .acpi import acpi_suite
 from .ktap import (DIVERGE, FAIL, PASS, SKIP, KtapParser, Suite, Test, clean,
                    write_ktap)
 from .ktap_check import check_text
-from .procs import follow
+from .procs import REPO, follow
 
 
 # --- Any lane -----------------------------------------------------------------
@@ -45,14 +45,15 @@ class Lane:
 class Console:
     """Serialises output lines of lanes running in parallel."""
 
-    def __init__(self, show_serial, prefix_serial):
+    def __init__(self, show_serial, prefix_serial, stream=None):
         self.show_serial = show_serial
         self.prefix_serial = prefix_serial
+        self.stream = stream  # None: standard output
         self.lock = threading.Lock()
 
     def say(self, text):
         with self.lock:
-            print(text, flush=True)
+            print(text, flush=True, file=self.stream)
 
     def progress(self, text):
         if not self.show_serial:
@@ -114,6 +115,43 @@ def suite_progress(lane, suite):
 
 
 # --- Emulator lanes -----------------------------------------------------------
+
+
+@dataclass
+class Emulator:
+    """A lane's emulator from the matrix's "emulators": the binary, options
+    it always needs, its environment; "prefix" (relative to the repository)
+    is a private unpacked copy that "fetch" makes."""
+    name: str
+    binary: str
+    args: list
+    env: dict
+    missing: str = None  # why a private copy is not there: the lane skips
+
+
+def emulator(ctx, lane):
+    spec = ctx.matrix["emulators"][lane["emulator"]]
+    prefix = str(REPO / spec["prefix"]) if "prefix" in spec else ""
+
+    def fill(text):
+        return text.replace("{prefix}", prefix)
+
+    emu = Emulator(lane["emulator"], fill(spec["binary"]),
+                   [fill(a) for a in spec.get("args", [])],
+                   {k: fill(v) for k, v in spec.get("env", {}).items()})
+    if prefix and not Path(emu.binary).exists():
+        emu.missing = (f"{emu.name} is not unpacked: no {emu.binary}; "
+                       f"{spec.get('fetch', 'fetch it')} makes it")
+    return emu
+
+
+def emulator_missing(lane, emu):
+    """The result of a lane whose private emulator is not there: skipped,
+    with the reason, its checks too (never silently dropped)."""
+    result = Lane(lane["name"])
+    for name in ("emulator", "ktap_conforms", "skips_as_expected"):
+        result.runner_test(Test(name, SKIP, reason=emu.missing))
+    return result
 
 
 def kernel_args(lane, ctx):

@@ -4,6 +4,7 @@ written in full once, another machine or a lane names it ("machine" or
 
 A machine or lane may carry:
   "from" / "machine"  the machine it starts from (lanes say "machine")
+  "like"    (lanes) the lane it starts from, everything of it but its name
   "kind", "emulator", "boot", "timeout", "cpu", "megs", "acpidump",
   "screendump", "reports", "about", "groups"   replace the inherited value
   "line"    the QEMU machine line, one option a string ("-m 256M")
@@ -125,8 +126,17 @@ def load_matrix(path=MATRIX):
         matrix = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise UsageError(f"cannot read the matrix {path}: {e}") from e
-    machines = matrix.get("machines", {})
-    matrix["lanes"] = [resolve_lane(e, machines) for e in matrix["lanes"]]
+    # a lane "like" another starts from that lane's entry as from a machine
+    machines = dict(matrix.get("machines", {}))
+    machines.update({f"lane {e.get('name')}": e for e in matrix["lanes"]})
+    entries = [dict(e, machine=f"lane {e['like']}") if "like" in e else e
+               for e in matrix["lanes"]]
+    matrix["lanes"] = [resolve_lane(e, machines) for e in entries]
+    emulators = matrix.get("emulators", {})
+    for lane in matrix["lanes"]:
+        if lane["kind"] != "host" and lane.get("emulator") not in emulators:
+            raise UsageError(f"lane {lane['name']}: emulator must name one "
+                             f"of {', '.join(emulators)}")
     names = [l["name"] for l in matrix["lanes"]]
     if len(set(names)) != len(names):
         raise UsageError(f"{path}: two lanes have the same name")

@@ -1,23 +1,24 @@
 """QEMU lanes: the command line from the matrix, gdb on request, and the
 verdict of QEMU's exit status (isa-debug-exit) against the report."""
 
+import os
 import shlex
 import shutil
 import signal
 import subprocess
 
 from .ktap import log_tail
-from .lanes import (emulator_result, kernel_args, lane_dir, setup_failure,
-                    watch, write_cmds)
+from .lanes import (emulator, emulator_missing, emulator_result, kernel_args,
+                    lane_dir, setup_failure, watch, write_cmds)
 from .procs import DEPS_FIX, file_missing, kill, launch, tool_missing
 from .screen import ScreenGrab
 
 
-def qemu_needs(lane, ctx):
+def qemu_needs(lane, ctx, emu):
     q = ctx.matrix["qemu"]
     build = f"run make O={ctx.out}"
     image = "kernel.elf" if lane["boot"] == "kernel" else "vtdtest.iso"
-    needs = [tool_missing(q["binary"]), file_missing(ctx.out / image, build)]
+    needs = [tool_missing(emu.binary), file_missing(ctx.out / image, build)]
     if lane["boot"] == "iso-uefi":
         needs += [file_missing(q[k], DEPS_FIX)
                   for k in ("ovmf_code", "ovmf_vars")]
@@ -28,8 +29,9 @@ def qemu_needs(lane, ctx):
 
 def qemu_command(lane, ctx, d, qmp=None):
     q = ctx.matrix["qemu"]
+    emu = emulator(ctx, lane)
     args = kernel_args(lane, ctx)
-    cmd = [q["binary"], *q["common"], *lane["argv"]]
+    cmd = [emu.binary, *emu.args, *q["common"], *lane["argv"]]
     if qmp:
         cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
     if lane["boot"] == "kernel":
@@ -95,15 +97,19 @@ def describe_status(status):
 
 def run_qemu_lane(lane, ctx):
     d = lane_dir(ctx, lane)
-    failed = setup_failure(lane, qemu_needs(lane, ctx))
+    emu = emulator(ctx, lane)
+    if emu.missing:
+        return emulator_missing(lane, emu)
+    failed = setup_failure(lane, qemu_needs(lane, ctx, emu))
     if failed:
         return failed
     grab = ScreenGrab(d) if lane.get("screendump") and not ctx.gdb else None
     cmd = qemu_command(lane, ctx, d, grab and grab.socket) \
         + (["-s", "-S"] if ctx.gdb else [])
-    write_cmds(d, cmd)
+    write_cmds(d, cmd, env="".join(f"{k}={shlex.quote(v)} "
+                                   for k, v in emu.env.items()))
     serial, err = d / "serial.log", d / "qemu.stderr"
-    proc = launch(cmd, serial, err)
+    proc = launch(cmd, serial, err, dict(os.environ, **emu.env))
     if ctx.gdb:
         attach_gdb(proc, ctx, serial)
     if grab:

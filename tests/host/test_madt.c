@@ -1,0 +1,232 @@
+/* The MADT's processors on the host (arch/x86/madt.c), and the CPU masks
+ * (arch/x86/cpumask.h). Every table is built in a heap buffer of exactly
+ * its size, so ASan catches any read past the end. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "arch/x86/cpumask.h"
+#include "arch/x86/madt.h"
+#include "lib/errno.h"
+
+struct table {
+	u8 b[512];
+	size_t len;
+};
+
+static void begin(struct table *t)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t->b, "APIC", 4);
+	t->len = MADT_STRUCTS;
+}
+
+static void lapic(struct table *t, u8 id, u32 flags)
+{
+	u8 *s = t->b + t->len;
+
+	s[0] = MADT_LAPIC;
+	s[1] = MADT_LAPIC_LEN;
+	s[MADT_LAPIC_ID] = id;
+	memcpy(s + MADT_LAPIC_FLAGS, &flags, 4);
+	t->len += MADT_LAPIC_LEN;
+}
+
+static void x2apic(struct table *t, u32 id, u32 flags)
+{
+	u8 *s = t->b + t->len;
+
+	s[0] = MADT_X2APIC;
+	s[1] = MADT_X2APIC_LEN;
+	memcpy(s + MADT_X2APIC_ID, &id, 4);
+	memcpy(s + MADT_X2APIC_FLAGS, &flags, 4);
+	t->len += MADT_X2APIC_LEN;
+}
+
+static void raw(struct table *t, u8 type, u8 len)
+{
+	t->b[t->len] = type;
+	t->b[t->len + 1] = len;
+	t->len += len ? len : 2;
+}
+
+/* Parse a heap copy of exactly len bytes. */
+static int parse(const struct table *t, size_t len, struct madt_cpu *out,
+		 unsigned cap, u32 *bad)
+{
+	u8 *copy = malloc(len);
+	int n;
+
+	memcpy(copy, t->b, len);
+	n = madt_cpus(copy, len, out, cap, bad);
+	free(copy);
+	return n;
+}
+
+static void processors_in_order_of_both_kinds(void **state)
+{
+	struct table t;
+	struct madt_cpu c[4];
+	u32 bad;
+
+	begin(&t);
+	lapic(&t, 0, MADT_ENABLED);
+	raw(&t, 1, 12); /* an I/O APIC: not a processor */
+	lapic(&t, 2, 0);
+	x2apic(&t, 300, MADT_ENABLED);
+	assert_int_equal(parse(&t, t.len, c, 4, &bad), 3);
+	assert_int_equal(c[0].apic_id, 0);
+	assert_false(c[0].x2apic);
+	assert_int_equal(c[1].apic_id, 2);
+	assert_int_equal(c[1].flags, 0);
+	assert_int_equal(c[2].apic_id, 300);
+	assert_true(c[2].x2apic);
+}
+
+static void more_than_cap_are_counted_not_stored(void **state)
+{
+	struct table t;
+	struct madt_cpu c[3] = { 0 };
+	u32 bad;
+
+	begin(&t);
+	for (u8 i = 0; i < 5; i++)
+		lapic(&t, i, MADT_ENABLED);
+	assert_int_equal(parse(&t, t.len, c, 2, &bad), 5);
+	assert_int_equal(c[1].apic_id, 1);
+	assert_int_equal(c[2].apic_id, 0); /* untouched */
+}
+
+static void no_processor_structures(void **state)
+{
+	struct table t;
+	u32 bad;
+
+	begin(&t);
+	assert_int_equal(parse(&t, t.len, NULL, 0, &bad), 0);
+}
+
+static void malformed(const struct table *t, size_t len, u32 want_off)
+{
+	struct madt_cpu c[4];
+	u32 bad = 0xdead;
+
+	assert_int_equal(parse(t, len, c, 4, &bad), -EBADMSG);
+	assert_int_equal(bad, want_off);
+}
+
+static void zero_length_structure_is_an_error_not_a_loop(void **state)
+{
+	struct table t;
+
+	begin(&t);
+	lapic(&t, 0, MADT_ENABLED);
+	raw(&t, 0x7f, 0);
+	malformed(&t, t.len, MADT_STRUCTS + MADT_LAPIC_LEN);
+}
+
+static void length_one_structure(void **state)
+{
+	struct table t;
+
+	begin(&t);
+	raw(&t, 0x7f, 1);
+	malformed(&t, t.len, MADT_STRUCTS);
+}
+
+static void structure_past_the_end(void **state)
+{
+	struct table t;
+
+	begin(&t);
+	lapic(&t, 0, MADT_ENABLED);
+	lapic(&t, 1, MADT_ENABLED);
+	malformed(&t, t.len - 1, MADT_STRUCTS + MADT_LAPIC_LEN);
+}
+
+static void lone_type_byte_at_the_end(void **state)
+{
+	struct table t;
+
+	begin(&t);
+	lapic(&t, 0, MADT_ENABLED);
+	malformed(&t, t.len + 1, MADT_STRUCTS + MADT_LAPIC_LEN);
+}
+
+static void processor_structures_too_short_for_their_type(void **state)
+{
+	struct table t;
+
+	begin(&t);
+	raw(&t, MADT_LAPIC, MADT_LAPIC_LEN - 1);
+	malformed(&t, t.len, MADT_STRUCTS);
+	begin(&t);
+	raw(&t, MADT_X2APIC, MADT_X2APIC_LEN - 4);
+	malformed(&t, t.len, MADT_STRUCTS);
+}
+
+static void table_shorter_than_its_fixed_part(void **state)
+{
+	struct table t;
+
+	begin(&t);
+	malformed(&t, MADT_STRUCTS - 1, 0);
+}
+
+static void use_follows_flags_and_revision(void **state)
+{
+	assert_int_equal(madt_cpu_use(MADT_ENABLED, 1), MADT_START);
+	assert_int_equal(madt_cpu_use(MADT_ENABLED, 5), MADT_START);
+	assert_int_equal(madt_cpu_use(MADT_ENABLED | MADT_ONLINE_CAP, 5),
+			 MADT_START);
+	/* Before ACPI 6.3 a disabled entry is a hot-plug slot. */
+	assert_int_equal(madt_cpu_use(0, 1), MADT_HOTPLUG);
+	assert_int_equal(madt_cpu_use(0, 4), MADT_HOTPLUG);
+	assert_int_equal(madt_cpu_use(MADT_ONLINE_CAP, 5), MADT_HOTPLUG);
+	assert_int_equal(madt_cpu_use(0, 5), MADT_UNUSABLE);
+	assert_int_equal(madt_cpu_use(0, 6), MADT_UNUSABLE);
+}
+
+static void cpumask_bounds_and_counts(void **state)
+{
+	cpumask_t m = cpumask_none();
+	unsigned cpu, seen = 0;
+
+	assert_true(cpumask_set(&m, 0));
+	assert_true(cpumask_set(&m, 63));
+	assert_false(cpumask_set(&m, MAX_CPUS));
+	assert_false(cpumask_set(&m, ~0u));
+	assert_int_equal(cpumask_weight(m), 2);
+	assert_false(cpumask_test(m, MAX_CPUS));
+	assert_true(cpumask_empty(cpumask_of(MAX_CPUS)));
+	for_each_cpu(cpu, m) seen += cpu;
+	assert_int_equal(seen, 63);
+	cpumask_clear(&m, 63);
+	cpumask_clear(&m, 1000);
+	assert_true(cpumask_equal(m, cpumask_of(0)));
+	assert_true(
+	    cpumask_equal(cpumask_andnot(m, cpumask_of(0)), cpumask_none()));
+	assert_true(cpumask_equal(cpumask_and(m, cpumask_of(0)), m));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(processors_in_order_of_both_kinds),
+		cmocka_unit_test(more_than_cap_are_counted_not_stored),
+		cmocka_unit_test(no_processor_structures),
+		cmocka_unit_test(zero_length_structure_is_an_error_not_a_loop),
+		cmocka_unit_test(length_one_structure),
+		cmocka_unit_test(structure_past_the_end),
+		cmocka_unit_test(lone_type_byte_at_the_end),
+		cmocka_unit_test(processor_structures_too_short_for_their_type),
+		cmocka_unit_test(table_shorter_than_its_fixed_part),
+		cmocka_unit_test(use_follows_flags_and_revision),
+		cmocka_unit_test(cpumask_bounds_and_counts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
