@@ -21,6 +21,16 @@ static void report_sagaw(const struct vtd_unit *u, char *buf)
 	*p = 0;
 }
 
+const char *vtd_unit_mode_name(const struct vtd_unit *u)
+{
+	static const char *const names[] = { "legacy", "scalable",
+					     "reserved (10b)",
+					     "reserved (11b)" };
+
+	return names[FIELD_GET(VTD_RTADDR_TTM, vtd_read64(u, VTD_REG_RTADDR)) &
+		     3];
+}
+
 /* Interrupt remapping state (11.4.5 GSTS, 11.4.18 IRTA) and what
  * firmware left on. */
 static void report_ir(const struct vtd_unit *u)
@@ -68,6 +78,11 @@ void vtd_unit_report(const struct vtd_unit *u)
 		yes_no(e & VTD_ECAP_IR), yes_no(e & VTD_ECAP_PT),
 		(unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
 	report_ir(u);
+	kprintf(
+	    "# vtd%u:   mode: %s (RTADDR.TTM=%u), translation %s\n", u->index,
+	    vtd_unit_mode_name(u),
+	    (unsigned)FIELD_GET(VTD_RTADDR_TTM, vtd_read64(u, VTD_REG_RTADDR)),
+	    yes_no(vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_TE));
 	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_ir_on ||
 	    u->fw_faults)
 		kprintf("# vtd%u:   firmware left: translation %s, protected "

@@ -10,3 +10,4 @@ VTD_OBJS += iommu/vtd/report.o
 VTD_OBJS += iommu/vtd/domain.o
 VTD_OBJS += iommu/vtd/vtd.o
 VTD_OBJS += iommu/vtd/ir.o
+VTD_OBJS += iommu/vtd/pasid.o

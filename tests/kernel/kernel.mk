@@ -17,3 +17,4 @@ KTEST_OBJS += tests/kernel/harness.o
 KTEST_OBJS += tests/kernel/smp.o
 KTEST_OBJS += tests/kernel/contain.o
 KTEST_OBJS += tests/kernel/ir.o
+KTEST_OBJS += tests/kernel/scalable.o
