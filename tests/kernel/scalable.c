@@ -101,6 +101,7 @@ static struct vtd_pasid_cfg sl_cfg(struct sm_fix *f)
 }
 
 static struct vtd_pasid_cfg fl_cfg(struct sm_fix *f);
+static void fl_map_pair(struct sm_fix *f);
 
 /* An entry that translates on this unit, for tests of the PASID
  * structures themselves: second stage when the unit has it, else first
@@ -479,13 +480,18 @@ static void fl_map(struct sm_fix *f, iova_t iova, void *page, unsigned prot)
 	pt_gather_release(&f->fl, &g);
 }
 
+static void fl_map_pair(struct sm_fix *f)
+{
+	fl_map(f, IOVA, f->src.page, PT_READ);
+	fl_map(f, IOVA + PAGE_SIZE, f->dst.page, PT_READ | PT_WRITE);
+}
+
 TEST(scalable, first_stage_dma_lands_with_canaries_intact)
 {
 	struct sm_fix *f = sm_setup();
 	struct vtd_pasid_cfg c = fl_cfg(f);
 
-	fl_map(f, IOVA, f->src.page, PT_READ);
-	fl_map(f, IOVA + PAGE_SIZE, f->dst.page, PT_READ | PT_WRITE);
+	fl_map_pair(f);
 	ASSERT_OK(attach(f, &c));
 	round_trip(f, IOVA, IOVA + PAGE_SIZE, 0x69);
 	expect_no_sm_fault(f);
@@ -543,9 +549,56 @@ TEST(scalable, pgsnp_first_stage_needs_snoop_control)
 	struct sm_fix *f = sm_setup();
 	struct vtd_pasid_cfg c = fl_cfg(f);
 
-	fl_map(f, IOVA, f->src.page, PT_READ);
-	fl_map(f, IOVA + PAGE_SIZE, f->dst.page, PT_READ | PT_WRITE);
+	fl_map_pair(f);
 	pgsnp(f, &c);
+}
+
+/* RID_PASID (9.4) names the PASID entry that requests without PASID
+ * use: here PASID 70, directory entry 1, table entry 6. */
+TEST(scalable, rid_pasid_selects_the_pasid_entry)
+{
+	struct sm_fix *f = sm_setup();
+	struct vtd_pasid_cfg c = any_cfg(f);
+	struct vtd_pasid_entry pe = vtd_pasid_entry_make(&c);
+
+	if (c.pgtt == VTD_PGTT_SL)
+		sl_map_pair(f);
+	else
+		fl_map_pair(f);
+	ASSERT_OK(vtd_sm_attach(&f->sm, f->dev->pci->bus, f->dev->pci->devfn,
+				70, &pe, false));
+	EXPECT_EQ(FIELD_GET(VTD_SMCTX_W1_RID_PASID,
+			    vtd_sm_ctx_entry(&f->sm, f->dev->pci->bus,
+					     f->dev->pci->devfn)
+				->w[1]),
+		  70);
+	round_trip(f, IOVA, IOVA + PAGE_SIZE, 0x46);
+	expect_no_sm_fault(f);
+}
+
+/* 9.2: devfn 128-255 find their context entries through the root
+ * entry's upper context table (UCTP). Needs an edu at device 16 or above
+ * (a lane adds one at addr=0x11). */
+TEST(scalable, upper_context_table_serves_devfn_128_and_up)
+{
+	struct sm_fix *f = sm_setup();
+	struct dma_engine *e = NULL;
+
+	for (unsigned i = 0; !e && dma_find("edu", i); i++)
+		if (dma_find("edu", i)->pci->devfn >= VTD_SMCTX_PER_TABLE)
+			e = dma_find("edu", i);
+	if (!e)
+		test_skip("no edu device at devfn 0x80 or above");
+	f->dev = e;
+	struct vtd_pasid_cfg c = any_cfg(f);
+	if (c.pgtt == VTD_PGTT_SL)
+		sl_map_pair(f);
+	else
+		fl_map_pair(f);
+	ASSERT_OK(attach(f, &c));
+	EXPECT_TRUE(f->sm.root[e->pci->bus].hi & VTD_SM_ROOT_HI_UP);
+	round_trip(f, IOVA, IOVA + PAGE_SIZE, 0x81);
+	expect_no_sm_fault(f);
 }
 
 /* The fixture's teardown returns the unit to its legacy root table and
