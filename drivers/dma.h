@@ -12,10 +12,24 @@
 #ifndef DRIVERS_DMA_H
 #define DRIVERS_DMA_H
 
+#include "lib/errno.h"
 #include "lib/types.h"
 
 struct pci_dev;
 struct dma_engine;
+
+/* Memory the device itself reaches while it runs (xHCI: DCBAA, rings,
+ * ERST, scratchpad), apart from the IOVAs a test aims it at. A caller
+ * that translates the device's DMA maps each region at its IOVA for as
+ * long as the engine is open. */
+#define DMA_DEV_READ  BIT(0) /* the device reads it */
+#define DMA_DEV_WRITE BIT(1) /* the device writes it */
+struct dma_region {
+	iova_t iova;
+	hpa_t pa;
+	u64 len;       /* a multiple of 4 KiB */
+	unsigned perm; /* DMA_DEV_* */
+};
 
 struct dma_ops {
 	/* IOVA -> device memory [off, off+len): the device reads RAM. */
@@ -25,9 +39,26 @@ struct dma_ops {
 	/* Bring the device back to a usable state after an error (a halted
 	 * xHCI after HCE); NULL when the device never needs it. */
 	int (*recover)(struct dma_engine *e);
+	/* The engine's own regions (above): fills at most @max, returns how
+	 * many there are. NULL when the device needs none (edu). */
+	unsigned (*regions)(struct dma_engine *e, struct dma_region *out,
+			    unsigned max);
+	/* For devices whose memory is not free-form (xHCI moves TRBs and
+	 * contexts): the @len bytes a read must find at its IOVA (!write),
+	 * or that a write leaves there (write). NULL: any bytes, and a write
+	 * leaves what the last read brought in (edu). */
+	int (*image)(struct dma_engine *e, bool write, u8 *buf, u32 len);
+	/* Put the engine's own regions at IOVAs from @base upward, or at
+	 * their physical addresses (DMA_IOVA_IDENTITY: no IOMMU, or
+	 * pass-through); the device takes them up at the next call or
+	 * recover, so map them first. NULL when there are none. */
+	int (*place)(struct dma_engine *e, iova_t base);
 };
 
-#define DMA_NAME_MAX 12
+#define DMA_IOVA_IDENTITY (~0ULL)
+
+#define DMA_NAME_MAX   12
+#define DMA_STATUS_MAX 80
 
 struct dma_engine {
 	char name[DMA_NAME_MAX]; /* "edu0", "xhci0": used in diagnostics */
@@ -39,6 +70,9 @@ struct dma_engine {
 	unsigned addr_bits; /* widest IOVA the device can emit */
 	const struct dma_ops *ops;
 	void *priv;
+	/* The device's own account of the last call, for the report next to
+	 * the IOMMU's fault record: "event cc 1", "no event, USBSTS.HCE". */
+	char status[DMA_STATUS_MAX];
 };
 
 static inline int dma_read(struct dma_engine *e, iova_t iova, u32 off, u32 len)
@@ -54,6 +88,23 @@ static inline int dma_write(struct dma_engine *e, u32 off, iova_t iova, u32 len)
 static inline int dma_recover(struct dma_engine *e)
 {
 	return e->ops->recover ? e->ops->recover(e) : 0;
+}
+
+static inline unsigned dma_regions(struct dma_engine *e, struct dma_region *out,
+				   unsigned max)
+{
+	return e->ops->regions ? e->ops->regions(e, out, max) : 0;
+}
+
+static inline int dma_place(struct dma_engine *e, iova_t base)
+{
+	return e->ops->place ? e->ops->place(e, base) : 0;
+}
+
+/* -EOPNOTSUPP when any bytes will do. */
+static inline int dma_image(struct dma_engine *e, bool write, u8 *buf, u32 len)
+{
+	return e->ops->image ? e->ops->image(e, write, buf, len) : -EOPNOTSUPP;
 }
 
 /* IOVA limit of the engine: 1 << addr_bits, saturated at 2^64 - 1 so

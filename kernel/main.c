@@ -21,6 +21,7 @@
 #include "kernel/report.h"
 #include "kernel/verdict.h"
 #include "drivers/edu.h"
+#include "drivers/xhci.h"
 #include "iommu/vtd/vtd.h"
 
 struct kernel_state kstate;
@@ -78,6 +79,7 @@ static void platform_up(void)
 	kstate.pci_err = pci_init();
 	vtd_platform_init(); /* outcome: vtd_dmar(), vtd_nr_units() */
 	edu_probe(kstate.opts.edu_dma_bits);
+	xhci_probe(); /* outcome: dma_find("xhci"), xhci_probed() */
 }
 
 static void print_banner(void)
@@ -103,6 +105,7 @@ static void print_banner(void)
 static void reports(void)
 {
 	report_units();
+	report_engines();
 	report_coherency(&kstate.opts);
 	if (!kstate.opts.report)
 		return;

@@ -11,6 +11,7 @@
 #include "lib/string.h"
 #include "iommu/vtd/domain.h"
 #include "iommu/vtd/vtd.h"
+#include "drivers/dma.h"
 
 /* One JSON object, written out with a single console_write (kprintf
  * would cut it at 512 bytes). */
@@ -299,4 +300,36 @@ void report_coherency(const struct options *o)
 	     kvmc_wbinvd_intercept(&vm) ? "true" : "false");
 	json_str(&j, "decision", d);
 	json_end(&j);
+}
+
+void report_engines(void)
+{
+	static struct json j;
+	unsigned n = dma_count(NULL);
+
+	if (!n) {
+		kprintf("# dma engines: none (no edu, no xHCI taken over)\n");
+		return;
+	}
+	kprintf("# engine  kind  source id  unit  vector  addr bits\n");
+	for (unsigned i = 0; i < n; i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		const struct pci_dev *p = e->pci;
+		const struct vtd_unit *u = vtd_unit_for_device(p->seg, p->bus,
+							       p->devfn);
+		char unit[8] = "none", sid[16];
+		if (u)
+			ksnprintf(unit, sizeof(unit), "vtd%u", u->index);
+		ksnprintf(sid, sizeof(sid), "%02x:%02x.%u", p->bus,
+			  p->devfn >> 3, p->devfn & 7);
+		kprintf("# %-7s %-5s %-10s %-5s 0x%-4x  %u\n", e->name, e->kind,
+			sid, unit, e->vector, e->addr_bits);
+		json_begin(&j, "dma_engine");
+		json_str(&j, "name", e->name);
+		json_str(&j, "kind", e->kind);
+		json_str(&j, "sid", sid);
+		jcat(&j, ",\"unit\":%d,\"vector\":%u,\"addr_bits\":%u",
+		     u ? (int)u->index : -1, e->vector, e->addr_bits);
+		json_end(&j);
+	}
 }

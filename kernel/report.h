@@ -14,4 +14,7 @@ void report_units(void);
  * VM with every domain attached: the non-coherent count and the WBINVD
  * decision under the policy of @o. */
 void report_coherency(const struct options *o);
+/* Every DMA engine found (edu, xHCI): its source id and the unit serving
+ * it (none: its DMA is untranslated); a "dma_engine" object each. */
+void report_engines(void);
 #endif

@@ -102,6 +102,12 @@ void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu)
 		d->mask |= BIT_ULL(cpu);
 }
 
+bool kvmc_vcpu_moved(const struct kvmc *c, int from, unsigned to)
+{
+	return from >= 0 && (unsigned)from != to && kvmc_noncoherent(c) &&
+	       !kvmc_wbinvd_intercept(c);
+}
+
 unsigned kvmc_wbinvd_exit(const struct kvmc *c, struct kvmc_dirty *d,
 			  unsigned cpu, kvmc_flush_fn flush, void *ctx)
 {

@@ -91,6 +91,13 @@ void kvmc_note_entry(struct kvmc *c);
  * now hold the guest's dirty lines (KVM's kvm_arch_vcpu_load). */
 void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu);
 
+/* The vCPU enters on @to after it last ran on @from (-1: never). While a
+ * domain is non-coherent and WBINVD is not intercepted (auto, strict),
+ * the guest's own WBINVD on @to cannot reach lines it dirtied on @from:
+ * true when the caller must flush @from first (KVM kvm_arch_vcpu_load,
+ * wbinvd_ipi on the CPU the vCPU left). */
+bool kvmc_vcpu_moved(const struct kvmc *c, int from, unsigned to);
+
 typedef void (*kvmc_flush_fn)(void *ctx, unsigned cpu);
 /* An intercepted WBINVD on @cpu: KVMC_SKIP does nothing; KVMC_FLUSH adds
  * @cpu to the mask, calls @flush once for every CPU in it and clears it.

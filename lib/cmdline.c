@@ -27,6 +27,7 @@ static const struct opt opts[] = {
 	  sizeof(((struct options *)0)->exit) },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },
 	{ "expect_edu", OPT_INT, OFF(expect_edu), NULL, 0 },
+	{ "expect_xhci", OPT_INT, OFF(expect_xhci), NULL, 0 },
 	{ "expect_cpus", OPT_INT, OFF(expect_cpus), NULL, 0 },
 	{ "wbinvd", OPT_STR, OFF(wbinvd), NULL,
 	  sizeof(((struct options *)0)->wbinvd) },
@@ -183,6 +184,7 @@ unsigned cmdline_parse(const char *s, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->expect_edu = -1;
+	o->expect_xhci = -1;
 	o->expect_cpus = -1;
 	o->edu_dma_bits = 28;
 	while (s && *s) {

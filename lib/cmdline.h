@@ -23,6 +23,8 @@ struct options {
 	char exit[CMDLINE_WORD_LEN];
 	enum virt_expect expect_virt;
 	int expect_edu; /* number of edu devices the lane has; -1 if unset */
+	/* Number of xHCI controllers the lane has; -1 if unset. */
+	int expect_xhci;
 	/* wbinvd=: the VM layer's policy names (kvmlike/policy.h), which
 	 * lib/ does not know: the word as given, "" when absent; the caller
 	 * checks it and records a bad one with cmdline_add_error(). */

@@ -85,6 +85,16 @@ struct pt_config {
 	bool ipat;     /* EPT leaf ignore-PAT */
 };
 
+/* Levels of a table whose leaves are 4 KiB and whose top level covers
+ * @width bits: 39 -> 3, 48 -> 4, 57 -> 5 (9 bits a level above the 12 of
+ * a page); 0 for a width no number of whole levels covers exactly. */
+static inline unsigned pt_levels_for_width(unsigned width)
+{
+	if (width <= PAGE_SHIFT || (width - PAGE_SHIFT) % PT_LEVEL_BITS)
+		return 0;
+	return (width - PAGE_SHIFT) / PT_LEVEL_BITS;
+}
+
 /* The leaf sizes a VT-d unit supports, from CAP.SLLPS (CAP bits 37:34). */
 u64 pt_vtd_page_sizes(unsigned sllps);
 

@@ -93,6 +93,10 @@ static unsigned size_bar(struct pci_dev *d, unsigned i)
 		mhi = pci_dev_read(d, off + 4, 4);
 		pci_dev_write(d, off + 4, 4, hi);
 	}
+	/* A 64-bit BAR whose upper half reads back 0 (Bochs' xHCI) decodes
+	 * below 4 GiB only: its size is in the lower half. */
+	if (b->mem64 && mhi == 0)
+		mhi = ~0u;
 	u64 mask = ((u64)mhi << 32) | (mlo & (b->io ? ~3u : ~15u));
 	if (!b->io && !b->mem64)
 		mask |= 0xffffffff00000000ULL;
@@ -235,6 +239,38 @@ int pci_msi_enable(struct pci_dev *d, u8 vector)
 		      vector);
 	ctrl = (ctrl & ~PCI_MSI_CTRL_MME) | PCI_MSI_CTRL_ENABLE; /* 1 vector */
 	pci_dev_write(d, cap + PCI_MSI_CTRL, 2, ctrl);
+	u16 cmd = (u16)pci_dev_read(d, PCI_COMMAND, 2);
+	pci_dev_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
+	return 0;
+}
+
+/* MSI-X (PCI Local Bus 3.0, 6.8.2): entry 0 of the table that BAR @bir
+ * holds at the capability's offset, to this CPU's local APIC. Enabled
+ * with the function masked while the entry is written. */
+int pci_msix_enable(struct pci_dev *d, u8 vector)
+{
+	int cap = pci_find_cap(d, PCI_CAP_ID_MSIX);
+
+	if (cap < 0)
+		return -ENODEV;
+	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSIX_CTRL, 2);
+	u32 tbl = pci_dev_read(d, cap + PCI_MSIX_TABLE, 4);
+	unsigned bir = tbl & PCI_MSIX_BIR;
+	u64 off = tbl & ~(u32)PCI_MSIX_BIR;
+	if (bir >= 6 || d->bar[bir].io || off + 16 > d->bar[bir].size)
+		return -EINVAL;
+	u8 *bar = pci_map_bar(d, bir);
+	if (!bar)
+		return -ENOMEM;
+	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
+		      ctrl | PCI_MSIX_ENABLE | PCI_MSIX_MASKALL);
+	volatile u32 *e = (volatile u32 *)(bar + off);
+	e[0] = (u32)APIC_MSI_ADDR | apic_id() << 12;
+	e[1] = 0;
+	e[2] = vector;
+	e[3] = 0; /* vector control: unmasked */
+	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
+		      (ctrl | PCI_MSIX_ENABLE) & ~PCI_MSIX_MASKALL);
 	u16 cmd = (u16)pci_dev_read(d, PCI_COMMAND, 2);
 	pci_dev_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
 	return 0;

@@ -35,6 +35,11 @@
 #define PCI_MSI_ADDR_HI	    8  /* 64-bit capable only */
 #define PCI_MSI_DATA_32	    8  /* data, 32-bit address */
 #define PCI_MSI_DATA_64	    12 /* data, 64-bit address */
+#define PCI_MSIX_CTRL	    2  /* u16, MSI-X (PCI 3.0 6.8.2) */
+#define PCI_MSIX_ENABLE	    BIT(15)
+#define PCI_MSIX_MASKALL    BIT(14)
+#define PCI_MSIX_TABLE	    4 /* BIR and offset */
+#define PCI_MSIX_BIR	    GENMASK(2, 0)
 
 #define PCI_MAX_DEVS 64
 
@@ -65,6 +70,8 @@ void *pci_map_bar(struct pci_dev *d, unsigned i);
 void pci_set_master(struct pci_dev *d, bool on);
 /* Program and enable MSI to this CPU's local APIC with @vector. */
 int pci_msi_enable(struct pci_dev *d, u8 vector);
+/* The same through MSI-X table entry 0 (devices without MSI). */
+int pci_msix_enable(struct pci_dev *d, u8 vector);
 int pci_find_cap(const struct pci_dev *d, u8 id);
 
 static inline u32 pci_dev_read(const struct pci_dev *d, u16 off, unsigned sz)

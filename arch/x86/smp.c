@@ -166,35 +166,45 @@ static int trampoline_install(hpa_t page)
 
 /* INIT, 10 ms, SIPI; a second SIPI only when the AP has not reached the
  * trampoline's first store within SIPI_CHECKIN_US (SDM 9.4.4.1 sends it
- * unconditionally; a started AP ignores it, QEMU and Bochs included). */
-static int start_ap(struct percpu *pc, hpa_t page)
+ * unconditionally; a started AP ignores it, QEMU and Bochs included).
+ * Returns 0 when the AP is online, else why not. */
+static const char *wake(struct percpu *pc, hpa_t page)
 {
 	volatile u32 *alive = (volatile u32 *)(page + TR_OFF(tr_alive));
 	u32 sipi = APIC_ICR_STARTUP | APIC_ICR_ASSERT | (u32)(page >> 12);
-	u64 t0 = tsc_read_us();
-	void *stack = page_alloc_contig(AP_STACK_PAGES, PAGE_SIZE);
-	int err;
 
-	if (!stack)
-		return -ENOMEM;
-	pc->stack = stack;
 	*alive = 0;
-	ap_boot.stack = (u64)stack + AP_STACK_PAGES * PAGE_SIZE;
-	ap_boot.cpu = pc->cpu;
 	mfence();
-	err = apic_send_ipi(pc->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT);
+	if (apic_send_ipi(pc->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT))
+		return "the APIC did not send INIT";
 	udelay(INIT_DELAY_US);
-	err = err ?: apic_send_ipi(pc->apic_id, sipi);
-	if (!err && WAIT_FOR(*alive, SIPI_CHECKIN_US)) {
+	if (apic_send_ipi(pc->apic_id, sipi))
+		return "the APIC did not send the SIPI";
+	if (WAIT_FOR(*alive, SIPI_CHECKIN_US)) {
 		info.second_sipi++;
-		err = apic_send_ipi(pc->apic_id, sipi);
+		if (apic_send_ipi(pc->apic_id, sipi))
+			return "the APIC did not send the second SIPI";
 	}
-	err = err
-		  ?: WAIT_FOR(__atomic_load_n(&pc->state, __ATOMIC_ACQUIRE) ==
-				  CPU_ONLINE,
-			      SMP_ONLINE_US);
+	if (!WAIT_FOR(__atomic_load_n(&pc->state, __ATOMIC_ACQUIRE) ==
+			  CPU_ONLINE,
+		      SMP_ONLINE_US))
+		return NULL;
+	return *alive ? "it reached the trampoline" : "no sign of it";
+}
+
+static int start_ap(struct percpu *pc, hpa_t page)
+{
+	u64 t0 = tsc_read_us();
+	const char *why = "no memory for its stack";
+
+	pc->stack = page_alloc_contig(AP_STACK_PAGES, PAGE_SIZE);
+	if (pc->stack) {
+		ap_boot.stack = (u64)pc->stack + AP_STACK_PAGES * PAGE_SIZE;
+		ap_boot.cpu = pc->cpu;
+		why = wake(pc, page);
+	}
 	pc->online_us = tsc_read_us() - t0;
-	if (!err)
+	if (!why)
 		return 0;
 	/* Park it again (INIT: wait-for-SIPI), so that it cannot wake later
 	 * on a stack and an ap_boot that belong to the next AP. */
@@ -202,9 +212,8 @@ static int start_ap(struct percpu *pc, hpa_t page)
 	__atomic_store_n(&pc->state, CPU_NO_ANSWER, __ATOMIC_RELEASE);
 	kprintf("# error: smp: cpu %u (APIC id %u) did not check in within "
 		"%u ms (%s)\n",
-		pc->cpu, pc->apic_id, SMP_ONLINE_US / 1000,
-		*alive ? "it reached the trampoline" : "no sign of it");
-	return err;
+		pc->cpu, pc->apic_id, SMP_ONLINE_US / 1000, why);
+	return -ETIMEDOUT;
 }
 
 /* GDT and TSS of this AP: the layout of boot/entry.S's plus a TSS at
@@ -283,9 +292,11 @@ int smp_init(const struct boot_info *bi)
 		info.trampoline = find_low_page(bi);
 		err = info.trampoline ? trampoline_install(info.trampoline)
 				      : -ENOMEM;
-		if (err)
+		if (err == -ENOMEM)
 			info.why =
 			    "no free page below 1 MiB for the trampoline";
+		else if (err)
+			info.why = "kernel image or trampoline out of reach";
 		else
 			start_all(info.trampoline);
 	}

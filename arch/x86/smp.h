@@ -13,7 +13,10 @@
  *  - smp_call_async(): the function runs on an idle AP in its idle loop,
  *    interrupts on, for as long as it likes (a vCPU run loop); the caller
  *    collects it with smp_async_wait(). An AP running an async function
- *    still answers on_cpus() and kicks, by interrupt. */
+ *    still answers on_cpus() and kicks, by interrupt.
+ * A function run on an AP must not use the test harness (EXPECT_*,
+ * test_diag): its state is the BSP's. Record results for the caller to
+ * check. The console takes no lock: APs print only their exceptions. */
 #ifndef ARCH_X86_SMP_H
 #define ARCH_X86_SMP_H
 

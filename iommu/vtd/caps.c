@@ -2,6 +2,7 @@
  * the host tests. */
 #include "iommu/vtd/unit.h"
 #include "iommu/vtd/caps.h"
+#include "mm/pgtable.h"
 #include "arch/x86/cpu.h"
 
 unsigned vtd_nr_domains(const struct vtd_unit *u)
@@ -26,7 +27,10 @@ bool vtd_sagaw_supports(const struct vtd_unit *u, unsigned aw_field)
 
 unsigned vtd_aw_field(unsigned width)
 {
-	return width == 39 ? 1 : width == 48 ? 2 : width == 57 ? 3 : 0;
+	unsigned levels = pt_levels_for_width(width);
+
+	/* 9.3: AW 1, 2, 3 select 3-, 4- and 5-level tables. */
+	return levels >= 3 && levels <= 5 ? levels - 2 : 0;
 }
 
 void vtd_flush_struct(const struct vtd_unit *u, const void *p, size_t len)

@@ -44,9 +44,7 @@ int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u, unsigned aw)
 	if (!aw)
 		aw = vtd_widest_aw(u);
 	struct pt_config cfg = {
-		.levels = aw == 39   ? 3
-			  : aw == 48 ? 4
-				     : 5,
+		.levels = pt_levels_for_width(aw),
 		.aw = MIN(aw, vtd_mgaw(u)),
 		.page_sizes = pt_vtd_page_sizes(
 		    (unsigned)FIELD_GET(VTD_CAP_SLLPS, u->cap)),
@@ -215,6 +213,12 @@ int vtd_domain_attach_device(struct vtd_domain *d, struct vtd_unit *u,
 		const struct dmar_rmrr *r = &info->rmrrs[i];
 		if (!rmrr_names(info, r, seg, bus, devfn))
 			continue;
+		/* Over the kernel or usable RAM (dmar_check_platform): the
+		 * device would reach memory it must never reach. */
+		if (r->status) {
+			err = -EPERM;
+			break;
+		}
 		err = vtd_domain_map(d, r->base, r->base,
 				     r->limit + 1 - r->base,
 				     PT_READ | PT_WRITE);

@@ -11,7 +11,7 @@
 
 #include "iommu/vtd/unit.h"
 
-#define VTD_REG_IRTA   0xb8 /* 64: 11.4.18 */
+/* IRTA (VTD_REG_IRTA in regs.h) */
 #define VTD_IRTA_ADDR  GENMASK_ULL(63, 12)
 #define VTD_IRTA_EIME  BIT_ULL(11)
 #define VTD_IRTA_S     GENMASK_ULL(3, 0) /* 2^(S+1) entries */

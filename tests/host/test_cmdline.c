@@ -37,6 +37,7 @@ static void assert_defaults(const struct options *o)
 	assert_string_equal(o->exit, "");
 	assert_int_equal(o->expect_virt, VIRT_UNSET);
 	assert_int_equal(o->expect_edu, -1);
+	assert_int_equal(o->expect_xhci, -1);
 	assert_int_equal(o->expect_cpus, -1);
 	assert_string_equal(o->wbinvd, "");
 	assert_string_equal(o->console, "");
@@ -97,6 +98,7 @@ static void int_option_takes_decimal_digits(void **state)
 	assert_int_equal(parse("expect_edu=0", 0)->expect_edu, 0);
 	assert_int_equal(parse("expect_edu=3", 0)->expect_edu, 3);
 	assert_int_equal(parse("expect_edu=123456", 0)->expect_edu, 123456);
+	assert_int_equal(parse("expect_xhci=2", 0)->expect_xhci, 2);
 	assert_int_equal(parse("expect_cpus=4", 0)->expect_cpus, 4);
 }
 

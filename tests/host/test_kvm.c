@@ -296,6 +296,25 @@ static void cpu_beyond_mask_is_flushed_all_the_same(void **state)
 	assert_int_equal(f.last, 64);
 }
 
+/* Passed through and non-coherent: a move leaves the guest's lines on
+ * the CPU it left, which must be flushed; nothing else asks for it. */
+static void move_flushes_the_cpu_left_only_while_passed_through(void **state)
+{
+	const int dom[1] = { 0 };
+
+	for (int p = 0; p < WBINVD_NR_POLICIES; p++) {
+		struct kvmc c = vm((enum wbinvd_policy)p);
+
+		assert_false(kvmc_vcpu_moved(&c, 0, 1)); /* coherent */
+		assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
+		assert_int_equal(kvmc_vcpu_moved(&c, 0, 1), p != WBINVD_KVM);
+		assert_false(kvmc_vcpu_moved(&c, 1, 1));  /* not moved */
+		assert_false(kvmc_vcpu_moved(&c, -1, 1)); /* first entry */
+		kvmc_upgrade(&c, &dom[0]);
+		assert_false(kvmc_vcpu_moved(&c, 0, 1));
+	}
+}
+
 static void policy_names(void **state)
 {
 	assert_string_equal(kvmc_policy_name(WBINVD_AUTO), "auto");
@@ -337,6 +356,8 @@ int main(void)
 		cmocka_unit_test(
 		    auto_noncoherent_tracks_nothing_while_passed_through),
 		cmocka_unit_test(cpu_beyond_mask_is_flushed_all_the_same),
+		cmocka_unit_test(
+		    move_flushes_the_cpu_left_only_while_passed_through),
 		cmocka_unit_test(policy_names),
 		cmocka_unit_test(policy_parse_round_trips_and_defaults_to_auto),
 	};

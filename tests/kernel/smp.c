@@ -17,6 +17,20 @@ static void need_two_cpus(void)
 		test_skip("one CPU");
 }
 
+static const char *state_name(u32 s)
+{
+	static const char *const names[] = {
+		[CPU_ABSENT] = "absent",
+		[CPU_HOTPLUG] = "hot-plug slot",
+		[CPU_STARTING] = "starting",
+		[CPU_ONLINE] = "online",
+		[CPU_NO_ANSWER] = "no answer",
+		[CPU_UNREACHABLE] = "unreachable",
+	};
+
+	return s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
 TEST(smp, cpus_started_match_the_madt)
 {
 	const struct smp_info *i = smp_info();
@@ -27,10 +41,16 @@ TEST(smp, cpus_started_match_the_madt)
 		  "bring-up %lu us",
 		  i->online, i->madt_enabled, i->madt_hotplug, i->unreachable,
 		  i->second_sipi, i->trampoline, i->bringup_us);
-	for (unsigned cpu = 1; smp_percpu(cpu); cpu++)
-		test_diag("cpu %u: APIC id %u, state %u, %lu us to check in",
-			  cpu, smp_percpu(cpu)->apic_id, smp_percpu(cpu)->state,
-			  smp_percpu(cpu)->online_us);
+	for (unsigned cpu = 1; smp_percpu(cpu); cpu++) {
+		const struct percpu *pc = smp_percpu(cpu);
+		if (pc->state == CPU_ONLINE || pc->state == CPU_NO_ANSWER)
+			test_diag("cpu %u: APIC id %u, %s %lu us after INIT",
+				  cpu, pc->apic_id, state_name(pc->state),
+				  pc->online_us);
+		else
+			test_diag("cpu %u: APIC id %u, %s", cpu, pc->apic_id,
+				  state_name(pc->state));
+	}
 	EXPECT_EQ(i->no_answer, 0);
 	EXPECT_EQ(cpumask_weight(smp_online_mask()), i->online);
 	if (want >= 0)
@@ -259,6 +279,47 @@ TEST(smp, an_ap_flushes_cpu_0_while_cpu_0_waits)
 	EXPECT_EQ(smp_counter(1, PCPU_WBINVD), w1 + 1);
 }
 
+#define ROUNDS 50
+
+struct crossfire {
+	u32 hits[MAX_CPUS];
+	int err; /* the AP's first error */
+};
+
+static void hit(void *arg)
+{
+	__atomic_fetch_add(&((u32 *)arg)[smp_cpu()], 1, __ATOMIC_RELAXED);
+}
+
+static void call_all_rounds(void *arg)
+{
+	struct crossfire *x = arg;
+
+	for (unsigned i = 0; i < ROUNDS && !x->err; i++)
+		x->err = on_cpus(smp_online_mask(), hit, x->hits);
+}
+
+/* CPU 0 and CPU 1 call every CPU at once, each waiting with interrupts on:
+ * each answers the other's calls while its own are out, and with three
+ * CPUs or more both compete for the same targets' slots. */
+TEST(smp, two_callers_at_once_both_complete)
+{
+	static struct crossfire x;
+	struct smp_async h;
+	unsigned cpu;
+	int err = 0;
+
+	need_two_cpus();
+	x = (struct crossfire){ { 0 }, 0 };
+	ASSERT_OK(smp_call_async(1, call_all_rounds, &x, &h));
+	for (unsigned i = 0; i < ROUNDS && !err; i++)
+		err = on_cpus(smp_online_mask(), hit, x.hits);
+	EXPECT_OK(err);
+	ASSERT_OK(smp_async_wait(&h, 2 * SMP_CALL_US));
+	EXPECT_OK(x.err);
+	for_each_cpu(cpu, smp_online_mask()) EXPECT_EQ(x.hits[cpu], 2 * ROUNDS);
+}
+
 static void idle_10ms(void *arg)
 {
 	u64 t0 = tsc_read_us();
@@ -277,7 +338,7 @@ TEST(smp, apic_timer_on_an_ap_idles_as_long_as_asked)
 	need_two_cpus();
 	ASSERT_OK(smp_call_async(1, idle_10ms, (void *)&took, &h));
 	ASSERT_OK(smp_async_wait(&h, 1000000));
-	test_diag("apic_idle(10000) on cpu 1 took %lu us", took);
+	test_diag("apic_idle(10000) on cpu 1 lasted %lu us", took);
 	EXPECT_GE(took, 9000);
 	EXPECT_LT(took, 30000);
 }

@@ -45,13 +45,15 @@ def bochs_iso(lane, ctx, d):
 
 
 def bochs_command(lane, ctx, d):
-    """Writes the lane's bochsrc from the matrix template and the debugger
-    script that just continues; returns the command line."""
+    """Writes the lane's bochsrc from the matrix template (plus the lane's
+    own "rc" lines) and the debugger script that just continues; returns
+    the command line."""
     b = ctx.matrix["bochs"]
     values = dict(b, cpu=lane["cpu"], megs=lane["megs"], iso=d / "lane.iso",
                   serial=d / "serial.log", log=d / "bochs.log")
+    rc = b["rc"] + lane.get("rc", [])  # a lane's own devices (usb_xhci)
     (d / "bochsrc").write_text("".join(line.format(**values) + "\n"
-                                       for line in b["rc"]))
+                                       for line in rc))
     (d / "bochs.dbg").write_text("c\n")
     return [emulator(ctx, lane).binary, "-q", "-f", str(d / "bochsrc"),
             "-rc", str(d / "bochs.dbg")]

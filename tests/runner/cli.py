@@ -8,7 +8,6 @@ import sys
 import time
 import traceback
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from types import SimpleNamespace
 
 from .bochs import run_bochs_lane

@@ -18,6 +18,8 @@ Documentation/dev-tools/ktap.rst (KTAP version 1), as this project reads it:
   text says 2, its parser takes any): it starts with an indented version
   line and ends at its parent's result line, one level out; a parent
   is "not ok" when any of its subtests is "not ok" (a skipped one aside);
+  a "# Subtest: name" line right after the version line (KUnit's) must be
+  matched by the name on that result line, as kunit_parser requires;
 - a diagnostic line "# ..." sits at the indentation of the test it belongs
   to (its own level or an enclosing one, before the enclosing result);
 - lines of no KTAP form ("unknown lines") are tolerated at the top level
@@ -58,6 +60,7 @@ class Level:
     results: int = 0
     failed: list = field(default_factory=list)  # numbers of "not ok"
     todo: list = field(default_factory=list)  # of "not ok ... # TODO"
+    name: str = None  # from "# Subtest: name" right after the version line
     start: int = 0
 
 
@@ -134,13 +137,23 @@ class Checker:
                 self.done = True
 
     def _diag(self, indent, line):
-        if indent > self.levels[-1].indent or indent % INDENT:
+        cur = self.levels[-1]
+        text = line.strip()
+        if text.startswith("# Subtest:") and indent == cur.indent \
+                and cur.start == self.n - 1 and len(self.levels) > 1:
+            cur.name = text[len("# Subtest:"):].strip()
+        if indent > cur.indent or indent % INDENT:
             self.bad("indent", "a diagnostic line must sit at the "
                      "indentation of the test it belongs to", line)
 
     def _result(self, indent, m, line):
         while len(self.levels) > 1 and indent < self.levels[-1].indent:
-            self._close(self.levels.pop(), m[1] == "not ok", line)
+            lvl = self.levels.pop()
+            self._close(lvl, m[1] == "not ok", line)
+            if lvl.name is not None and (m[3] or "").strip() != lvl.name:
+                self.bad("name", f"the result of '# Subtest: {lvl.name}' "
+                         "must name it (kunit_parser: 'missing subtest "
+                         "result line!')", line)
         cur = self.levels[-1]
         if indent != cur.indent:
             self.bad("indent", f"result at indentation {indent}, expected "

@@ -7,6 +7,7 @@ A machine or lane may carry:
   "like"    (lanes) the lane it starts from, everything of it but its name
   "kind", "emulator", "boot", "timeout", "cpu", "megs", "acpidump",
   "screendump", "reports", "about", "groups"   replace the inherited value
+  "rc"      Bochs only: lines added to the bochsrc ("usb_xhci: enabled=1")
   "line"    the QEMU machine line, one option a string ("-m 256M")
   "set"     {"-m": "1100M"}: replace the value of an option of the line
   "device"  {"intel-iommu": "snoop-control=on"}: add properties to every
@@ -28,7 +29,7 @@ MATRIX = Path(__file__).resolve().parent.parent / "matrix.json"
 KINDS = ("host", "qemu", "bochs")
 BOOTS = ("kernel", "iso-bios", "iso-uefi")
 PLAIN = ("kind", "emulator", "boot", "timeout", "cpu", "megs", "acpidump",
-         "screendump", "reports", "about", "groups")
+         "screendump", "reports", "about", "groups", "rc")
 
 
 class UsageError(Exception):
