@@ -3,6 +3,7 @@
  * guest-state areas (24.4, 24.5), checked on entry as 26.2-26.3 say. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
+#include "kvmlike/emulate.h" /* MSR numbers */
 #include "kvmlike/vm.h"
 #include "kvmlike/vmx.h"
 #include "kvmlike/vmx_priv.h"
@@ -70,9 +71,6 @@ int vmx_fit_all(struct vmx_ctls *c, const char **missing)
 		*missing = NULL;
 	return err;
 }
-
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
 
 struct dtr {
 	u16 limit;

@@ -136,6 +136,23 @@ TEST(vtd, capabilities_match_lane)
 	}
 }
 
+/* The fixture's domain walks the widest AGAW the unit has (SAGAW): four
+ * levels under aw-bits=48; its context entry says so; IOVAs stop at
+ * MGAW. */
+TEST(vtd, domain_walks_widest_address_width)
+{
+	struct vtd_fix *f;
+
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	unsigned aw = vtd_widest_aw(f->unit);
+	EXPECT_EQ(f->dom.aw, aw);
+	EXPECT_EQ(f->dom.pt.cfg.levels, (aw - 12) / 9);
+	EXPECT_EQ(f->dom.pt.cfg.aw, MIN(aw, vtd_mgaw(f->unit)));
+	EXPECT_EQ(FIELD_GET(VTD_CTX_HI_AW,
+			    vtd_ctx_entry(f->unit, f->bus, f->devfn)->hi),
+		  vtd_aw_field(aw));
+}
+
 /* Bytes written by the device land exactly where the IOVA points. */
 TEST(vtd, translated_write_lands_exactly)
 {
@@ -346,9 +363,13 @@ TEST(vtd, pass_through_reaches_physical_address)
 	if (!(f->unit->ecap & VTD_ECAP_PT))
 		test_skip("unit has no pass-through (ECAP.PT=0)");
 	ASSERT_OK(fix_stage(f, IOVA_STAGE, 0x4e, LEN));
-	struct vtd_ctx_cfg c = { f->dom.did, f->dom.aw, VTD_TT_PASS_THROUGH, 0,
+	/* Asked for the narrowest width: 9.3 wants the widest in the entry. */
+	struct vtd_ctx_cfg c = { f->dom.did, 39, VTD_TT_PASS_THROUGH, 0,
 				 false };
 	ASSERT_OK(vtd_ctx_set(f->unit, f->bus, f->devfn, &c));
+	EXPECT_EQ(FIELD_GET(VTD_CTX_HI_AW,
+			    vtd_ctx_entry(f->unit, f->bus, f->devfn)->hi),
+		  vtd_aw_field(vtd_widest_aw(f->unit)));
 	hpa_t pa = virt_to_phys(f->dst.page) + OFF;
 	ASSERT_OK(dma_write(f->dev, 0, pa, LEN));
 	EXPECT_BYTES(f->dst.page + OFF, 0x4e, LEN);
