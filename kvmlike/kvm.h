@@ -21,6 +21,14 @@ void vm_destroy(struct vm *vm);
 /* 0, -EOPNOTSUPP or -ENOMEM. The vCPU starts at the guest stub. */
 int vm_add_vcpu(struct vm *vm, struct vcpu **out);
 
+/* wbinvd=strict: refuse a non-coherent domain once the VM has run coherent
+ * (-EPERM from vm_attach_domain) instead of flushing every CPU it ran on
+ * at the transition. */
+static inline void vm_set_strict_refuse(struct vm *vm, bool refuse)
+{
+	kvmc_set_refuse(&vm->coh, refuse);
+}
+
 /* Attach @d, counted as vtd_domain_enforces_snoop(d) says now. 0, or the
  * errors of kvmc_attach; -EPERM (strict) leaves vm->err saying why. */
 int vm_attach_domain(struct vm *vm, struct vtd_domain *d);

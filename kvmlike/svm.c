@@ -129,10 +129,10 @@ static void svm_reset(struct vcpu *v)
 	struct vmcb_save *s = &svm(v)->vmcb->save;
 
 	memset(s, 0, sizeof(*s));
-	svm_seg(&s->cs, 0x08, SVM_ATTR_CODE32, 0xffffffff);
-	svm_seg(&s->ds, 0x10, SVM_ATTR_DATA32, 0xffffffff);
+	svm_seg(&s->cs, GUEST_SEL_CODE, SVM_ATTR_CODE32, 0xffffffff);
+	svm_seg(&s->ds, GUEST_SEL_DATA, SVM_ATTR_DATA32, 0xffffffff);
 	s->es = s->ss = s->fs = s->gs = s->ds;
-	svm_seg(&s->tr, 0x18, SVM_ATTR_TSS32, 0x67);
+	svm_seg(&s->tr, GUEST_SEL_TSS, SVM_ATTR_TSS32, 0x67);
 	svm_seg(&s->ldtr, 0, 0, 0);
 	s->efer = EFER_SVME;
 	s->cr0 = X86_CR0_PE | BIT(4) /* ET */ | X86_CR0_NE;

@@ -292,6 +292,8 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 	u64 left = end > now ? (end - now) * 1000 / tsc_khz() : 0;
 
 	vcpu_apply_requests(v);
+	v->stats.transition_flushes += vm_transition_flush(v->vm,
+							   vcpu_flush_cpu, v);
 	if (v->cpu >= 0 && v->cpu != cpu)
 		v->stats.migrations++;
 	if (vm_vcpu_entering(v->vm, &v->dirty, v->cpu, (unsigned)cpu))

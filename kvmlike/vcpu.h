@@ -155,6 +155,7 @@ struct vcpu_stats {
 	u64 hlt_exits, npf_exits, intr_exits, flushes, requests_applied;
 	u64 nested_reloads, msr_exits, cr_exits, cpuid_exits, contained;
 	u64 injected, reinjected, migrations;
+	u64 transition_flushes;	  /* strict: CPUs flushed at the transition */
 	u64 invd_rip, wbinvd_rip; /* where the last such exit happened */
 };
 

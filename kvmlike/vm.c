@@ -78,11 +78,16 @@ int vm_sync_memtype(struct vm *vm)
 	return gmem_set_memtype(&vm->mem, memtype, ipat);
 }
 
+unsigned vm_transition_flush(struct vm *vm, kvmc_flush_fn flush, void *ctx)
+{
+	return kvmc_take_transition_flush(&vm->coh, flush, ctx);
+}
+
 bool vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, int from,
 		      unsigned cpu)
 {
 	kvmc_vcpu_load(&vm->coh, d, cpu);
-	kvmc_note_entry(&vm->coh);
+	kvmc_note_entry(&vm->coh, cpu);
 	return kvmc_vcpu_moved(&vm->coh, from, cpu);
 }
 

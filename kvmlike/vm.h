@@ -59,6 +59,10 @@ bool vm_wbinvd_intercept(const struct vm *vm);
 /* Bring the EPT leaves' memory type in line with the coherency answer:
  * the tables are rebuilt (a new root) when it changed. -ENOMEM. */
 int vm_sync_memtype(struct vm *vm);
+/* strict's flush at a coherent -> non-coherent transition, due before any
+ * vCPU enters again: every CPU the VM ran on, through @flush. Returns the
+ * flushes done (kvmc_take_transition_flush). */
+unsigned vm_transition_flush(struct vm *vm, kvmc_flush_fn flush, void *ctx);
 /* A vCPU enters on @cpu after it last ran on @from (-1: never): the
  * dirty mask and strict's record of a coherent run (kvmc_vcpu_load,
  * kvmc_note_entry). True when @from must be flushed first

@@ -209,10 +209,11 @@ bool vmx_write_guest_state(void)
 	bool ok = vmx_guest_cpu();
 
 	for (unsigned i = 0; i < 6; i++)
-		ok &= vmx_guest_seg(i, i == 1 ? 0x08 : 0x10, 0xffffffff,
+		ok &= vmx_guest_seg(i, i == 1 ? GUEST_SEL_CODE : GUEST_SEL_DATA,
+				    0xffffffff,
 				    i == 1 ? VMX_AR_CODE32 : VMX_AR_DATA32);
 	ok &= vmx_guest_seg(6, 0, 0, VMX_AR_UNUSABLE);
-	ok &= vmx_guest_seg(7, 0x18, 0x67, VMX_AR_TSS32_BUSY);
+	ok &= vmx_guest_seg(7, GUEST_SEL_TSS, 0x67, VMX_AR_TSS32_BUSY);
 	ok &= vmcs_write(GUEST_INTERRUPTIBILITY, 0);
 	ok &= vmcs_write(GUEST_ACTIVITY_STATE, 0);
 	ok &= vmcs_write(GUEST_PENDING_DBG, 0);

@@ -183,8 +183,9 @@ static void strict_refuses_noncoherent_after_coherent_run(void **state)
 {
 	struct kvmc c = vm(WBINVD_STRICT);
 
+	kvmc_set_refuse(&c, true);
 	assert_int_equal(kvmc_attach(&c, &dom[0], true), 0);
-	kvmc_note_entry(&c);
+	kvmc_note_entry(&c, 0);
 	assert_true(c.ran_coherent);
 	assert_int_equal(kvmc_attach(&c, &dom[1], false), -EPERM);
 	assert_int_equal(c.nr_doms, 1);
@@ -197,15 +198,51 @@ static void strict_allows_noncoherent_before_first_coherent_run(void **state)
 {
 	struct kvmc c = vm(WBINVD_STRICT);
 
+	kvmc_set_refuse(&c, true);
 	assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
-	kvmc_note_entry(&c); /* a non-coherent run is no promise */
+	kvmc_note_entry(&c, 0); /* a non-coherent run is no promise */
 	assert_false(c.ran_coherent);
 	assert_false(kvmc_wbinvd_intercept(&c)); /* like auto */
 	assert_int_equal(kvmc_attach(&c, &dom[1], false), 0);
 	kvmc_detach(&c, &dom[0]);
 	kvmc_detach(&c, &dom[1]);
-	kvmc_note_entry(&c);
+	kvmc_note_entry(&c, 0);
 	assert_int_equal(kvmc_attach(&c, &dom[0], false), -EPERM);
+}
+
+/* Not asked to refuse, strict accepts the domain and, once, before the
+ * next entry, flushes every CPU the VM ever ran on: lines the guest
+ * dirtied while its WBINVD was a no-op, on CPUs no dirty mask tracked. */
+static void strict_flushes_every_cpu_it_ran_on_at_the_transition(void **state)
+{
+	struct kvmc c = vm(WBINVD_STRICT);
+	struct flushes f = { 0 };
+
+	assert_int_equal(kvmc_attach(&c, &dom[0], true), 0);
+	kvmc_note_entry(&c, 0);
+	kvmc_note_entry(&c, 5);
+	kvmc_note_entry(&c, 2);
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
+	assert_int_equal(kvmc_attach(&c, &dom[1], false), KVMC_CHANGED);
+	assert_false(kvmc_wbinvd_intercept(&c)); /* passed through, as auto */
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 3);
+	assert_int_equal(f.n, 3);
+	assert_int_equal(f.cpus, BIT_ULL(0) | BIT_ULL(2) | BIT_ULL(5));
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
+	/* A second non-coherent domain is no new transition. */
+	assert_int_equal(kvmc_attach(&c, &dom[2], false), 0);
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
+}
+
+/* auto never flushes at the transition: the window KVM leaves open. */
+static void auto_has_no_transition_flush(void **state)
+{
+	struct kvmc c = vm(WBINVD_AUTO);
+	struct flushes f = { 0 };
+
+	kvmc_note_entry(&c, 1);
+	assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
 }
 
 static void auto_and_kvm_never_refuse(void **state)
@@ -213,7 +250,7 @@ static void auto_and_kvm_never_refuse(void **state)
 	for (int p = WBINVD_AUTO; p <= WBINVD_KVM; p++) {
 		struct kvmc c = vm((enum wbinvd_policy)p);
 
-		kvmc_note_entry(&c);
+		kvmc_note_entry(&c, 0);
 		assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
 	}
 }
@@ -349,6 +386,9 @@ int main(void)
 		cmocka_unit_test(strict_refuses_noncoherent_after_coherent_run),
 		cmocka_unit_test(
 		    strict_allows_noncoherent_before_first_coherent_run),
+		cmocka_unit_test(
+		    strict_flushes_every_cpu_it_ran_on_at_the_transition),
+		cmocka_unit_test(auto_has_no_transition_flush),
 		cmocka_unit_test(auto_and_kvm_never_refuse),
 		cmocka_unit_test(coherent_exit_is_skipped_without_flush),
 		cmocka_unit_test(kvm_flushes_every_cpu_ran_on_then_clears_mask),

@@ -112,6 +112,47 @@ out:
 	kvm_fix_end(&fix);
 }
 
+/* wbinvd=strict (not asked to refuse): the vCPU runs coherent on CPU 0
+ * and CPU 1, its WBINVDs skipped; a non-coherent domain is attached. Before
+ * the next entry both CPUs are flushed, on themselves, once: the lines it
+ * dirtied while WBINVD was a no-op, which no dirty mask tracked (the
+ * window KVM leaves open). Then WBINVD passes through, as under auto. */
+TEST(kvm_smp, strict_flushes_every_cpu_the_vm_ran_on_at_the_transition)
+{
+	const struct guest_step wb[] = { { .op = GOP_WBINVD, .arg = 1 } };
+	struct vtd_domain *c, *n;
+	u64 w0, w1;
+
+	if (!begin_on_two_cpus(WBINVD_STRICT))
+		return;
+	c = kvm_dom_new(&fix, true);
+	n = kvm_dom_new(&fix, false);
+	if (!c || !n || !EXPECT_OK(vm_attach_domain(&fix.vm, c)) ||
+	    !run_script_on(0, wb, 1) || !run_script_on(1, wb, 1))
+		goto out;
+	EXPECT_EQ(fix.v->stats.wbinvd_exits, 1); /* trapped, skipped */
+	EXPECT_EQ(fix.v->stats.transition_flushes, 0);
+	if (!EXPECT_OK(vm_attach_domain(&fix.vm, n)))
+		goto out;
+	w0 = smp_counter(0, PCPU_WBINVD);
+	w1 = smp_counter(1, PCPU_WBINVD);
+	if (!run_script_on(1, wb, 1))
+		goto out;
+	test_diag("strict: transition flushed %lu CPUs: CPU 0 +%lu, CPU 1 "
+		  "+%lu; the guest's WBINVD then exits %lu times",
+		  fix.v->stats.transition_flushes,
+		  smp_counter(0, PCPU_WBINVD) - w0,
+		  smp_counter(1, PCPU_WBINVD) - w1, fix.v->stats.wbinvd_exits);
+	EXPECT_EQ(fix.v->stats.transition_flushes, 2);
+	EXPECT_EQ(smp_counter(0, PCPU_WBINVD), w0 + 1);
+	EXPECT_EQ(smp_counter(1, PCPU_WBINVD), w1 + 1);
+	EXPECT_EQ(fix.v->stats.wbinvd_exits, 0); /* passed through */
+	if (run_script_on(1, wb, 1))		 /* once only */
+		EXPECT_EQ(fix.v->stats.transition_flushes, 0);
+out:
+	kvm_fix_end(&fix);
+}
+
 /* Two live VMs never share an ASID/VPID: one's translations are never
  * the other's. Both run, one after the other, on the same CPU. */
 TEST(kvm_smp, each_live_vm_has_its_own_tlb_tag)
