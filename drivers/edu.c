@@ -19,6 +19,7 @@
 #define EDU_CMD_TO_RAM	   BIT(1)
 #define EDU_CMD_IRQ	   BIT(2)
 #define EDU_REG_IRQ_STATUS 0x24
+#define EDU_REG_IRQ_RAISE  0x60
 #define EDU_REG_IRQ_ACK	   0x64
 #define EDU_MAX		   4
 #define EDU_BUF_ADDR	   0x40000
@@ -30,19 +31,34 @@ struct edu {
 	bool msi; /* completion interrupt through MSI */
 };
 
+static const struct dma_ops edu_ops;
 static struct edu edus[EDU_MAX];
 static struct dma_engine engines[EDU_MAX];
 static unsigned nr_edus;
 
 /* Completion interrupt (MSI): acknowledge every edu that raised one; the
  * waiter only needs to be woken from HLT. */
-static void on_edu_irq(struct trap_frame *f, void *ctx)
+void edu_irq_ack_all(void)
 {
 	for (unsigned i = 0; i < nr_edus; i++) {
 		u32 v = *(volatile u32 *)(edus[i].bar + EDU_REG_IRQ_STATUS);
 		if (v)
 			*(volatile u32 *)(edus[i].bar + EDU_REG_IRQ_ACK) = v;
 	}
+}
+
+static void on_edu_irq(struct trap_frame *f, void *ctx)
+{
+	edu_irq_ack_all();
+}
+
+int edu_raise_irq(struct dma_engine *d, u32 status)
+{
+	if (d->ops != &edu_ops || !status)
+		return -EINVAL;
+	struct edu *e = d->priv;
+	*(volatile u32 *)(e->bar + EDU_REG_IRQ_RAISE) = status;
+	return 0;
 }
 
 unsigned edu_count(void)

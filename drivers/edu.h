@@ -17,5 +17,12 @@
  * masked by the device); it is clamped to 64. Returns how many. */
 unsigned edu_probe(unsigned dma_bits);
 unsigned edu_count(void);
+/* Raise the device's interrupt with @status (its register 0x60): an MSI
+ * as programmed in its capability, at once, without DMA. -EINVAL for an
+ * engine that is not an edu or a zero status. */
+int edu_raise_irq(struct dma_engine *d, u32 status);
+/* Acknowledge every edu's pending interrupt status (for a handler on a
+ * vector other than VEC_EDU). */
+void edu_irq_ack_all(void);
 
 #endif

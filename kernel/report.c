@@ -207,6 +207,7 @@ static void unit_json(const struct vtd_unit *u, struct json *j)
 	jcat(j, "],\"sc\":%s,\"c\":%s",
 	     u->ecap & VTD_ECAP_SC ? "true" : "false",
 	     u->ecap & VTD_ECAP_C ? "true" : "false");
+	json_str(j, "mode", vtd_unit_mode_name(u));
 	json_fields(j, "cap_fields", u->cap, cap_fields,
 		    ARRAY_SIZE(cap_fields));
 	json_fields(j, "ecap_fields", u->ecap, ecap_fields,

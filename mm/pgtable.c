@@ -61,6 +61,27 @@ const struct pt_format pt_fmt_npt = {
 	.write_needs_read = true,
 };
 
+/* VT-d spec 9.7 (rev 3.x; rev 4.x "first-stage paging entries"): the
+ * IA-32e 4- and 5-level format, walked by the unit for PGTT=1 in a
+ * scalable-mode PASID entry. Every DMA request without PASID is a user
+ * access (as Linux sets DMA_FL_PTE_US), so US is set at every level and
+ * non-leaf entries carry P|RW|US. There is no snoop bit in the entries:
+ * PGSNP in the PASID entry forces snooping for the whole PASID. XD (bit
+ * 63) is the inverse of a permission and needs PASID-entry NXE; the walker
+ * leaves it clear and refuses PT_EXEC, as for NPT. */
+const struct pt_format pt_fmt_vtd_fl = {
+	.name = "vtd-fl",
+	.present = BIT_ULL(0),
+	.read = BIT_ULL(0) | BIT_ULL(2),
+	.write = BIT_ULL(1),
+	.table = GENMASK_ULL(2, 0),
+	.leaf_size = BIT_ULL(7),
+	.addr = GENMASK_ULL(51, 12),
+	.min_levels = 4,
+	.max_levels = 5,
+	.write_needs_read = true,
+};
+
 u64 pt_vtd_page_sizes(unsigned sllps)
 {
 	u64 sizes = PAGE_SIZE;

@@ -66,6 +66,8 @@ struct pt_format {
 };
 
 extern const struct pt_format pt_fmt_vtd_sl, pt_fmt_ept, pt_fmt_npt;
+/* VT-d first-stage (scalable mode, PGTT=1): IA-32e 4/5-level entries. */
+extern const struct pt_format pt_fmt_vtd_fl;
 /* Pages from the kernel's allocator (pgtable_kernel.c); the host tests
  * link the same file against their fakes. */
 extern const struct pt_ops pt_kernel_ops;

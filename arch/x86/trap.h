@@ -38,6 +38,8 @@ void trap_set_exception_hook(trap_exception_hook_t fn);
 #define VEC_TEST      0x42
 #define VEC_TIMER     0x43
 #define VEC_XHCI      0x44
+#define VEC_IR_A      0x45 /* interrupt remapping suite */
+#define VEC_IR_B      0x46
 #define VEC_SMP_CALL  0xf0 /* highest priority class: delivered even */
 #define VEC_SMP_KICK  0xf1 /* inside a handler that re-enabled IF */
 

@@ -78,6 +78,14 @@ static int reg_inv_iotlb(struct vtd_unit *u, enum vtd_gran g, u16 did,
 			    &u->iotlb_gran_done);
 }
 
+/* 128-bit slots a descriptor takes: 2 with IQA.DW (256-bit descriptors,
+ * 6.5.2; scalable mode needs them), whose upper half is zero for every
+ * descriptor this driver sends. IQH and IQT count 128-bit slots. */
+static unsigned iq_slot(const struct vtd_unit *u)
+{
+	return u->iq_dw ? 2 : 1;
+}
+
 int vtd_qi_enable(struct vtd_unit *u)
 {
 	if (!(u->ecap & VTD_ECAP_QI))
@@ -96,10 +104,12 @@ int vtd_qi_enable(struct vtd_unit *u)
 			return -ENOMEM;
 		memset(u->iq, 0, PAGE_SIZE << IQ_PAGES_ORDER);
 	}
-	u->iq_len = IQ_LEN;
+	u->iq_len = IQ_LEN / iq_slot(u);
 	u->iq_tail = 0;
 	vtd_write64(u, VTD_REG_IQT, 0);
-	vtd_write64(u, VTD_REG_IQA, virt_to_phys(u->iq) | IQ_PAGES_ORDER);
+	vtd_write64(u, VTD_REG_IQA,
+		    virt_to_phys(u->iq) | IQ_PAGES_ORDER |
+			(u->iq_dw ? VTD_IQA_DW : 0));
 	int err = vtd_gcmd(u, VTD_GCMD_QIE, true);
 	if (!err)
 		u->qi = true;
@@ -116,7 +126,7 @@ static int qi_recover(struct vtd_unit *u, u32 fsts)
 		"IQERCD 0x%lx\n",
 		u->index, fsts, head, vtd_read64(u, VTD_REG_IQERCD));
 	vtd_write64(u, VTD_REG_IQT, head);
-	u->iq_tail = (unsigned)FIELD_GET(VTD_IQ_IDX, head);
+	u->iq_tail = (unsigned)FIELD_GET(VTD_IQ_IDX, head) / iq_slot(u);
 	vtd_write32(u, VTD_REG_FSTS,
 		    fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE | VTD_FSTS_ICE));
 	return -EIO;
@@ -124,9 +134,23 @@ static int qi_recover(struct vtd_unit *u, u32 fsts)
 
 static void qi_push(struct vtd_unit *u, const struct vtd_entry128 *d)
 {
-	u->iq[u->iq_tail] = *d;
-	vtd_flush_struct(u, &u->iq[u->iq_tail], sizeof(*d));
+	struct vtd_entry128 *slot = &u->iq[u->iq_tail * iq_slot(u)];
+
+	slot[0] = *d;
+	if (u->iq_dw)
+		slot[1] = (struct vtd_entry128){ 0, 0 };
+	vtd_flush_struct(u, slot, sizeof(*d) * iq_slot(u));
 	u->iq_tail = (u->iq_tail + 1) % u->iq_len;
+}
+
+int vtd_qi_set_dw(struct vtd_unit *u, bool dw)
+{
+	if (dw && !(u->ecap & VTD_ECAP_SMTS))
+		return -EOPNOTSUPP;
+	if (u->qi && u->iq_dw == dw)
+		return 0;
+	u->iq_dw = dw;
+	return vtd_qi_enable(u);
 }
 
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
@@ -145,7 +169,8 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
 		qi_push(u, &d[i]);
 	qi_push(u, &wait);
 	u->stats.wait_desc++;
-	vtd_write64(u, VTD_REG_IQT, FIELD_PREP(VTD_IQ_IDX, u->iq_tail));
+	vtd_write64(u, VTD_REG_IQT,
+		    FIELD_PREP(VTD_IQ_IDX, u->iq_tail * iq_slot(u)));
 	u32 fsts = 0;
 	int err = WAIT_FOR(*u->iq_status == seq ||
 			       ((fsts = vtd_read32(u, VTD_REG_FSTS)) &

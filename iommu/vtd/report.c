@@ -3,6 +3,7 @@
 #include "iommu/vtd/unit.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/report.h"
+#include "iommu/vtd/ir.h"
 #include "arch/x86/console.h"
 #include "lib/printf.h"
 
@@ -18,6 +19,33 @@ static void report_sagaw(const struct vtd_unit *u, char *buf)
 		     *s;)
 			*p++ = *s++;
 	*p = 0;
+}
+
+const char *vtd_unit_mode_name(const struct vtd_unit *u)
+{
+	static const char *const names[] = { "legacy", "scalable",
+					     "reserved (10b)",
+					     "reserved (11b)" };
+
+	return names[FIELD_GET(VTD_RTADDR_TTM, vtd_read64(u, VTD_REG_RTADDR)) &
+		     3];
+}
+
+/* Interrupt remapping state (11.4.5 GSTS, 11.4.18 IRTA) and what
+ * firmware left on. */
+static void report_ir(const struct vtd_unit *u)
+{
+	u32 gsts = vtd_read32(u, VTD_REG_GSTS);
+	u64 irta = vtd_read64(u, VTD_REG_IRTA);
+
+	if (!(u->ecap & VTD_ECAP_IR))
+		return;
+	kprintf("# vtd%u:   IR: IRE %s, IRTA 0x%lx (%u entries), EIM %s "
+		"(EIME %s), CFI %s\n",
+		u->index, yes_no(gsts & VTD_GCMD_IRE),
+		(u64)(irta & VTD_IRTA_ADDR), 2u << FIELD_GET(VTD_IRTA_S, irta),
+		yes_no(u->ecap & VTD_ECAP_EIM), yes_no(irta & VTD_IRTA_EIME),
+		yes_no(gsts & VTD_GCMD_CFI));
 }
 
 void vtd_unit_report(const struct vtd_unit *u)
@@ -49,6 +77,12 @@ void vtd_unit_report(const struct vtd_unit *u)
 		yes_no(e & VTD_ECAP_QI), yes_no(e & VTD_ECAP_DT),
 		yes_no(e & VTD_ECAP_IR), yes_no(e & VTD_ECAP_PT),
 		(unsigned)FIELD_GET(VTD_ECAP_IRO, e) * 16);
+	report_ir(u);
+	kprintf(
+	    "# vtd%u:   mode: %s (RTADDR.TTM=%u), translation %s\n", u->index,
+	    vtd_unit_mode_name(u),
+	    (unsigned)FIELD_GET(VTD_RTADDR_TTM, vtd_read64(u, VTD_REG_RTADDR)),
+	    yes_no(vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_TE));
 	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_ir_on ||
 	    u->fw_faults)
 		kprintf("# vtd%u:   firmware left: translation %s, protected "

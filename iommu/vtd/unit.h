@@ -43,7 +43,8 @@ struct vtd_unit {
 	/* Queued invalidation, once enabled never left for the registers. */
 	bool qi;
 	struct vtd_entry128 *iq;
-	unsigned iq_tail, iq_len;
+	unsigned iq_tail, iq_len; /* in descriptors */
+	bool iq_dw;		  /* 256-bit descriptors (IQA.DW) */
 	volatile u32 *iq_status;
 	u32 iq_seq;
 	/* Faults, drained from the recording registers. */

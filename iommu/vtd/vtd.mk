@@ -11,3 +11,5 @@ VTD_OBJS += iommu/vtd/report.o
 VTD_OBJS += iommu/vtd/domain.o
 VTD_OBJS += iommu/vtd/alias.o
 VTD_OBJS += iommu/vtd/vtd.o
+VTD_OBJS += iommu/vtd/ir.o
+VTD_OBJS += iommu/vtd/pasid.o

@@ -896,6 +896,29 @@ static void npt_unmap_splits_2m_and_never_sets_nx(void **state)
 	check_visible(f);
 }
 
+/* VT-d first stage (9.7): the IA-32e layout, user at every level, 4 or 5
+ * levels (FLPM), no snoop bit in the entries (PGSNP is the PASID
+ * entry's), no execute without NXE. */
+static void vtd_fl_entries_are_ia32e_user_in_4_or_5_levels(void **state)
+{
+	struct fx *f = *state;
+	struct pt_walk w;
+
+	fx_init(f, &pt_fmt_vtd_fl, vtd_cfg(5));
+	map_ok(f, 0x5000, DATA_PA, PAGE_SIZE, PT_READ | PT_WRITE);
+	map_ok(f, 0x6000, DATA_PA + 0x1000, PAGE_SIZE, PT_READ);
+	assert_int_equal(pt_lookup(&f->pt, 0x5000, &w), 0);
+	assert_int_equal(w.pte, DATA_PA | 0x7);
+	assert_int_equal(pt_lookup(&f->pt, 0x6000, &w), 0);
+	assert_int_equal(w.pte, (DATA_PA + 0x1000) | 0x5);
+	assert_int_equal(f->pt.nr_tables, 5);
+	assert_int_equal(
+	    pt_map(&f->pt, 0, DATA_PA, 0x1000, PT_READ | PT_EXEC, &f->g),
+	    -EOPNOTSUPP);
+	assert_int_equal(pt_set_snoop_all(&f->pt, &f->g), -EOPNOTSUPP);
+	check_visible(f);
+}
+
 static void enomem_during_map_leaves_tables_unchanged(void **state)
 {
 	struct fx *f = *state;
@@ -1123,6 +1146,7 @@ int main(void)
 		T(npt_leaf_is_p_us_rw_and_nonleaf_p_rw_us),
 		T(npt_exec_unexpressible_and_write_needs_read),
 		T(npt_unmap_splits_2m_and_never_sets_nx),
+		T(vtd_fl_entries_are_ia32e_user_in_4_or_5_levels),
 		T(enomem_during_map_leaves_tables_unchanged),
 		T(enomem_during_split_leaves_tables_unchanged),
 		T(map_allocates_exactly_the_tables_it_links),

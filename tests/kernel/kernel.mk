@@ -23,3 +23,5 @@ KTEST_OBJS += tests/kernel/assigned_memtype.o
 KTEST_OBJS += tests/kernel/kvm_smp.o
 KTEST_OBJS += tests/kernel/xhci.o
 KTEST_OBJS += tests/kernel/xhci_standin.o
+KTEST_OBJS += tests/kernel/ir.o
+KTEST_OBJS += tests/kernel/scalable.o

@@ -1,0 +1,38 @@
+/* I/O APIC (82093AA datasheet; found through the MADT, ACPI 6.4
+ * 5.2.12.3): indirect register access and redirection entries. */
+#ifndef ARCH_X86_IOAPIC_H
+#define ARCH_X86_IOAPIC_H
+
+#include "lib/types.h"
+
+#define IOAPIC_REGSEL	0x00
+#define IOAPIC_WINDOW	0x10
+#define IOAPIC_REG_ID	0x00
+#define IOAPIC_REG_VER	0x01
+#define IOAPIC_VER_MRE	GENMASK(23, 16) /* highest redirection entry */
+#define IOAPIC_REG_RTE	0x10		/* + 2 * pin: low, high */
+#define IOAPIC_RTE_MASK BIT_ULL(16)
+
+/* MADT I/O APIC structure (ACPI 6.4 5.2.12.3) */
+#define ACPI_MADT_TYPE_IOAPIC	  1
+#define ACPI_MADT_IOAPIC_ID	  2
+#define ACPI_MADT_IOAPIC_ADDR	  4 /* u32 */
+#define ACPI_MADT_IOAPIC_GSI_BASE 8 /* u32 */
+#define ACPI_MADT_IOAPIC_LEN	  12
+
+struct ioapic {
+	hpa_t pa;
+	volatile u32 *regs;
+	u8 id;
+	u32 gsi_base;
+	unsigned nr_pins;
+};
+
+/* The first I/O APIC the MADT lists, mapped: 0, -ENODEV (none listed or
+ * the MADT is malformed), -ENOMEM. */
+int ioapic_find(struct ioapic *io);
+u64 ioapic_rte_read(const struct ioapic *io, unsigned pin);
+/* Written high half first, low half (with the mask bit) last. */
+void ioapic_rte_write(const struct ioapic *io, unsigned pin, u64 rte);
+
+#endif
