@@ -120,6 +120,24 @@ static int dmar_check_scope_len(struct dmar_parser *p, u16 type, u32 pos,
 	return 0;
 }
 
+/* Scope types each structure may hold: IOAPIC, HPET and ACPI namespace
+ * devices only under a DRHD (8.3.1); an RMRR names PCI devices (8.4), an
+ * ATSR root ports, that is sub-hierarchies (8.5), a SATC endpoints (8.8). */
+static bool dmar_scope_allowed(u16 type, u8 scope)
+{
+	switch (type) {
+	case DMAR_TYPE_DRHD:
+		return true;
+	case DMAR_TYPE_RMRR:
+		return scope == DMAR_SCOPE_PCI_ENDPOINT ||
+		       scope == DMAR_SCOPE_PCI_SUBHIERARCHY;
+	case DMAR_TYPE_ATSR:
+		return scope == DMAR_SCOPE_PCI_SUBHIERARCHY;
+	default:
+		return scope == DMAR_SCOPE_PCI_ENDPOINT;
+	}
+}
+
 static int dmar_add_scope(struct dmar_parser *p, u16 type, u32 pos, u8 len,
 			  u16 segment)
 {
@@ -135,6 +153,8 @@ static int dmar_add_scope(struct dmar_parser *p, u16 type, u32 pos, u8 len,
 		dmar_warn(p, DMAR_W_UNKNOWN_SCOPE, t[DMAR_SCOPE_TYPE], pos);
 		return 0;
 	}
+	if (!dmar_scope_allowed(type, t[DMAR_SCOPE_TYPE]))
+		return dmar_fail(p, DMAR_E_SCOPE_NOT_ALLOWED, type, pos);
 	if (info->nr_scopes == DMAR_MAX_SCOPES || n > DMAR_MAX_PATH)
 		return dmar_fail(p, ENOSPC, type, pos);
 	s = &info->scopes[info->nr_scopes];
@@ -179,8 +199,18 @@ static int dmar_parse_scopes(struct dmar_parser *p, u16 type, u32 pos, u32 end,
 
 /* 8.3: register sets are page aligned; each unit has its own; at most one
  * INCLUDE_PCI_ALL unit per segment (it claims every device left over). */
-static int dmar_check_unit(struct dmar_parser *p, u32 off, hpa_t base, u8 flags,
-			   u16 segment)
+/* Does [base, base + size), size >= 1, lie below 2^haw without wrapping? */
+static bool dmar_below_haw(const struct dmar_info *info, u64 base, u64 size)
+{
+	u64 last = base + size - 1;
+
+	if (last < base)
+		return false;
+	return info->haw >= 64 || !(last >> info->haw);
+}
+
+static int dmar_check_unit(struct dmar_parser *p, u32 off, hpa_t base, u64 size,
+			   u8 flags, u16 segment)
 {
 	const struct dmar_info *info = p->info;
 	u32 i;
@@ -190,11 +220,17 @@ static int dmar_check_unit(struct dmar_parser *p, u32 off, hpa_t base, u8 flags,
 	if (!IS_ALIGNED(base, PAGE_SIZE))
 		return dmar_fail(p, DMAR_E_REG_BASE_UNALIGNED, DMAR_TYPE_DRHD,
 				 off);
+	if (!dmar_below_haw(info, base, size))
+		return dmar_fail(p, DMAR_E_REG_BASE_HAW, DMAR_TYPE_DRHD, off);
 	for (i = 0; i < info->nr_units; i++) {
 		const struct dmar_unit *u = &info->units[i];
 
 		if (u->reg_base == base)
 			return dmar_fail(p, DMAR_E_UNIT_DUP, DMAR_TYPE_DRHD,
+					 off);
+		if (base < u->reg_base + u->reg_size &&
+		    u->reg_base < base + size)
+			return dmar_fail(p, DMAR_E_UNIT_OVERLAP, DMAR_TYPE_DRHD,
 					 off);
 		if (u->segment == segment &&
 		    (u->flags & flags & DMAR_DRHD_INCLUDE_PCI_ALL))
@@ -214,14 +250,17 @@ static int dmar_parse_drhd(struct dmar_parser *p, u32 off, u32 len)
 	struct dmar_unit *u;
 	int err;
 
+	u64 bytes = (u64)PAGE_SIZE << FIELD_GET(DMAR_DRHD_SIZE_PAGES, size);
+
 	if (info->nr_units == DMAR_MAX_UNITS)
 		return dmar_fail(p, ENOSPC, DMAR_TYPE_DRHD, off);
-	err = dmar_check_unit(p, off, base, flags, segment);
+	err = dmar_check_unit(p, off, base, bytes, flags, segment);
 	if (err)
 		return err;
 	u = &info->units[info->nr_units];
+	u->status = 0;
 	u->reg_base = base;
-	u->reg_size = (u64)PAGE_SIZE << FIELD_GET(DMAR_DRHD_SIZE_PAGES, size);
+	u->reg_size = bytes;
 	u->segment = segment;
 	u->flags = flags;
 	u->offset = off;
@@ -250,7 +289,11 @@ static int dmar_parse_rmrr(struct dmar_parser *p, u32 off, u32 len)
 		return dmar_fail(p, DMAR_E_RMRR_UNALIGNED, DMAR_TYPE_RMRR, off);
 	if (limit < base)
 		return dmar_fail(p, DMAR_E_RMRR_RANGE, DMAR_TYPE_RMRR, off);
+	/* limit + 1 == 0 passes the alignment check: it wraps. */
+	if (limit + 1 == 0 || !dmar_below_haw(info, base, limit + 1 - base))
+		return dmar_fail(p, DMAR_E_RMRR_HAW, DMAR_TYPE_RMRR, off);
 	r = &info->rmrrs[info->nr_rmrrs];
+	r->status = 0;
 	r->base = base;
 	r->limit = limit;
 	r->segment = dmar_u16(p, off + DMAR_RMRR_SEGMENT);
@@ -519,6 +562,20 @@ static const char *const dmar_errors[DMAR_E_LAST - DMAR_E_FIRST] = {
 	E(RES_NO_DEVICE) = "no PCI function at a bridge on the scope path",
 	E(RES_NOT_BRIDGE) = "scope path crosses a function that is no bridge",
 	E(RES_BUS_RANGE) = "bridge on the scope path has unset bus numbers",
+	E(REG_BASE_HAW) = "DRHD register set above the host address width",
+	E(UNIT_OVERLAP) = "two DRHD register sets overlap",
+	E(RMRR_HAW) = "RMRR limit above the host address width (or wraps)",
+	E(SCOPE_NOT_ALLOWED) = "device scope type not allowed in its "
+			       "structure",
+	E(RES_ENDPOINT_BRIDGE) = "PCI endpoint scope names a PCI bridge",
+	E(RES_CLAIMED_TWICE) = "device named in the scopes of two DRHDs",
+	E(RES_SID_COLLISION) = "IOAPIC/HPET source id answered by a PCI "
+			       "function",
+	E(HAW_CPU) = "host address width above the CPU's physical width",
+	E(HAW_RAM) = "RAM above the host address width",
+	E(REG_IN_RAM) = "DRHD register set inside RAM",
+	E(RMRR_KERNEL) = "RMRR covers kernel memory",
+	E(RMRR_NOT_RESERVED) = "RMRR in memory the map calls usable RAM",
 #undef E
 };
 

@@ -151,12 +151,25 @@ enum dmar_error {
 	DMAR_E_RMRR_RANGE, /* limit below base */
 	DMAR_E_ANDD_NAME_EMPTY,
 	DMAR_E_ANDD_NAME_UNTERMINATED,
-	DMAR_E_ANDD_DUP, /* two ANDDs with one device number */
+	DMAR_E_ANDD_DUP,	  /* two ANDDs with one device number */
+	DMAR_E_REG_BASE_HAW,	  /* register set above the HAW */
+	DMAR_E_UNIT_OVERLAP,	  /* two register sets overlap */
+	DMAR_E_RMRR_HAW,	  /* RMRR above the HAW, or wrapping */
+	DMAR_E_SCOPE_NOT_ALLOWED, /* scope type not allowed in its struct */
 	/* dmar_resolve() results, kept per scope in dmar_scope.status */
-	DMAR_E_RES_PENDING,    /* dmar_resolve() not run yet */
-	DMAR_E_RES_NO_DEVICE,  /* a bridge on the path is absent */
-	DMAR_E_RES_NOT_BRIDGE, /* a hop that must be a bridge is not */
-	DMAR_E_RES_BUS_RANGE,  /* bridge bus numbers unconfigured */
+	DMAR_E_RES_PENDING,	    /* dmar_resolve() not run yet */
+	DMAR_E_RES_NO_DEVICE,	    /* a bridge on the path is absent */
+	DMAR_E_RES_NOT_BRIDGE,	    /* a hop that must be a bridge is not */
+	DMAR_E_RES_BUS_RANGE,	    /* bridge bus numbers unconfigured */
+	DMAR_E_RES_ENDPOINT_BRIDGE, /* an endpoint scope names a bridge */
+	DMAR_E_RES_CLAIMED_TWICE,   /* a device in two DRHDs' scopes */
+	DMAR_E_RES_SID_COLLISION,   /* IOAPIC/HPET id is a PCI function's */
+	/* dmar_check_platform() results */
+	DMAR_E_HAW_CPU,		  /* HAW above the CPU's address width */
+	DMAR_E_HAW_RAM,		  /* RAM above the HAW */
+	DMAR_E_REG_IN_RAM,	  /* a register set inside RAM */
+	DMAR_E_RMRR_KERNEL,	  /* an RMRR covers kernel memory */
+	DMAR_E_RMRR_NOT_RESERVED, /* an RMRR in usable RAM */
 	DMAR_E_LAST,
 };
 
@@ -199,6 +212,7 @@ struct dmar_scope {
 
 /* Each structure's scopes are scopes[scope_first .. +nr_scopes) */
 struct dmar_unit {
+	int status; /* 0, or -DMAR_E_* from dmar_check_platform() */
 	hpa_t reg_base;
 	u64 reg_size; /* bytes, from the Size field (2^N pages) */
 	u16 segment;
@@ -211,6 +225,7 @@ struct dmar_unit {
 };
 
 struct dmar_rmrr {
+	int status; /* 0, or -DMAR_E_* from dmar_check_platform() */
 	hpa_t base;
 	hpa_t limit; /* inclusive */
 	u16 segment;
@@ -245,8 +260,9 @@ struct dmar_andd {
 struct dmar_info {
 	u32 length; /* table Length */
 	u8 revision;
-	u8 haw;	  /* host address width in bits (field + 1) */
-	u8 flags; /* DMAR_FLAG_* */
+	u8 haw;		/* host address width in bits (field + 1) */
+	u8 flags;	/* DMAR_FLAG_* */
+	int haw_status; /* 0, or -DMAR_E_HAW_* from dmar_check_platform() */
 	char oem_id[7];
 	char oem_table_id[9];
 
@@ -286,10 +302,33 @@ const char *dmar_scope_type_name(u8 type);
 typedef u32 (*dmar_cfg_read_fn)(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn,
 				u16 off);
 
+/* What the platform says about memory, for dmar_check_platform(). */
+struct dmar_mem_range {
+	u64 base, len;
+	bool ram; /* usable RAM (the allocator's); else reserved, ACPI... */
+};
+
+struct dmar_platform {
+	const struct dmar_mem_range *map;
+	u32 nr_map;
+	hpa_t kernel_start, kernel_end; /* the kernel image, [start, end) */
+	unsigned cpu_pa_bits;		/* CPUID 0x80000008 EAX[7:0] */
+};
+
+/* Hostile-firmware checks against the platform (dmar_check.c): a HAW above
+ * the CPU's physical address width or below the top of RAM (haw_status);
+ * a register set inside RAM (its unit's status: the kernel must not map
+ * RAM uncached and write to it); an RMRR covering the kernel or lying in
+ * usable RAM (its status: never identity-mapped). Returns the number of
+ * defects found. */
+int dmar_check_platform(struct dmar_info *info, const struct dmar_platform *p);
+
 /* Resolves every scope's path to a bus/devfn through the PCI bridges on it
- * (8.3.1), and each PCI sub-hierarchy scope to its bus range. Call once
- * PCI buses are numbered. Returns how many scopes stay unresolved; each
- * keeps its reason in status. */
+ * (8.3.1), and each PCI sub-hierarchy scope to its bus range. Then flags
+ * conflicts: an endpoint scope naming a bridge, a device named by two
+ * DRHDs (the later scope), an IOAPIC or HPET whose source id a PCI
+ * function answers to. Call once PCI buses are numbered. Returns how many
+ * scopes are unresolved or in conflict; each keeps its reason in status. */
 int dmar_resolve(struct dmar_info *info, dmar_cfg_read_fn cfg_read, void *ctx);
 
 /* The unit that remaps requests from seg:bus:devfn: the unit of a resolved

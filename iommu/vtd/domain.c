@@ -213,6 +213,12 @@ int vtd_domain_attach_device(struct vtd_domain *d, struct vtd_unit *u,
 		const struct dmar_rmrr *r = &info->rmrrs[i];
 		if (!rmrr_names(info, r, seg, bus, devfn))
 			continue;
+		/* Over the kernel or usable RAM (dmar_check_platform): the
+		 * device would reach memory it must never reach. */
+		if (r->status) {
+			err = -EPERM;
+			break;
+		}
 		err = vtd_domain_map(d, r->base, r->base,
 				     r->limit + 1 - r->base,
 				     PT_READ | PT_WRITE);

@@ -55,7 +55,8 @@ int vtd_domain_detach(struct vtd_domain *d, struct vtd_unit *u, u8 bus,
 /* Attach as above, after identity-mapping (read/write) every RMRR of @info
  * that names seg:bus:devfn (8.4: firmware may DMA there, e.g. USB legacy
  * emulation, graphics stolen memory). Returns the number of RMRRs mapped,
- * or an error with nothing attached. */
+ * or an error with nothing attached: -EPERM when such an RMRR failed the
+ * platform checks (over the kernel or usable RAM). */
 int vtd_domain_attach_device(struct vtd_domain *d, struct vtd_unit *u,
 			     const struct dmar_info *info, u16 seg, u8 bus,
 			     u8 devfn);

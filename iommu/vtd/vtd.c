@@ -4,12 +4,16 @@
 #include "iommu/vtd/vtd.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/console.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/trap.h"
 #include "iommu/vtd/context.h"
 #include "iommu/vtd/fault.h"
 #include "iommu/vtd/inval.h"
+#include "kernel/kstate.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 
 static struct dmar_info dmar;
 static struct vtd_unit units[VTD_MAX_UNITS];
@@ -54,6 +58,30 @@ static u32 cfg_read(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn, u16 off)
 	return pci_read(seg, bus, PCI_DEVFN(dev, fn), off, 4);
 }
 
+/* The memory map, the kernel image and the CPU's physical width, for
+ * the checks of the DMAR against the platform. */
+static void check_platform(void)
+{
+	static struct dmar_mem_range map[BOOT_MAX_MMAP];
+	extern char __image_start[], __image_end[];
+	const struct boot_info *bi = &kstate.boot;
+	struct dmar_platform p = {
+		.map = map,
+		.nr_map = bi->nr_mmap,
+		.kernel_start = virt_to_phys(__image_start),
+		.kernel_end = virt_to_phys(__image_end),
+		.cpu_pa_bits = cpuid(0x80000000, 0).eax >= 0x80000008
+				   ? cpuid(0x80000008, 0).eax & 0xff
+				   : 36,
+	};
+
+	for (u32 i = 0; i < bi->nr_mmap; i++)
+		map[i] = (struct dmar_mem_range){ bi->mmap[i].base,
+						  bi->mmap[i].len,
+						  bi->mmap[i].type == 1 };
+	dmar_check_platform(&dmar, &p);
+}
+
 static void report_dmar(void)
 {
 	/* 8.1: firmware asks the OS to keep DMA remapping on (it protected
@@ -71,9 +99,29 @@ static void report_dmar(void)
 			dmar_warning_str(dmar.warnings[i].kind));
 	for (u32 i = 0; i < dmar.nr_scopes; i++)
 		if (dmar.scopes[i].status)
-			kprintf("# DMAR: scope at offset %u unresolved: %s\n",
+			kprintf("# %s: DMAR: scope at offset %u: %s\n",
+				dmar.scopes[i].status == -DMAR_E_RES_NO_DEVICE
+				    ? "warning"
+				    : "error",
 				dmar.scopes[i].offset,
 				dmar_strerror(dmar.scopes[i].status));
+	if (dmar.haw_status)
+		kprintf("# error: DMAR host address width %u: %s\n", dmar.haw,
+			dmar_strerror(dmar.haw_status));
+	for (u32 i = 0; i < dmar.nr_units; i++)
+		if (dmar.units[i].status)
+			kprintf("# error: DRHD at offset %u (registers 0x%lx): "
+				"%s: not brought up\n",
+				dmar.units[i].offset, dmar.units[i].reg_base,
+				dmar_strerror(dmar.units[i].status));
+	for (u32 i = 0; i < dmar.nr_rmrrs; i++)
+		if (dmar.rmrrs[i].status)
+			kprintf(
+			    "# error: RMRR at offset %u [0x%lx, 0x%lx]: %s: "
+			    "never identity-mapped\n",
+			    dmar.rmrrs[i].offset, dmar.rmrrs[i].base,
+			    dmar.rmrrs[i].limit,
+			    dmar_strerror(dmar.rmrrs[i].status));
 }
 
 /* Queued invalidation whenever the unit has it (from major version 6 it
@@ -97,32 +145,64 @@ static int start_unit(struct vtd_unit *u)
 static void bring_up(const struct dmar_unit *d)
 {
 	struct vtd_unit *u = &units[nr_units];
-	int err = vtd_unit_init(u, nr_units, d->reg_base, d->reg_size,
-				d->segment);
+	int err = d->status; /* a register set in RAM is never mapped */
+
+	if (!err)
+		err = vtd_unit_init(u, nr_units, d->reg_base, d->reg_size,
+				    d->segment);
 
 	if (!err)
 		err = start_unit(u);
 	if (err) {
 		kprintf("# error: VT-d unit at 0x%lx: bring-up failed: %s\n",
-			d->reg_base, strerror_k(err));
+			d->reg_base,
+			err <= -DMAR_E_FIRST ? dmar_strerror(err)
+					     : strerror_k(err));
 		return;
 	}
 	unit_dmar[nr_units++] = d;
 }
 
+/* The DMAR wherever the firmware put it (above 4 GiB too), even with a
+ * bad checksum: acpi_find() hides such a table, and a DMAR that is there
+ * but broken must fail the run, not pass for "no VT-d". */
+static const void *find_dmar(u32 *len)
+{
+	const struct acpi_table *t;
+	unsigned n = acpi_tables(&t);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (memcmp(t[i].sig, "DMAR", 4))
+			continue;
+		*len = t[i].len;
+		if (mm_cache_type(t[i].pa) < 0 ||
+		    mm_cache_type(t[i].pa + t[i].len - 1) < 0)
+			return mm_map(t[i].pa, t[i].len, CACHE_WB);
+		return phys_to_virt(t[i].pa);
+	}
+	return NULL;
+}
+
 void vtd_platform_init(void)
 {
-	const struct acpi_header *h = acpi_find("DMAR");
+	u32 len = 0;
+	const void *h = find_dmar(&len);
 
-	if (!h)
+	if (!len)
 		return; /* dmar_err stays -ENODEV: no VT-d */
-	dmar_err = dmar_parse(h, h->length, &dmar);
+	if (!h) {
+		dmar_err = -EFAULT;
+		kprintf("# error: DMAR table cannot be mapped\n");
+		return;
+	}
+	dmar_err = dmar_parse(h, len, &dmar);
 	if (dmar_err) {
 		kprintf("# error: DMAR at offset %u: %s\n", dmar.err_offset,
 			dmar_strerror(dmar_err));
 		return;
 	}
 	dmar_resolve(&dmar, cfg_read, NULL);
+	check_platform();
 	report_dmar();
 	trap_set_handler(VEC_VTD_FAULT, on_fault_irq, NULL);
 	if (dmar.nr_units > VTD_MAX_UNITS)

@@ -1,6 +1,7 @@
 # VT-d: one object per line, so that changes to different files do not collide.
 VTD_OBJS := iommu/vtd/dmar.o
 VTD_OBJS += iommu/vtd/dmar_scope.o
+VTD_OBJS += iommu/vtd/dmar_check.o
 VTD_OBJS += iommu/vtd/caps.o
 VTD_OBJS += iommu/vtd/unit.o
 VTD_OBJS += iommu/vtd/inval.o
@@ -8,4 +9,5 @@ VTD_OBJS += iommu/vtd/context.o
 VTD_OBJS += iommu/vtd/fault.o
 VTD_OBJS += iommu/vtd/report.o
 VTD_OBJS += iommu/vtd/domain.o
+VTD_OBJS += iommu/vtd/alias.o
 VTD_OBJS += iommu/vtd/vtd.o

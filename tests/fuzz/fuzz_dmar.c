@@ -11,7 +11,9 @@
  * A table that parses is resolved against a PCI config space made of the
  * input's own bytes (so bridges, absent functions and odd bus numbers all
  * occur), and units are looked up for every scope's device and for a few
- * more. Broken invariants abort, which libFuzzer reports as a crash. */
+ * more, and checked against a memory map made of the input's bytes
+ * (dmar_check_platform). Broken invariants abort, which libFuzzer reports
+ * as a crash. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,34 @@ static void fuzz_resolve(struct dmar_info *info, const u8 *data, size_t size)
 					    data[i + 2], data[i + 3]));
 }
 
+/* The platform checks over a memory map made of the input's bytes: the
+ * defects counted are the statuses set, each a known error. */
+static void fuzz_platform(struct dmar_info *info, const u8 *data, size_t size)
+{
+	struct dmar_mem_range map[4];
+	struct dmar_platform p = { map, 4, 0, 0, data[0] & 63 };
+	int defects = 0, n;
+
+	for (unsigned k = 0; k < 4; k++) {
+		u64 v = 0;
+		for (unsigned b = 0; b < 8; b++)
+			v = v << 8 | data[(k * 8 + b) % size];
+		map[k] = (struct dmar_mem_range){ v & ~0xfffULL,
+						  (v >> 20) & ~0xfffULL,
+						  v & 1 };
+	}
+	p.kernel_start = map[0].base;
+	p.kernel_end = map[0].base + (map[1].len & 0xffffff);
+	n = dmar_check_platform(info, &p);
+	defects += !!info->haw_status;
+	for (u32 i = 0; i < info->nr_units; i++)
+		defects += !!info->units[i].status;
+	for (u32 i = 0; i < info->nr_rmrrs; i++)
+		defects += !!info->rmrrs[i].status;
+	if (n != defects || !dmar_strerror(info->haw_status))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dmar_info info;
@@ -127,8 +157,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	if (!err) {
 		fuzz_check_info(&info, size);
-		if (size)
+		if (size) {
 			fuzz_resolve(&info, data, size);
+			fuzz_platform(&info, data, size);
+		}
 	} else if (info.err_offset > size) {
 		abort();
 	}

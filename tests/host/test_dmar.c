@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "iommu/vtd/dmar.h"
+#include "tests/host/fake_pci.h"
 #include "tests/host/tables.h"
 #include "lib/errno.h"
 
@@ -106,6 +107,18 @@ static const struct bad_case bad_cases[] = {
 	    DMAR_TYPE_ANDD),
 	BAD("bad_andd_dup", -DMAR_E_ANDD_DUP, 0x5a, DMAR_TYPE_ANDD),
 	BAD("bad_too_many_units", -ENOSPC, 0x1b0, DMAR_TYPE_DRHD),
+	BAD("bad_reg_base_above_haw", -DMAR_E_REG_BASE_HAW, 0x30,
+	    DMAR_TYPE_DRHD),
+	/* iasl zeroes the DRHD Size byte: made 1 (2 pages) here. */
+	BAD("bad_unit_overlap", -DMAR_E_UNIT_OVERLAP, 0x48, DMAR_TYPE_DRHD,
+	    .patch_off = 0x30 + DMAR_DRHD_SIZE_FIELD, .patch_len = 1,
+	    .patch = { 1 }),
+	BAD("bad_rmrr_above_haw", -DMAR_E_RMRR_HAW, 0x48, DMAR_TYPE_RMRR),
+	BAD("bad_rmrr_wraps", -DMAR_E_RMRR_HAW, 0x48, DMAR_TYPE_RMRR),
+	BAD("bad_scope_ioapic_in_rmrr", -DMAR_E_SCOPE_NOT_ALLOWED, 0x60,
+	    DMAR_TYPE_RMRR),
+	BAD("bad_scope_endpoint_in_atsr", -DMAR_E_SCOPE_NOT_ALLOWED, 0x50,
+	    DMAR_TYPE_ATSR),
 };
 
 static void run_bad_case(void **state)
@@ -186,40 +199,6 @@ static void run_warn_case(void **state)
 	assert_int_equal(info.warnings[0].offset, c->offset);
 	assert_string_not_equal(dmar_warning_str(c->kind), "unknown warning");
 	c->check();
-}
-
-/* A fake PCI config space: the functions listed, nothing elsewhere. */
-struct fake_fn {
-	u16 seg;
-	u8 bus, dev, fn;
-	u8 hdr_type, sec, sub; /* hdr_type 1: a bridge */
-};
-
-struct fake_pci {
-	const struct fake_fn *fns;
-	size_t nr;
-};
-
-static u32 fake_cfg_read(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn, u16 off)
-{
-	const struct fake_pci *pci = ctx;
-
-	assert_int_equal(off % 4, 0); /* the callback's contract */
-	for (size_t i = 0; i < pci->nr; i++) {
-		const struct fake_fn *f = &pci->fns[i];
-
-		if (f->seg != seg || f->bus != bus || f->dev != dev ||
-		    f->fn != fn)
-			continue;
-		if (off == 0x00)
-			return 0x12348086; /* device 1234, vendor 8086 */
-		if (off == 0x0c)
-			return (u32)f->hdr_type << 16;
-		if (off == 0x18)
-			return (u32)f->sub << 16 | (u32)f->sec << 8 | bus;
-		return 0;
-	}
-	return 0xffffffff;
 }
 
 static const struct dmar_scope *scope_of(u16 first, u16 i)

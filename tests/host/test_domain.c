@@ -345,6 +345,23 @@ static void rmrr_identity_mapped_on_attach(void **state)
 	vtd_domain_destroy(&d);
 }
 
+/* An RMRR that failed the platform checks (here: over the kernel) is never
+ * identity-mapped: the attach of a device it names is refused. */
+static void rmrr_failing_platform_check_never_mapped(void **state)
+{
+	struct vtd_domain d;
+	struct pt_walk w;
+
+	client.rmrrs[0].status = -DMAR_E_RMRR_KERNEL;
+	assert_int_equal(vtd_domain_init(&d, &rest, 39), 0);
+	assert_int_equal(
+	    vtd_domain_attach_device(&d, &rest, &client, 0, 0, USB_DEVFN),
+	    -EPERM);
+	assert_int_equal(d.nr_devs, 0);
+	assert_int_equal(pt_lookup(&d.pt, client.rmrrs[0].base, &w), -ENOENT);
+	vtd_domain_destroy(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +392,9 @@ int main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(rmrr_identity_mapped_on_attach,
 						client_setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    rmrr_failing_platform_check_never_mapped, client_setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,8 @@
  * own memory; the kernel's memory is reachable by neither; a device with
  * no domain is blocked. */
 #include "arch/x86/mm.h"
+#include "iommu/vtd/alias.h"
+#include "iommu/vtd/context.h"
 #include "iommu/vtd/fault.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -35,8 +37,10 @@ static struct second *second_setup(struct vtd_fix *f)
 		test_skip("the two edu devices sit behind different units");
 	guarded_init(&s->mem);
 	s->dom = fix_domain(f);
-	ASSERT_OK(vtd_domain_attach(s->dom, f->unit, s->dev->pci->bus,
-				    s->dev->pci->devfn));
+	int err;
+	int rmrrs = vtd_domain_attach_pci(s->dom, f->unit, vtd_dmar(&err),
+					  s->dev->pci);
+	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
 	return s;
 }
 
@@ -113,6 +117,80 @@ TEST(isolation, device_without_domain_blocked)
 	vtd_fault_drain(f->unit);
 	ASSERT_EQ(vtd_fault_take(f->unit, &flt, 1), 1);
 	EXPECT_EQ(flt.reason, VTD_FR_CTX_NOT_PRESENT);
-	EXPECT_EQ(flt.sid, e->sid);
+	EXPECT_EQ(flt.sid, vtd_dma_requester_id(e->pci));
 	guarded_intact(&f->dst, 0, 0);
+}
+
+/* Is @e's DMA seen by the fixture's unit under another requester id (it
+ * sits behind a PCIe-to-PCI or a PCI-to-PCI bridge)? */
+static bool bridged(struct vtd_fix *f, struct dma_engine *e)
+{
+	u16 rid[VTD_MAX_ALIASES];
+
+	return e != f->dev &&
+	       vtd_dma_aliases(e->pci, rid, VTD_MAX_ALIASES) > 1 &&
+	       vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn) ==
+		   f->unit;
+}
+
+/* Attached with its own id alone, @e is blocked (no context entry for
+ * the alias: reason 2, the alias as source); attached with every alias,
+ * each has the domain's entry and its DMA is translated. */
+static void bridged_case(struct vtd_fix *f, struct dma_engine *e)
+{
+	struct vtd_fault flt;
+	u16 rid[VTD_MAX_ALIASES];
+	unsigned n = vtd_dma_aliases(e->pci, rid, VTD_MAX_ALIASES);
+	u16 seen = rid[n - 1];
+	int err, rmrrs;
+
+	test_diag("%s at %02x:%02x.%u: %u requester ids, seen as %02x:%02x.%u",
+		  e->name, e->pci->bus, e->pci->devfn >> 3, e->pci->devfn & 7,
+		  n, PCI_BDF_BUS(seen), PCI_BDF_DEVFN(seen) >> 3,
+		  PCI_BDF_DEVFN(seen) & 7);
+	struct vtd_domain *d = fix_domain(f);
+	ASSERT_OK(vtd_domain_attach(d, f->unit, e->pci->bus, e->pci->devfn));
+	ASSERT_OK(dma_write(e, 0, IOVA, LEN));
+	vtd_fault_drain(f->unit);
+	ASSERT_EQ(vtd_fault_take(f->unit, &flt, 1), 1);
+	EXPECT_EQ(flt.reason, VTD_FR_CTX_NOT_PRESENT);
+	EXPECT_EQ(flt.sid, seen);
+	ASSERT_OK(vtd_domain_detach(d, f->unit, e->pci->bus, e->pci->devfn));
+	rmrrs = vtd_domain_attach_pci(d, f->unit, vtd_dmar(&err), e->pci);
+	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct vtd_entry128 *c = vtd_ctx_entry(
+		    f->unit, PCI_BDF_BUS(rid[i]), PCI_BDF_DEVFN(rid[i]));
+		EXPECT_TRUE(c->lo & VTD_CTX_LO_P);
+		EXPECT_EQ(FIELD_GET(VTD_CTX_HI_DID, c->hi), d->did);
+	}
+	ASSERT_OK(vtd_domain_map(d, IOVA, virt_to_phys(f->dst.page), PAGE_SIZE,
+				 PT_READ | PT_WRITE));
+	ASSERT_OK(fix_stage_on(f, e, d, 0x100000, 0x4b, LEN));
+	ASSERT_OK(dma_write(e, 0, IOVA, LEN));
+	EXPECT_BYTES(f->dst.page, 0x4b, LEN);
+	memset(f->dst.page, CANARY, LEN);
+	guarded_intact(&f->dst, 0, 0);
+	expect_no_fault(f);
+}
+
+/* A device behind a bridge to conventional PCI is seen by the unit with
+ * the bridge's requester id (a PCIe-to-PCI bridge's secondary bus:00.0,
+ * a PCI-to-PCI bridge's own id): a domain attach must program a context
+ * entry for every alias. Each such edu device of the machine in turn. */
+TEST(isolation, bridged_device_translated_through_its_alias)
+{
+	struct vtd_fix *f;
+	unsigned done = 0;
+
+	f = fix_setup(0, FIX_INV_PREFERRED);
+	for (unsigned i = 0; i < dma_count("edu") && done < 2; i++) {
+		struct dma_engine *e = dma_find("edu", i);
+		if (bridged(f, e)) {
+			bridged_case(f, e);
+			done++;
+		}
+	}
+	if (!done)
+		test_skip("no edu behind a PCIe-to-PCI or PCI-to-PCI bridge");
 }

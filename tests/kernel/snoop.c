@@ -167,9 +167,7 @@ TEST(snoop, attach_without_sc_to_enforcing_domain_refused)
 	need_sc(f, false);
 	d = fix_domain(f);
 	EXPECT_EQ(vtd_domain_enforce_coherency(d), 0); /* no units yet */
-	EXPECT_EQ(
-	    vtd_domain_attach(d, f->unit, f->dev->pci->bus, f->dev->pci->devfn),
-	    -EOPNOTSUPP);
+	EXPECT_EQ(vtd_domain_attach(d, f->unit, f->bus, f->devfn), -EOPNOTSUPP);
 	EXPECT_EQ(d->nr_devs, 0);
 }
 

@@ -83,11 +83,9 @@ TEST(vtd_fault, fpd_suppresses_fault_recording)
 	struct vtd_fix *f;
 
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	struct vtd_entry128 *e = vtd_ctx_entry(f->unit, f->dev->pci->bus,
-					       f->dev->pci->devfn);
-	ASSERT_OK(vtd_ctx_write_raw(f->unit, f->dev->pci->bus,
-				    f->dev->pci->devfn, e->lo | VTD_CTX_LO_FPD,
-				    e->hi));
+	struct vtd_entry128 *e = vtd_ctx_entry(f->unit, f->bus, f->devfn);
+	ASSERT_OK(vtd_ctx_write_raw(f->unit, f->bus, f->devfn,
+				    e->lo | VTD_CTX_LO_FPD, e->hi));
 	ASSERT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
 	ASSERT_OK(fault_dma(f, IOVA_T));
 	udelay(2000);
@@ -104,7 +102,7 @@ static void unreadable_case(enum vtd_fault_reason reason)
 
 	hpa_t bad = fix_unbacked_pa();
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	u8 bus = f->dev->pci->bus, devfn = f->dev->pci->devfn;
+	u8 bus = f->bus, devfn = f->devfn;
 	struct vtd_entry128 root = f->unit->root[bus];
 	struct vtd_entry128 ctx = *vtd_ctx_entry(f->unit, bus, devfn);
 	if (reason == VTD_FR_ROOT_ACCESS) {
@@ -130,7 +128,7 @@ static unsigned unreadable_table_dma(struct vtd_fix *f, bool top,
 				     struct vtd_fault *flt)
 {
 	hpa_t bad = fix_unbacked_pa();
-	u8 bus = f->dev->pci->bus, devfn = f->dev->pci->devfn;
+	u8 bus = f->bus, devfn = f->devfn;
 	struct vtd_entry128 ctx = *vtd_ctx_entry(f->unit, bus, devfn);
 	unsigned shift = 12 + 9 * (f->dom.pt.cfg.levels - 1);
 	u64 *e = &f->dom.pt.root[(IOVA_T >> shift) & 511], saved;
@@ -169,7 +167,7 @@ static void unreadable_table_case(bool top, unsigned reason)
 		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
 			  flt.reason, vtd_fault_reason_name(flt.reason), reason,
 			  vtd_fault_reason_name(reason));
-	EXPECT_EQ(flt.sid, f->dev->sid);
+	EXPECT_EQ(flt.sid, f->sid);
 	EXPECT_EQ(flt.access, VTD_ACC_WRITE);
 }
 
@@ -202,7 +200,7 @@ TEST(vtd_fault, reserved_root_bit_faults_0xa)
 	struct vtd_fix *f;
 
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	u8 bus = f->dev->pci->bus;
+	u8 bus = f->bus;
 	struct vtd_entry128 saved = f->unit->root[bus];
 	vtd_root_write_raw(f->unit, bus, saved.lo | BIT_ULL(1), saved.hi);
 	ASSERT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
@@ -220,7 +218,7 @@ static void ctx_invalid_case(u64 lo_mask, u64 lo_val, u64 hi_mask, u64 hi_val)
 	struct vtd_fix *f;
 
 	f = fix_setup(0, FIX_INV_PREFERRED);
-	u8 bus = f->dev->pci->bus, devfn = f->dev->pci->devfn;
+	u8 bus = f->bus, devfn = f->devfn;
 	struct vtd_entry128 e = *vtd_ctx_entry(f->unit, bus, devfn);
 	ASSERT_OK(vtd_ctx_write_raw(f->unit, bus, devfn,
 				    (e.lo & ~lo_mask) | lo_val,

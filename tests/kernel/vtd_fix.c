@@ -1,5 +1,6 @@
 /* The VT-d suites' fixture. */
 #include "tests/kernel/vtd_fix.h"
+#include "iommu/vtd/alias.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/inval.h"
 #include "iommu/vtd/fault.h"
@@ -10,6 +11,8 @@
 #include "lib/string.h"
 #include "lib/test.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/cpu.h"
 #include "kernel/kstate.h"
 
 static void guarded_free(void *arg)
@@ -66,7 +69,7 @@ bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
 			  vtd_access_name(flt[0].access),
 			  vtd_access_name(access));
 	return ok && flt[0].reason == reason && flt[0].access == access &&
-	       EXPECT_EQ(flt[0].sid, f->dev->sid) &&
+	       EXPECT_EQ(flt[0].sid, f->sid) &&
 	       EXPECT_EQ(flt[0].addr, ALIGN_DOWN(addr, PAGE_SIZE));
 }
 
@@ -139,6 +142,9 @@ struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 	f->dev = dma_find("edu", edu_index);
 	if (!f->dev)
 		test_skip("no edu device %u on this machine", edu_index);
+	f->sid = vtd_dma_requester_id(f->dev->pci);
+	f->bus = PCI_BDF_BUS(f->sid);
+	f->devfn = PCI_BDF_DEVFN(f->sid);
 	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
 				      f->dev->pci->devfn);
 	if (!f->unit)
@@ -150,9 +156,7 @@ struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
 	test_defer(fix_teardown, f);
 	int err;
 	const struct dmar_info *dmar = vtd_dmar(&err);
-	int rmrrs = vtd_domain_attach_device(&f->dom, f->unit, dmar,
-					     f->dev->pci->seg, f->dev->pci->bus,
-					     f->dev->pci->devfn);
+	int rmrrs = vtd_domain_attach_pci(&f->dom, f->unit, dmar, f->dev->pci);
 	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
@@ -213,11 +217,16 @@ hpa_t fix_unbacked_pa(void)
 	if (platform_kind() != PLATFORM_QEMU)
 		test_skip("an access where nothing decodes may machine-check "
 			  "a real board; run on QEMU");
-	/* From 2^(HAW-1) down, 1 GiB at a time: above RAM, below the
-	 * width every unit decodes. */
-	for (unsigned k = 0; dmar && k < 64; k++) {
-		hpa_t pa = (1ULL << (dmar->haw - 1)) - ((u64)k << 30) -
-			   PAGE_SIZE;
+	/* From half the narrower of the HAW and the CPU's physical width
+	 * down, 1 GiB at a time: above RAM, below what CPU and units
+	 * decode. */
+	if (!dmar)
+		test_skip("no parsed DMAR: no VT-d here");
+	unsigned bits = dmar->haw;
+	if (cpuid(0x80000000, 0).eax >= 0x80000008)
+		bits = MIN(bits, cpuid(0x80000008, 0).eax & 0xff);
+	for (unsigned k = 0; bits > 33 && k < 64; k++) {
+		hpa_t pa = (1ULL << (bits - 1)) - ((u64)k << 30) - PAGE_SIZE;
 		if (pa >= (1ULL << 32) && !in_memory_map(pa) && !in_a_bar(pa))
 			return pa;
 	}

@@ -22,6 +22,8 @@ struct guarded {
 struct vtd_fix {
 	struct vtd_unit *unit;
 	struct dma_engine *dev;
+	u16 sid; /* the requester id the unit sees: dev's last DMA alias */
+	u8 bus, devfn; /* of sid: the context entry the unit reads for dev */
 	struct vtd_domain dom;
 	struct guarded src, dst;
 	u64 irqs_before, pfo_before;
