@@ -53,6 +53,10 @@ struct dma_ops {
 	 * pass-through); the device takes them up at the next call or
 	 * recover, so map them first. NULL when there are none. */
 	int (*place)(struct dma_engine *e, iova_t base);
+	/* Stop every DMA of the device until the next call (xHCI: HCRST),
+	 * before the mappings of its regions go away. NULL when the device
+	 * does no DMA between calls (edu). */
+	int (*quiesce)(struct dma_engine *e);
 };
 
 #define DMA_IOVA_IDENTITY (~0ULL)
@@ -99,6 +103,11 @@ static inline unsigned dma_regions(struct dma_engine *e, struct dma_region *out,
 static inline int dma_place(struct dma_engine *e, iova_t base)
 {
 	return e->ops->place ? e->ops->place(e, base) : 0;
+}
+
+static inline int dma_quiesce(struct dma_engine *e)
+{
+	return e->ops->quiesce ? e->ops->quiesce(e) : 0;
 }
 
 /* -EOPNOTSUPP when any bytes will do. */
