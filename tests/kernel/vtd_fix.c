@@ -15,6 +15,14 @@
 #include "arch/x86/cpu.h"
 #include "kernel/kstate.h"
 
+/* Device memory of any bytes at any length (edu), or fixed (xHCI). */
+static bool free_form(struct dma_engine *e)
+{
+	u8 b;
+
+	return dma_image(e, false, &b, 1) == -EOPNOTSUPP;
+}
+
 static void guarded_free(void *arg)
 {
 	struct guarded *g = arg;
@@ -117,6 +125,12 @@ static void fix_teardown(void *arg)
 {
 	struct vtd_fix *f = arg;
 
+	/* No DMA of an engine into a domain that is going away. */
+	while (f->nr_attached) {
+		struct dma_engine *e = f->attached[--f->nr_attached];
+		dma_quiesce(e);
+		dma_place(e, DMA_IOVA_IDENTITY);
+	}
 	while (f->nr_extra)
 		vtd_domain_destroy(&f->extra[--f->nr_extra]);
 	vtd_domain_destroy(&f->dom);
@@ -134,45 +148,149 @@ struct vtd_domain *fix_domain(struct vtd_fix *f)
 	return d;
 }
 
-struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
+/* The controller's own structures (xHCI): far from every test IOVA, below
+ * 4 GiB for controllers without 64-bit addressing, and above the RAM of
+ * the lanes, whose physical addresses some tests use as IOVAs. */
+#define FIX_ENGINE_IOVA 0xc0000000ULL
+/* Longest fixed read of an engine (xHCI: two TRBs) */
+#define FIX_READ_MAX	64
+#define FIX_ENGINE_SPAN 0x10000000ULL /* checked by fix_engine_iova */
+
+static struct vtd_unit *unit_of(const struct dma_engine *e)
 {
+	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+}
+
+unsigned fix_engines(struct dma_engine **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < dma_count(NULL) && n < max; i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		bool dup = false;
+		if (!e->pci || !unit_of(e))
+			continue;
+		for (unsigned j = 0; j < n; j++)
+			dup |= !strcmp(out[j]->kind, e->kind) &&
+			       unit_of(out[j]) == unit_of(e);
+		if (!dup)
+			out[n++] = e;
+	}
+	return n;
+}
+
+void fix_need_free_form(struct vtd_fix *f, const char *why)
+{
+	if (!free_form(f->dev))
+		test_skip("%s moves only fixed bytes at fixed lengths: %s",
+			  f->dev->kind, why);
+}
+
+static unsigned prot_of(unsigned perm)
+{
+	return (perm & DMA_DEV_READ ? PT_READ : 0) |
+	       (perm & DMA_DEV_WRITE ? PT_WRITE : 0);
+}
+
+unsigned fix_map_engine(struct vtd_fix *f, struct dma_engine *e,
+			struct vtd_domain *d)
+{
+	struct dma_region r[4];
+	unsigned n = dma_regions(e, r, ARRAY_SIZE(r));
+
+	ASSERT_TRUE(n <= ARRAY_SIZE(r));
+	for (unsigned i = 0; i < n; i++) {
+		ASSERT_TRUE(r[i].iova >= FIX_ENGINE_IOVA &&
+			    r[i].iova + r[i].len <=
+				FIX_ENGINE_IOVA + FIX_ENGINE_SPAN);
+		ASSERT_OK(vtd_domain_map(d, r[i].iova, r[i].pa, r[i].len,
+					 prot_of(r[i].perm)));
+	}
+	return n;
+}
+
+void fix_attach_engine(struct vtd_fix *f, struct dma_engine *e,
+		       struct vtd_domain *d)
+{
+	int err;
+	const struct dmar_info *dmar = vtd_dmar(&err);
+
+	ASSERT(EXPECT_LT(f->nr_attached, FIX_MAX_ENGINES));
+	f->attached[f->nr_attached++] = e;
+	ASSERT_OK(dma_place(e, FIX_ENGINE_IOVA));
+	unsigned n = fix_map_engine(f, e, d);
+	int rmrrs = vtd_domain_attach_pci(d, f->unit, dmar, e->pci);
+	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
+	if (!(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE))
+		ASSERT_OK(vtd_enable_translation(f->unit, true));
+	if (n && !EXPECT_OK(dma_recover(e)))
+		test_diag("%s reset: %s", e->name, e->status);
+}
+
+struct dma_engine *fix_other_engine(struct vtd_fix *f)
+{
+	struct dma_engine *same = NULL;
+
+	for (unsigned i = 0; i < dma_count(NULL); i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		if (e == f->dev || !e->pci || unit_of(e) != f->unit)
+			continue;
+		if (strcmp(e->kind, f->dev->kind))
+			return e;
+		if (!same)
+			same = e;
+	}
+	return same;
+}
+
+bool fix_engine_iova(const struct vtd_fix *f, iova_t iova, u64 len)
+{
+	return !free_form(f->dev) && iova < FIX_ENGINE_IOVA + FIX_ENGINE_SPAN &&
+	       iova + len > FIX_ENGINE_IOVA;
+}
+
+struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
+{
+	static struct dma_engine *eng[DMA_MAX_ENGINES];
 	struct vtd_fix *f = &fixture;
 
 	memset(f, 0, sizeof(*f));
-	f->dev = dma_find("edu", edu_index);
-	if (!f->dev)
-		test_skip("no edu device %u on this machine", edu_index);
+	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
+	if (!n)
+		test_skip("no DMA engine behind a VT-d unit on this machine");
+	if (test_round() + 1 < n)
+		test_repeat();
+	f->dev = eng[test_round()];
+	test_label(f->dev->name);
+	if (need & FIX_FREE_FORM)
+		fix_need_free_form(f, "the test stages bytes of its own");
 	f->sid = vtd_dma_requester_id(f->dev->pci);
 	f->bus = PCI_BDF_BUS(f->sid);
 	f->devfn = PCI_BDF_DEVFN(f->sid);
-	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
-				      f->dev->pci->devfn);
-	if (!f->unit)
-		test_skip("no VT-d unit serves %s", f->dev->name);
+	f->unit = unit_of(f->dev);
 	ASSERT_OK(set_qi(f->unit, want_qi(f->unit, inv)));
 	guarded_init(&f->src);
 	guarded_init(&f->dst);
 	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, 0));
 	test_defer(fix_teardown, f);
-	int err;
-	const struct dmar_info *dmar = vtd_dmar(&err);
-	int rmrrs = vtd_domain_attach_pci(&f->dom, f->unit, dmar, f->dev->pci);
-	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
+	/* Translation stays on between tests, as a driver leaves it: each
+	 * test brings its own context entry and clears it at the end. (QEMU
+	 * also rebuilds every device's address space on each TE change.) */
+	fix_attach_engine(f, f->dev, &f->dom);
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
 	f->irqs_before = trap_count(VEC_VTD_FAULT);
 	f->pfo_before = f->unit->stats.pfo;
-	/* Translation stays on between tests, as a driver leaves it: each
-	 * test brings its own context entry and clears it at the end. (QEMU
-	 * also rebuilds every device's address space on each TE change.) */
-	if (!(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE))
-		ASSERT_OK(vtd_enable_translation(f->unit, true));
 	return f;
 }
 
 int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 		 iova_t iova, u8 pattern, u32 len)
 {
+	if (!free_form(e))
+		test_skip("%s moves only fixed bytes at fixed lengths: the "
+			  "test stages bytes of its own",
+			  e->kind);
 	memset(f->src.page, pattern, len);
 	int err = vtd_domain_map(d, iova, virt_to_phys(f->src.page), PAGE_SIZE,
 				 PT_READ);
@@ -249,4 +367,196 @@ int fix_fetch(struct vtd_fix *f, iova_t iova, u8 *out, u32 len)
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len)
 {
 	return fix_stage_on(f, f->dev, &f->dom, iova, pattern, len);
+}
+
+/* ---- engine-neutral DMA ---- */
+
+#define FIX_IOVA_STAGE 0x100000ULL /* fix_write_lands, fix_read_fetches */
+
+static u32 wlen_of(struct dma_engine *e)
+{
+	return free_form(e) ? FIX_LEN : e->mem_size;
+}
+
+u32 fix_wlen(const struct vtd_fix *f)
+{
+	return wlen_of(f->dev);
+}
+
+u32 fix_rlen(const struct vtd_fix *f)
+{
+	u8 b[FIX_READ_MAX];
+
+	if (free_form(f->dev))
+		return FIX_LEN;
+	for (u32 n = 16; n <= sizeof(b); n += 16)
+		if (dma_image(f->dev, false, b, n) == 0)
+			return n;
+	return 0;
+}
+
+/* xHCI: 16 bytes for the bandwidth context it writes, 64 for the ring
+ * segment it reads (its 6.4.3.8 and table 6-1). */
+u32 fix_align(const struct vtd_fix *f, bool write)
+{
+	return free_form(f->dev) ? 1 : write ? 16 : 64;
+}
+
+u64 fix_last(const struct vtd_fix *f, u64 size, bool write)
+{
+	u32 len = write ? fix_wlen(f) : fix_rlen(f);
+	u64 at = ALIGN_DOWN(size - len, fix_align(f, write));
+
+	if (at + len != size)
+		test_diag(
+		    "last %s at leaf offset 0x%lx, %u bytes: the last %lu "
+		    "bytes are out of its reach (%u-byte alignment)",
+		    write ? "write" : "read", at, len, size - at - len,
+		    fix_align(f, write));
+	return at;
+}
+
+int fix_write_by(struct dma_engine *e, iova_t iova)
+{
+	return dma_write(e, 0, iova, wlen_of(e));
+}
+
+int fix_write(struct vtd_fix *f, iova_t iova)
+{
+	return fix_write_by(f->dev, iova);
+}
+
+int fix_read(struct vtd_fix *f, iova_t iova)
+{
+	return dma_read(f->dev, iova, 0, fix_rlen(f));
+}
+
+bool expect_blocked(struct vtd_fix *f, int err, bool write)
+{
+	if (free_form(f->dev)) /* edu completes; the IOMMU drops it */
+		return EXPECT_OK(err);
+	test_diag("%s: %d, controller: %s", write ? "write" : "read", err,
+		  f->dev->status);
+	return write || EXPECT_NE(err, 0);
+}
+
+/* A fresh pattern, never the canary nor zero. */
+static u8 next_pat(struct vtd_fix *f)
+{
+	do
+		f->pat += 0x3b;
+	while (f->pat == CANARY || !f->pat);
+	return f->pat;
+}
+
+bool fix_free_form(const struct vtd_fix *f)
+{
+	return free_form(f->dev);
+}
+
+static u32 prepare_on(struct vtd_fix *f, struct dma_engine *e,
+		      struct vtd_domain *d, u8 *want)
+{
+	u32 len = wlen_of(e);
+
+	ASSERT_TRUE(len <= FIX_WRITE_MAX);
+	if (free_form(e)) {
+		memset(want, next_pat(f), len);
+		ASSERT_OK(fix_stage_on(f, e, d, FIX_IOVA_STAGE, want[0], len));
+	} else
+		ASSERT_OK(dma_image(e, true, want, len));
+	return len;
+}
+
+u32 fix_prepare_write(struct vtd_fix *f, u8 *want)
+{
+	return prepare_on(f, f->dev, &f->dom, want);
+}
+
+bool fix_write_lands_on(struct vtd_fix *f, struct dma_engine *e,
+			struct vtd_domain *d, iova_t iova, u8 *va)
+{
+	static u8 want[FIX_WRITE_MAX], saved[FIX_WRITE_MAX];
+	u32 len = prepare_on(f, e, d, want);
+	bool ok;
+
+	memcpy(saved, va, len);
+	int err = fix_write_by(e, iova);
+	ok = EXPECT_OK(err) && EXPECT_MEMEQ(va, want, len);
+	if (!ok)
+		test_diag("%s's write of %u bytes at IOVA 0x%lx: %s", e->name,
+			  len, iova, e->status);
+	memcpy(va, saved, len);
+	return ok;
+}
+
+bool fix_write_lands(struct vtd_fix *f, iova_t iova, u8 *va)
+{
+	return fix_write_lands_on(f, f->dev, &f->dom, iova, va);
+}
+
+bool fix_read_fetches(struct vtd_fix *f, iova_t iova, u8 *va)
+{
+	static u8 img[FIX_READ_MAX], saved[FIX_READ_MAX];
+	static u8 back[FIX_LEN];
+	u32 len = fix_rlen(f);
+	bool ok;
+
+	ASSERT_TRUE(len && len <= sizeof(img));
+	if (free_form(f->dev))
+		memset(img, next_pat(f), len);
+	else
+		ASSERT_OK(dma_image(f->dev, false, img, len));
+	memcpy(saved, va, len);
+	memcpy(va, img, len);
+	int err = fix_read(f, iova);
+	ok = EXPECT_OK(err) && EXPECT_MEMEQ(va, img, len);
+	memcpy(va, saved, len);
+	if (!ok)
+		test_diag("read of %u bytes at IOVA 0x%lx: %s", len, iova,
+			  f->dev->status);
+	if (ok && free_form(f->dev)) {
+		ASSERT_OK(fix_fetch(f, FIX_IOVA_STAGE, back, len));
+		ok = EXPECT_MEMEQ(back, img, len);
+	}
+	return ok;
+}
+
+/* The engine's own structures hold @addr. */
+static bool in_regions(struct dma_engine *e, iova_t addr)
+{
+	struct dma_region r[4];
+	unsigned n = dma_regions(e, r, ARRAY_SIZE(r));
+
+	for (unsigned i = 0; i < n && i < ARRAY_SIZE(r); i++)
+		if (addr >= r[i].iova && addr - r[i].iova < r[i].len)
+			return true;
+	return false;
+}
+
+bool expect_device_fault(struct vtd_fix *f, unsigned reason, iova_t iova,
+			 unsigned access)
+{
+	struct vtd_fault flt[4];
+
+	if (free_form(f->dev))
+		return expect_one_fault(f, reason, iova, access);
+	vtd_fault_drain(f->unit);
+	unsigned n = vtd_fault_take(f->unit, flt, ARRAY_SIZE(flt));
+	if (!EXPECT_GE(n, 1))
+		return false;
+	if (n > 1)
+		test_diag("%u faults; the first is checked", n);
+	if (flt[0].reason != reason)
+		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
+			  flt[0].reason, vtd_fault_reason_name(flt[0].reason),
+			  reason, vtd_fault_reason_name(reason));
+	if (!in_regions(f->dev, flt[0].addr))
+		test_fail("fault address 0x%lx is none of %s's structures",
+			  flt[0].addr, f->dev->name);
+	else
+		test_diag("blocked at 0x%lx, %s's own structures (%s)",
+			  flt[0].addr, f->dev->name,
+			  vtd_access_name(flt[0].access));
+	return EXPECT_EQ(flt[0].sid, f->sid) && flt[0].reason == reason;
 }
