@@ -108,9 +108,13 @@ check: deps
 	$(call say,SELFTEST,tests/runner)
 	$(Q)$(PYTHON) tests/runner/selftest.py >$(O)/selftest.log 2>&1 || \
 		{ cat $(O)/selftest.log; exit 1; }
+	$(call say,LAYERS,tools/layers.py)
+	$(Q)$(PYTHON) tools/layers.py $(O)
 	$(Q)$(MAKE) --no-print-directory lava-check
-	$(Q)$(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES))
-	$(Q)$(LAVA_PYTHON) tests/runner/junit_check.py $(O)
+	$(Q){ $(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES)); \
+	    echo $$? >$(O)/run.rc; } | tee $(O)/run.log; \
+	$(LAVA_PYTHON) tests/runner/junit_check.py $(O) || exit 1; \
+	tail -1 $(O)/run.log; exit $$(cat $(O)/run.rc)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -856,7 +856,8 @@ int xhci_open_io(struct xhci *x, const struct xhci_io *io, void *ctx,
 }
 
 /* Only a controller taken from firmware is touched. Reset first: one
- * that does not reset may still DMA into its memory, which is then leaked on purpose rather than reused. */
+ * that does not reset may still DMA into its memory, which is then
+ * leaked on purpose rather than reused. */
 void xhci_close(struct xhci *x)
 {
 	char why[DMA_STATUS_MAX];

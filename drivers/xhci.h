@@ -27,9 +27,9 @@
  * the command ring afresh (CRCR, 5.4.5), runs the controller, rings
  * doorbell 0, waits for the event, halts it again. So a test may unmap
  * its targets between calls, and a broken call cannot leave a command
- * running. The controller's own structures live at IOVAs from the base
- * given to xhci_open(); dma_regions() lists them with the access the
- * controller needs, to be mapped for as long as the engine is open.
+ * running. The controller's own structures live at IOVAs the caller
+ * chooses (xhci_open(), dma_place()); dma_regions() lists them with the
+ * access the controller needs, to be mapped for as long as it is used.
  *
  * Faulted access, as the controller sees it (eng.status says which):
  * a completion code other than Success (-EIO), no event before the
@@ -186,10 +186,9 @@ _Static_assert(sizeof(struct xhci_erst_entry) == 16, "ERST entry (6.5)");
 
 /* ---- The driver ---- */
 
-#define XHCI_READ_LEN	  32	  /* No-Op command TRB + stop TRB */
-#define XHCI_BW_MAX	  256	  /* 1 + MaxPorts (at most 255) */
-#define DMA_IOVA_IDENTITY (~0ULL) /* no IOMMU, or pass-through */
-#define XHCI_EVENTS	  256	  /* TRBs in the engine's event ring */
+#define XHCI_READ_LEN 32  /* No-Op command TRB + stop TRB */
+#define XHCI_BW_MAX   256 /* 1 + MaxPorts (at most 255) */
+#define XHCI_EVENTS   256 /* TRBs in the engine's event ring */
 
 /* Register access: MMIO, or a stand-in controller for tests of the
  * driver's error paths. Offsets are from BAR0. */
@@ -240,12 +239,13 @@ int xhci_quiesce(struct xhci *x);
 unsigned xhci_count(void);
 /* The @index'th xHCI by PCI class, or NULL (nothing touched). */
 struct pci_dev *xhci_find(unsigned index);
-/* Take the @index'th xHCI from firmware (USB legacy handoff), reset it
- * (halted) and allocate its structures at IOVAs from @iova_base (or at
- * their physical addresses: DMA_IOVA_IDENTITY). They are programmed
- * into it by the first call, which may DMA: map dma_regions() before. Errors: -ENODEV (none),
- * -EBUSY (firmware keeps it), -ETIMEDOUT (reset), -ENOMEM, -EOPNOTSUPP;
- * x->eng.status names the register and its state. */
+/* Take the @index'th xHCI from firmware (PCI D0, USB legacy handoff),
+ * reset it (halted) and allocate its structures at IOVAs from @iova_base
+ * (or at their physical addresses: DMA_IOVA_IDENTITY; dma_place() moves
+ * them later). They are programmed into it by the first call, which may
+ * DMA: map dma_regions() before. Errors: -ENODEV (none), -EBUSY (firmware
+ * keeps it), -ETIMEDOUT (reset), -ENOMEM, -EOPNOTSUPP; x->eng.status
+ * names the register and its state. */
 int xhci_open(struct xhci *x, unsigned index, iova_t iova_base);
 /* The same bring-up on a stand-in controller (tests). */
 int xhci_open_io(struct xhci *x, const struct xhci_io *io, void *ctx,

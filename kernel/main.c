@@ -77,7 +77,8 @@ static void platform_up(void)
 	kstate.apic_err = apic_init();
 	smp_init(&kstate.boot); /* outcome: smp_info() */
 	kstate.pci_err = pci_init();
-	vtd_platform_init(); /* outcome: vtd_dmar(), vtd_nr_units() */
+	vtd_platform_init(
+	    &kstate.boot); /* outcome: vtd_dmar(), vtd_nr_units() */
 	edu_probe(kstate.opts.edu_dma_bits);
 	xhci_probe(); /* outcome: dma_find("xhci"), xhci_probed() */
 }

@@ -3,7 +3,7 @@
  * there; none of these writes reaches a register of the host. */
 #include "kvmlike/emulate.h"
 #include "arch/x86/cpu.h"
-#include "kvmlike/kvm.h"
+#include "kvmlike/vm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 

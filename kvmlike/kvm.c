@@ -2,63 +2,45 @@
  * vCPUs, and switching virtualization on and off. */
 #include "kvmlike/kvm.h"
 #include "arch/x86/console.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
-static unsigned hw_users; /* VMs holding VMX/SVM on (one CPU) */
-
-void vm_ept_memtype(const struct vm *vm, u8 *memtype, bool *ipat)
+/* Chosen once, from CPUID: VMX (CPUID.1:ECX[5]), or SVM
+ * (CPUID.80000001h:ECX[2]) with nested paging (8000000Ah:EDX[0]). VMX's
+ * EPT and controls are checked against its MSRs when a vCPU is made. */
+const struct vcpu_ops *vcpu_ops_detect(void)
 {
-	*memtype = GMEM_MT_WB;
-	*ipat = !kvmc_noncoherent(&vm->coh);
+	static const struct vcpu_ops *ops;
+	static bool done;
+
+	if (done)
+		return ops;
+	done = true;
+	if (cpuid(1, 0).ecx & BIT(5))
+		ops = &vmx_ops;
+	else if (cpuid(0x80000000, 0).eax >= 0x8000000a &&
+		 (cpuid(0x80000001, 0).ecx & BIT(2)) &&
+		 (cpuid(0x8000000a, 0).edx & BIT(0)))
+		ops = &svm_ops;
+	return ops;
 }
 
-const struct vcpu_ops *vm_ops(const struct vm *vm)
-{
-	return vm->ops;
-}
+static unsigned hw_users; /* VMs holding VMX/SVM on (every online CPU) */
+static u16 tags_used;	  /* bit n: tag n is some live VM's */
 
-hpa_t vm_nested_root(const struct vm *vm)
+/* The lowest free tag; 0 (none) when VM_MAX_TAG VMs are live. */
+static u16 vm_tag_alloc(void)
 {
-	return gmem_root(&vm->mem);
-}
-
-const void *vm_guest_ptr(struct vm *vm, gpa_t gpa, u64 len)
-{
-	return gmem_hva(&vm->mem, gpa, len);
-}
-
-bool vm_wbinvd_intercept(const struct vm *vm)
-{
-	return kvmc_wbinvd_intercept(&vm->coh);
-}
-
-/* NPT has no leaf memory type (the guest's PAT and MTRRs combine with the
- * host's: AMD APM vol. 2 15.25.8); only EPT leaves carry one. */
-int vm_sync_memtype(struct vm *vm)
-{
-	u8 memtype;
-	bool ipat;
-
-	if (!vm->mem.fmt->ipat)
-		return 0;
-	vm_ept_memtype(vm, &memtype, &ipat);
-	if (vm->mem.pt.cfg.ipat == ipat && vm->mem.pt.cfg.memtype == memtype)
-		return 0;
-	return gmem_set_memtype(&vm->mem, memtype, ipat);
-}
-
-void vm_vcpu_entering(struct vm *vm, struct kvmc_dirty *d, unsigned cpu)
-{
-	kvmc_vcpu_load(&vm->coh, d, cpu);
-	kvmc_note_entry(&vm->coh);
-}
-
-unsigned vm_wbinvd_exit(struct vm *vm, struct kvmc_dirty *d, unsigned cpu,
-			kvmc_flush_fn flush, void *ctx)
-{
-	return kvmc_wbinvd_exit(&vm->coh, d, cpu, flush, ctx);
+	for (u16 t = 1; t <= VM_MAX_TAG; t++) {
+		if (!(tags_used & BIT(t))) {
+			tags_used |= BIT(t);
+			return t;
+		}
+	}
+	return 0;
 }
 
 int vm_create(struct vm *vm, enum wbinvd_policy policy)
@@ -71,19 +53,26 @@ int vm_create(struct vm *vm, enum wbinvd_policy policy)
 	memset(vm, 0, sizeof(*vm));
 	if (!ops)
 		return -EOPNOTSUPP;
+	vm->tag = vm_tag_alloc();
+	if (!vm->tag)
+		return -ENOSPC;
 	vm->ops = ops;
 	kvmc_init(&vm->coh, policy);
 	vm_ept_memtype(vm, &memtype, &ipat);
 	err = gmem_init(&vm->mem, ops->nested_fmt, GUEST_RAM_SIZE, memtype,
 			ipat);
-	if (err)
+	if (err) {
+		tags_used &= ~BIT(vm->tag);
+		vm->ops = NULL;
 		return err;
-	if (hw_users == 0) {
+	}
+	if (hw_users == 0)
 		err = ops->hw_enable();
-		if (err) {
-			gmem_destroy(&vm->mem);
-			return err;
-		}
+	if (err) {
+		gmem_destroy(&vm->mem);
+		tags_used &= ~BIT(vm->tag);
+		vm->ops = NULL;
+		return err;
 	}
 	hw_users++;
 	return 0;
@@ -99,6 +88,7 @@ void vm_destroy(struct vm *vm)
 	gmem_destroy(&vm->mem);
 	if (hw_users && --hw_users == 0)
 		vm->ops->hw_disable();
+	tags_used &= ~BIT(vm->tag);
 	vm->ops = NULL;
 }
 
@@ -176,6 +166,7 @@ void vm_hw_reset(void)
 	if (ops)
 		ops->hw_force_off();
 	hw_users = 0;
+	tags_used = 0;
 }
 
 int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr)

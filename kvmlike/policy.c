@@ -34,10 +34,15 @@ int kvmc_attach(struct kvmc *c, const void *dom, bool coherent)
 		return -EEXIST;
 	if (c->nr_doms == KVMC_MAX_DOMAINS)
 		return -ENOSPC;
-	/* Linux refuses an incompatible device at attach time; strict does
-	 * the same for a VM whose guest already ran with WBINVD a no-op. */
-	if (!coherent && c->policy == WBINVD_STRICT && c->ran_coherent)
-		return -EPERM;
+	/* A guest that already ran with WBINVD a no-op: strict flushes every
+	 * CPU it ran on before it runs non-coherent, or (as Linux refuses an
+	 * incompatible device) refuses the domain when asked to. */
+	if (!coherent && c->policy == WBINVD_STRICT && c->ran_coherent) {
+		if (c->refuse)
+			return -EPERM;
+		if (!kvmc_noncoherent(c))
+			c->transition_flush = true;
+	}
 	c->doms[c->nr_doms++] = (struct kvmc_domain){ dom, coherent };
 	return coherent ? 0 : kvmc_count(c, +1);
 }
@@ -89,10 +94,29 @@ enum kvmc_action kvmc_wbinvd_action(const struct kvmc *c)
 	return kvmc_noncoherent(c) ? KVMC_FLUSH : KVMC_SKIP;
 }
 
-void kvmc_note_entry(struct kvmc *c)
+void kvmc_note_entry(struct kvmc *c, unsigned cpu)
 {
 	if (!kvmc_noncoherent(c))
 		c->ran_coherent = true;
+	if (cpu < KVMC_MAX_CPUS)
+		c->ran_on |= BIT_ULL(cpu);
+}
+
+unsigned kvmc_take_transition_flush(struct kvmc *c, kvmc_flush_fn flush,
+				    void *ctx)
+{
+	unsigned n = 0;
+
+	if (!c->transition_flush)
+		return 0;
+	c->transition_flush = false;
+	for (unsigned i = 0; i < KVMC_MAX_CPUS; i++) {
+		if (c->ran_on & BIT_ULL(i)) {
+			flush(ctx, i);
+			n++;
+		}
+	}
+	return n;
 }
 
 void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu)
@@ -100,6 +124,12 @@ void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu)
 	if (cpu < KVMC_MAX_CPUS && kvmc_wbinvd_intercept(c) &&
 	    kvmc_wbinvd_action(c) == KVMC_FLUSH)
 		d->mask |= BIT_ULL(cpu);
+}
+
+bool kvmc_vcpu_moved(const struct kvmc *c, int from, unsigned to)
+{
+	return from >= 0 && (unsigned)from != to && kvmc_noncoherent(c) &&
+	       !kvmc_wbinvd_intercept(c);
 }
 
 unsigned kvmc_wbinvd_exit(const struct kvmc *c, struct kvmc_dirty *d,

@@ -14,8 +14,13 @@
  *  kvm    WBINVD always exits; it is emulated (the caches flushed on every
  *         physical CPU the vCPU ran on since the last flush: KVM's
  *         wbinvd_dirty_mask) only while a domain is non-coherent.
- *  strict as auto, and a non-coherent domain is refused once the VM has run
- *         coherent: its guest was told WBINVD costs nothing.
+ *  strict as auto, and it closes the window KVM leaves at the coherent ->
+ *         non-coherent transition: a guest that ran coherent had its
+ *         WBINVD skipped, so lines it dirtied then, on any CPU, may still
+ *         sit in caches a non-coherent device will not snoop. Before the
+ *         next entry every CPU the VM ever ran on is flushed
+ *         (kvmc_take_transition_flush). Asked to (kvmc_set_refuse), strict
+ *         refuses such a domain instead.
  *
  * The caller owns the structs and serialises calls on one VM. */
 #ifndef KVMLIKE_POLICY_H
@@ -47,12 +52,18 @@ struct kvmc {
 	unsigned nr_doms;
 	unsigned nr_noncoherent; /* the counter */
 	bool ran_coherent;	 /* entered a guest while the counter was 0 */
+	bool refuse;		 /* strict: refuse instead of flushing */
+	bool transition_flush;	 /* strict: flush ran_on before next entry */
+	u64 ran_on;		 /* every CPU a vCPU entered on, ever */
 };
 
 /* Physical CPUs a vCPU ran on since its last emulated WBINVD. */
 struct kvmc_dirty {
 	u64 mask;
 };
+
+/* Flush the caches of logical CPU @cpu (WBINVD there, by IPI if need be). */
+typedef void (*kvmc_flush_fn)(void *ctx, unsigned cpu);
 
 /* What a WBINVD exit does. */
 enum kvmc_action { KVMC_SKIP, KVMC_FLUSH };
@@ -64,8 +75,15 @@ enum kvmc_action { KVMC_SKIP, KVMC_FLUSH };
 
 void kvmc_init(struct kvmc *c, enum wbinvd_policy policy);
 
+/* strict: refuse a non-coherent domain after a coherent run (-EPERM)
+ * rather than flush every CPU the VM ran on. */
+static inline void kvmc_set_refuse(struct kvmc *c, bool refuse)
+{
+	c->refuse = refuse;
+}
+
 /* 0 or KVMC_CHANGED; -EEXIST (already attached), -ENOSPC, -EINVAL (NULL),
- * -EPERM (strict: non-coherent after a coherent run). */
+ * -EPERM (strict asked to refuse: non-coherent after a coherent run). */
 int kvmc_attach(struct kvmc *c, const void *dom, bool coherent);
 /* 0 or KVMC_CHANGED; -ENOENT when not attached. */
 int kvmc_detach(struct kvmc *c, const void *dom);
@@ -85,13 +103,25 @@ bool kvmc_wbinvd_intercept(const struct kvmc *c);
 /* What an intercepted WBINVD does: flush while non-coherent, else skip. */
 enum kvmc_action kvmc_wbinvd_action(const struct kvmc *c);
 
-/* Called just before every VM entry (records a coherent run for strict). */
-void kvmc_note_entry(struct kvmc *c);
+/* Called just before every VM entry on @cpu (records a coherent run and
+ * the CPU, for strict). */
+void kvmc_note_entry(struct kvmc *c, unsigned cpu);
+/* strict, after a coherent -> non-coherent transition: flush every CPU
+ * the VM ever ran on, once, before any vCPU enters again. Returns the
+ * number of flushes (0 when none was due). */
+unsigned kvmc_take_transition_flush(struct kvmc *c, kvmc_flush_fn flush,
+				    void *ctx);
 /* The vCPU is about to run on @cpu: while exits must flush, the CPU may
  * now hold the guest's dirty lines (KVM's kvm_arch_vcpu_load). */
 void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu);
 
-typedef void (*kvmc_flush_fn)(void *ctx, unsigned cpu);
+/* The vCPU enters on @to after it last ran on @from (-1: never). While a
+ * domain is non-coherent and WBINVD is not intercepted (auto, strict),
+ * the guest's own WBINVD on @to cannot reach lines it dirtied on @from:
+ * true when the caller must flush @from first (KVM kvm_arch_vcpu_load,
+ * wbinvd_ipi on the CPU the vCPU left). */
+bool kvmc_vcpu_moved(const struct kvmc *c, int from, unsigned to);
+
 /* An intercepted WBINVD on @cpu: KVMC_SKIP does nothing; KVMC_FLUSH adds
  * @cpu to the mask, calls @flush once for every CPU in it and clears it.
  * Returns the number of flushes. */

@@ -5,25 +5,31 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
-#include "kvmlike/kvm.h"
+#include "arch/x86/smp.h"
+#include "kvmlike/vm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-
-#define SVM_ASID 1 /* one VM at a time; 0 is the host's (15.16) */
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	u8 *iopm;      /* SVM_IOPM_PAGES, every port intercepted */
 	u8 *msrpm;     /* SVM_MSRPM_PAGES, every MSR intercepted */
 	u64 cr0_cd_nw; /* the guest's CR0.CD and NW: never in hardware */
+	int cpu;       /* where it last ran, -1 before */
 	bool nrips;
 };
 
-/* The host's save area for VMRUN (VM_HSAVE_PA), and a page that holds
- * the host's FS, GS, TR, LDTR, KernelGSBase, STAR, LSTAR, CSTAR, SFMASK
- * and SYSENTER MSRs while the guest's are loaded (VMSAVE/VMLOAD, 15.5.2:
- * VMRUN itself switches none of them). */
-static void *svm_hsave, *svm_host_state;
+/* Per CPU (15.30.4: VM_HSAVE_PA is per processor): the host's save area
+ * for VMRUN, and a page that holds the host's FS, GS, TR, LDTR,
+ * KernelGSBase, STAR, LSTAR, CSTAR, SFMASK and SYSENTER MSRs while the
+ * guest's are loaded (VMSAVE/VMLOAD, 15.5.2: VMRUN switches none of them).
+ * Allocated by the CPU that enables SVM, installed by each CPU itself. */
+struct svm_cpu {
+	void *hsave, *host_state;
+	int err;
+};
+
+static struct svm_cpu svm_cpus[MAX_CPUS];
 
 void svm_enter(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_pa);
 
@@ -32,38 +38,82 @@ static struct svm_vcpu *svm(struct vcpu *v)
 	return v->hw;
 }
 
-static void svm_hw_disable(void)
+static void svm_cpu_off(void *arg)
 {
+	(void)arg;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(u64)EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, 0);
-	if (svm_hsave)
-		page_free(svm_hsave);
-	if (svm_host_state)
-		page_free(svm_host_state);
-	svm_hsave = svm_host_state = NULL;
 }
 
 /* 15.4: SVM is enabled by EFER.SVME unless firmware set VM_CR.SVMDIS; the
  * host's state goes to the page at VM_HSAVE_PA on every VMRUN (15.30.4). */
+static void svm_cpu_on(void *arg)
+{
+	struct svm_cpu *c = &svm_cpus[smp_cpu()];
+
+	(void)arg;
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		c->err = -EPERM;
+		return;
+	}
+	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(c->hsave));
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	c->err = 0;
+}
+
+static void svm_cpu_force_off(void *arg)
+{
+	if (rdmsr(MSR_EFER) & EFER_SVME)
+		svm_cpu_off(arg);
+}
+
+static void svm_free_pages(void)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (svm_cpus[i].hsave)
+			page_free(svm_cpus[i].hsave);
+		if (svm_cpus[i].host_state)
+			page_free(svm_cpus[i].host_state);
+		svm_cpus[i] = (struct svm_cpu){ 0 };
+	}
+}
+
+static void svm_hw_disable(void)
+{
+	on_cpus(vm_hw_cpus(), svm_cpu_off, NULL);
+	svm_free_pages();
+}
+
+static int svm_cpu_prepare(unsigned cpu)
+{
+	struct svm_cpu *c = &svm_cpus[cpu];
+
+	c->hsave = page_alloc();
+	c->host_state = page_alloc();
+	c->err = -EIO; /* until the CPU says otherwise */
+	return c->hsave && c->host_state ? 0 : -ENOMEM;
+}
+
+static int svm_cpu_result(unsigned cpu)
+{
+	return svm_cpus[cpu].err;
+}
+
+/* On every online CPU, each installing its own pages. */
 static int svm_hw_enable(void)
 {
-	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
-		return -EPERM;
-	svm_hsave = page_alloc();
-	svm_host_state = page_alloc();
-	if (!svm_hsave || !svm_host_state) {
+	int err = vm_hw_enable_each(svm_cpu_prepare, svm_cpu_on,
+				    svm_cpu_result);
+
+	if (err)
 		svm_hw_disable();
-		return -ENOMEM;
-	}
-	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(svm_hsave));
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	return 0;
+	return err;
 }
 
 static void svm_hw_force_off(void)
 {
-	if (rdmsr(MSR_EFER) & EFER_SVME)
-		svm_hw_disable();
+	on_cpus(vm_hw_cpus(), svm_cpu_force_off, NULL);
+	svm_free_pages();
 }
 
 static void svm_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit)
@@ -79,10 +129,10 @@ static void svm_reset(struct vcpu *v)
 	struct vmcb_save *s = &svm(v)->vmcb->save;
 
 	memset(s, 0, sizeof(*s));
-	svm_seg(&s->cs, 0x08, SVM_ATTR_CODE32, 0xffffffff);
-	svm_seg(&s->ds, 0x10, SVM_ATTR_DATA32, 0xffffffff);
+	svm_seg(&s->cs, GUEST_SEL_CODE, SVM_ATTR_CODE32, 0xffffffff);
+	svm_seg(&s->ds, GUEST_SEL_DATA, SVM_ATTR_DATA32, 0xffffffff);
 	s->es = s->ss = s->fs = s->gs = s->ds;
-	svm_seg(&s->tr, 0x18, SVM_ATTR_TSS32, 0x67);
+	svm_seg(&s->tr, GUEST_SEL_TSS, SVM_ATTR_TSS32, 0x67);
 	svm_seg(&s->ldtr, 0, 0, 0);
 	s->efer = EFER_SVME;
 	s->cr0 = X86_CR0_PE | BIT(4) /* ET */ | X86_CR0_NE;
@@ -115,7 +165,7 @@ static void svm_setup_control(struct vcpu *v)
 			SVM_INT2_SKINIT | SVM_INT2_XSETBV;
 	c->iopm_base_pa = virt_to_phys(sv->iopm);
 	c->msrpm_base_pa = virt_to_phys(sv->msrpm);
-	c->asid = SVM_ASID;
+	c->asid = vm_tag(v->vm); /* 15.16: never 0, the host's */
 	c->tlb_control = SVM_TLB_FLUSH_ALL;
 	/* Physical interrupts stay the host's (15.21.1). */
 	c->int_ctl = SVM_V_INTR_MASKING;
@@ -154,6 +204,11 @@ static int svm_create(struct vcpu *v)
 	memset(sv->iopm, 0xff, SVM_IOPM_PAGES * PAGE_SIZE);
 	memset(sv->msrpm, 0xff, SVM_MSRPM_PAGES * PAGE_SIZE); /* deny all */
 	sv->nrips = cpuid(0x8000000a, 0).edx & SVM_FEAT_NRIPS;
+	sv->cpu = -1;
+	if (vm_tag(v->vm) >= cpuid(0x8000000a, 0).ebx) { /* NASID */
+		svm_destroy(v);
+		return -ENOSPC;
+	}
 	svm_setup_control(v);
 	svm_reset(v);
 	return 0;
@@ -245,9 +300,20 @@ static void svm_decode(struct vcpu *v, struct vcpu_exit *e)
 		};
 }
 
+/* A vCPU that moved: the new CPU's TLB may hold translations tagged with
+ * this ASID from an earlier stay (15.16.1): flush them before it runs. */
 static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 {
-	struct vmcb *vmcb = svm(v)->vmcb;
+	struct svm_vcpu *sv = svm(v);
+	struct vmcb *vmcb = sv->vmcb;
+	unsigned cpu = smp_cpu();
+	const struct svm_cpu *host = &svm_cpus[cpu];
+
+	if (!host->host_state)
+		return -ENODEV; /* SVM is not on here */
+	if (sv->cpu != (int)cpu)
+		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	sv->cpu = (int)cpu;
 
 	vmcb->save.rax = v->regs.rax;
 	vmcb->control.clean = 0; /* every field reloaded (15.15) */
@@ -256,7 +322,7 @@ static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 		vmcb->control.event_inj = v->pending.info |
 					  ((u64)v->pending.err << 32);
 	v->pending.info = 0;
-	svm_enter(&v->regs, virt_to_phys(vmcb), virt_to_phys(svm_host_state));
+	svm_enter(&v->regs, virt_to_phys(vmcb), virt_to_phys(host->host_state));
 	v->regs.rax = vmcb->save.rax;
 	vmcb->control.tlb_control = 0;
 	svm_decode(v, e);

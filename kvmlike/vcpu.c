@@ -2,33 +2,14 @@
 #include "kvmlike/vcpu.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "kvmlike/emulate.h"
-#include "kvmlike/kvm.h"
+#include "kvmlike/vm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
 enum vcpu_next { VCPU_CONTINUE, VCPU_STOP, VCPU_UNHANDLED };
-
-/* Chosen once, from CPUID: VMX (CPUID.1:ECX[5]), or SVM
- * (CPUID.80000001h:ECX[2]) with nested paging (8000000Ah:EDX[0]). VMX's
- * EPT and controls are checked against its MSRs when a vCPU is made. */
-const struct vcpu_ops *vcpu_ops_detect(void)
-{
-	static const struct vcpu_ops *ops;
-	static bool done;
-
-	if (done)
-		return ops;
-	done = true;
-	if (cpuid(1, 0).ecx & BIT(5))
-		ops = &vmx_ops;
-	else if (cpuid(0x80000000, 0).eax >= 0x8000000a &&
-		 (cpuid(0x80000001, 0).ecx & BIT(2)) &&
-		 (cpuid(0x8000000a, 0).edx & BIT(0)))
-		ops = &svm_ops;
-	return ops;
-}
 
 int vcpu_init(struct vcpu *v, struct vm *vm)
 {
@@ -93,13 +74,15 @@ static void vcpu_apply_requests(struct vcpu *v)
 	v->stats.requests_applied++;
 }
 
+/* WBINVD on @cpu, by IPI when it is another (KVM wbinvd_ipi): a CPU the
+ * vCPU ran on may hold the guest's dirty lines. The caller waits. */
 static void vcpu_flush_cpu(void *ctx, unsigned cpu)
 {
 	struct vcpu *v = ctx;
+	int err = wbinvd_on_cpus(cpumask_of(cpu));
 
-	/* One CPU runs everything here; a CPU of the mask that is not this
-	 * one would need an IPI, which this kernel has no SMP for. */
-	wbinvd();
+	if (err)
+		kprintf("# kvm: WBINVD on CPU %u: %s\n", cpu, strerror_k(err));
 	v->stats.flushes++;
 }
 
@@ -297,12 +280,6 @@ static void vcpu_report_unexpected(struct vcpu *v, const struct vcpu_exit *e)
 	v->dead = true;
 }
 
-/* The initial APIC ID (CPUID.1:EBX[31:24]) names the physical CPU. */
-static int vcpu_this_cpu(void)
-{
-	return (int)(cpuid(1, 0).ebx >> 24);
-}
-
 /* One entry: requests first, then this CPU joins the dirty mask when
  * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs. */
 /* One entry: requests first, then this CPU joins the dirty mask when
@@ -315,8 +292,13 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 	u64 left = end > now ? (end - now) * 1000 / tsc_khz() : 0;
 
 	vcpu_apply_requests(v);
+	v->stats.transition_flushes += vm_transition_flush(v->vm,
+							   vcpu_flush_cpu, v);
+	if (v->cpu >= 0 && v->cpu != cpu)
+		v->stats.migrations++;
+	if (vm_vcpu_entering(v->vm, &v->dirty, v->cpu, (unsigned)cpu))
+		vcpu_flush_cpu(v, (unsigned)v->cpu); /* the CPU it left */
 	v->cpu = cpu;
-	vm_vcpu_entering(v->vm, &v->dirty, (unsigned)v->cpu);
 	v->stats.entries++;
 	v->ops->arm_watchdog(v, left ? left : 1);
 	return v->ops->enter(v, e);
@@ -350,7 +332,7 @@ int vcpu_run(struct vcpu *v, enum vcpu_stop *stop)
 {
 	deadline_t end = deadline_in_us(v->run_us);
 	u64 flags = read_rflags();
-	int cpu = vcpu_this_cpu(), ret = -ETIMEDOUT;
+	int cpu = (int)smp_cpu(), ret = -ETIMEDOUT;
 	struct vcpu_exit *e = &v->last_exit;
 
 	if (v->dead)

@@ -154,7 +154,8 @@ struct vcpu_stats {
 	u64 entries, exits, wbinvd_exits, invd_exits, hypercalls, io_exits;
 	u64 hlt_exits, npf_exits, intr_exits, flushes, requests_applied;
 	u64 nested_reloads, msr_exits, cr_exits, cpuid_exits, contained;
-	u64 injected, reinjected;
+	u64 injected, reinjected, migrations;
+	u64 transition_flushes;	  /* strict: CPUs flushed at the transition */
 	u64 invd_rip, wbinvd_rip; /* where the last such exit happened */
 };
 
@@ -193,7 +194,7 @@ struct vcpu {
 	void *hw; /* the backend's state */
 	struct vcpu_regs regs;
 	unsigned requests;
-	int cpu;	   /* the physical CPU it last ran on, -1 before */
+	int cpu;	   /* the logical CPU it last ran on, -1 before */
 	hpa_t nested_root; /* the EPT/NPT root its VMCS/VMCB holds */
 	bool dead;
 	struct kvmc_dirty dirty;
@@ -209,8 +210,6 @@ struct vcpu {
 	u32 steps_done;
 };
 
-/* The backend for this CPU, or NULL (no VMX or SVM, or no EPT/NPT). */
-const struct vcpu_ops *vcpu_ops_detect(void);
 extern const struct vcpu_ops vmx_ops, svm_ops;
 
 /* A vCPU at the stub's entry, with a request to apply the VM's current

@@ -6,94 +6,16 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/tsc.h"
-#include "kvmlike/kvm.h"
+#include "kvmlike/vm.h"
 #include "kvmlike/vmx_priv.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-
-struct vmx_vcpu {
-	void *vmcs;
-	void *msr_bitmap; /* all ones: every MSR access exits (24.6.9) */
-	bool launched;
-	bool preempt; /* the preemption timer is the run's watchdog */
-	u32 cpu2;     /* secondary controls as written */
-	u64 eptp;
-};
-
-static void *vmxon_region;
-static bool vmx_on;
-static struct vmx_vcpu *vmx_current; /* the VMCS made current by VMPTRLD */
 
 int vmx_enter(struct vcpu_regs *regs, int launched);
 
 static struct vmx_vcpu *vmx(struct vcpu *v)
 {
 	return v->hw;
-}
-
-static u32 vmx_revision(void)
-{
-	return (u32)rdmsr(MSR_IA32_VMX_BASIC) & 0x7fffffff;
-}
-
-/* VMXON, VMCLEAR, VMPTRLD take a physical address in memory (30.3). */
-#define VMX_PA_INSN(insn, pa)                     \
-	({                                        \
-		bool __fail;                      \
-		u64 __pa = (pa);                  \
-		asm volatile(insn " %1; setbe %0" \
-			     : "=q"(__fail)       \
-			     : "m"(__pa)          \
-			     : "cc", "memory");   \
-		!__fail;                          \
-	})
-
-/* 24.7 (enabling VMX): IA32_FEATURE_CONTROL locked with VMXON allowed
- * outside SMX, and CR0/CR4 within the FIXED0/FIXED1 MSRs (24.8: CR0.NE
- * and CR4.VMXE among them). */
-static int vmx_hw_enable(void)
-{
-	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-
-	if (!(fc & FEATURE_CONTROL_LOCK))
-		wrmsr(MSR_IA32_FEATURE_CONTROL,
-		      fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMXON);
-	else if (!(fc & FEATURE_CONTROL_VMXON))
-		return -EPERM;
-	vmxon_region = page_alloc();
-	if (!vmxon_region)
-		return -ENOMEM;
-	*(u32 *)vmxon_region = vmx_revision();
-	write_cr0((read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) &
-		  rdmsr(MSR_IA32_VMX_CR0_FIXED1));
-	write_cr4((read_cr4() | X86_CR4_VMXE | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) &
-		  rdmsr(MSR_IA32_VMX_CR4_FIXED1));
-	if (!VMX_PA_INSN("vmxon", virt_to_phys(vmxon_region))) {
-		write_cr4(read_cr4() & ~(u64)X86_CR4_VMXE);
-		page_free(vmxon_region);
-		vmxon_region = NULL;
-		return -EIO;
-	}
-	vmx_on = true;
-	return 0;
-}
-
-static void vmx_hw_disable(void)
-{
-	if (vmx_on)
-		asm volatile("vmxoff" ::: "cc", "memory");
-	vmx_on = false;
-	vmx_current = NULL;
-	write_cr4(read_cr4() & ~(u64)X86_CR4_VMXE);
-	if (vmxon_region)
-		page_free(vmxon_region);
-	vmxon_region = NULL;
-}
-
-static void vmx_hw_force_off(void)
-{
-	if (vmx_on || (read_cr4() & X86_CR4_VMXE))
-		vmx_hw_disable();
 }
 
 /* 24.6.11: WB paging-structure memory type when supported, 4 levels. */
@@ -103,16 +25,6 @@ static u64 vmx_eptp(struct vcpu *v)
 
 	return vm_nested_root(v->vm) | EPTP_WALK4 |
 	       ((cap & VMX_EPT_CAP_WB) ? EPTP_MT_WB : 0);
-}
-
-static int vmx_load(struct vmx_vcpu *vv)
-{
-	if (vmx_current == vv)
-		return 0;
-	if (!VMX_PA_INSN("vmptrld", virt_to_phys(vv->vmcs)))
-		return -EIO;
-	vmx_current = vv;
-	return 0;
 }
 
 static int vmx_write_controls(struct vcpu *v, const struct vmx_ctls *c)
@@ -130,6 +42,8 @@ static int vmx_write_controls(struct vcpu *v, const struct vmx_ctls *c)
 	ok &= vmcs_write(ENTRY_CTLS, c->entry);
 	ok &= vmcs_write(EXCEPTION_BITMAP, 0);
 	ok &= vmcs_write(MSR_BITMAP, virt_to_phys(vv->msr_bitmap));
+	if (vv->vpid)
+		ok &= vmcs_write(VIRTUAL_PROCESSOR_ID, vv->vpid);
 	ok &= vmcs_write(EPT_POINTER, vv->eptp);
 	ok &= vmx_write_host_state();
 	ok &= vmx_write_guest_state();
@@ -140,10 +54,8 @@ static void vmx_destroy(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = vmx(v);
 
-	if (vv->vmcs && vmx_on)
-		VMX_PA_INSN("vmclear", virt_to_phys(vv->vmcs));
-	if (vmx_current == vv)
-		vmx_current = NULL;
+	if (vv->vmcs)
+		vmx_unload(vv);
 	if (vv->vmcs)
 		page_free(vv->vmcs);
 	if (vv->msr_bitmap)
@@ -159,14 +71,19 @@ static int vmx_create(struct vcpu *v)
 {
 	struct vmx_vcpu *vv;
 	struct vmx_ctls c;
-	int err = vmx_fit_all(&c);
+	const char *missing;
+	int err = vmx_fit_all(&c, &missing);
 	u64 ept;
 
-	if (err)
+	if (err) {
+		vm_set_err(v->vm, "VMX without %s", missing);
 		return err;
+	}
 	ept = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT))
+	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT)) {
+		vm_set_err(v->vm, "EPT without 4-level walks or INVEPT");
 		return -EOPNOTSUPP;
+	}
 	vv = page_alloc();
 	if (!vv)
 		return -ENOMEM;
@@ -178,7 +95,15 @@ static int vmx_create(struct vcpu *v)
 		return -ENOMEM;
 	}
 	memset(vv->msr_bitmap, 0xff, PAGE_SIZE);
-	*(u32 *)vv->vmcs = vmx_revision();
+	vmx_init_region(vv->vmcs);
+	vv->cpu = -1;
+	/* A VPID per VM (28.1) where INVVPID can flush it; else VPID 0,
+	 * whose translations every entry and exit flush. */
+	if ((c.cpu2 & CPU2_ENABLE_VPID) && (ept & VMX_VPID_CAP_INVVPID) &&
+	    (ept & (VMX_VPID_CAP_INVVPID_SINGLE | VMX_VPID_CAP_INVVPID_ALL)))
+		vv->vpid = vm_tag(v->vm);
+	else
+		c.cpu2 &= ~(u32)CPU2_ENABLE_VPID;
 	if (!VMX_PA_INSN("vmclear", virt_to_phys(vv->vmcs)) || vmx_load(vv))
 		err = -EIO;
 	if (!err)
@@ -325,7 +250,7 @@ static int vmx_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 	struct vmx_vcpu *vv = vmx(v);
 	int failed;
 
-	if (vmx_load(vv))
+	if (vmx_load(vv) || !vmx_write_host_bases())
 		return -EIO;
 	vmx_inject(v);
 	failed = vmx_enter(&v->regs, vv->launched);
@@ -430,20 +355,6 @@ static bool vmx_wbinvd_exiting(struct vcpu *v)
 	if (vmx_load(vmx(v)))
 		return false;
 	return vmcs_read(SECONDARY_CTLS) & CPU2_WBINVD_EXITING;
-}
-
-/* 29.4.3.1: after changing EPT entries, INVEPT for the EPTP (single
- * context when supported, else all contexts); both roots, old and new. */
-static void vmx_invept(u64 eptp)
-{
-	u64 cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	struct {
-		u64 eptp, rsvd;
-	} desc = { eptp, 0 };
-	u64 type = (cap & VMX_EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE
-						     : INVEPT_ALL;
-
-	asm volatile("invept %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
 }
 
 static void vmx_nested_changed(struct vcpu *v)

@@ -26,6 +26,9 @@
 #define VMX_EPT_CAP_INVEPT		 BIT_ULL(20)
 #define VMX_EPT_CAP_INVEPT_SINGLE	 BIT_ULL(25)
 #define VMX_EPT_CAP_INVEPT_ALL		 BIT_ULL(26)
+#define VMX_VPID_CAP_INVVPID		 BIT_ULL(32)
+#define VMX_VPID_CAP_INVVPID_SINGLE	 BIT_ULL(41)
+#define VMX_VPID_CAP_INVVPID_ALL	 BIT_ULL(42)
 #define MSR_IA32_VMX_TRUE_PINBASED_CTLS	 0x48d
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS	 0x48f
@@ -44,6 +47,7 @@
 #define CPU_SECONDARY	      BIT(31)
 /* Secondary processor-based controls (24.6.2) */
 #define CPU2_ENABLE_EPT		BIT(1)
+#define CPU2_ENABLE_VPID	BIT(5)
 #define CPU2_WBINVD_EXITING	BIT(6)
 #define CPU2_UNRESTRICTED_GUEST BIT(7)
 /* VM-exit controls (24.7.1) */
@@ -57,10 +61,12 @@
 #define ENTRY_LOAD_EFER BIT(15)
 
 /* EPTP (24.6.11) */
-#define EPTP_MT_WB    6
-#define EPTP_WALK4    (3 << 3)
-#define INVEPT_SINGLE 1
-#define INVEPT_ALL    2
+#define EPTP_MT_WB     6
+#define EPTP_WALK4     (3 << 3)
+#define INVEPT_SINGLE  1
+#define INVEPT_ALL     2
+#define INVVPID_SINGLE 1
+#define INVVPID_ALL    2
 
 /* Guest segment access rights (24.4.1): descriptor bits 8-15, 20-23 */
 #define VMX_AR_CODE32	  0xc09b
@@ -114,7 +120,8 @@
 
 /* VMCS field encodings (appendix B). */
 enum vmcs_field {
-	/* 16-bit guest and host state (B.1) */
+	/* 16-bit control, guest and host state (B.1) */
+	VIRTUAL_PROCESSOR_ID = 0x0000,
 	GUEST_ES_SEL = 0x0800,
 	GUEST_CS_SEL = 0x0802,
 	GUEST_SS_SEL = 0x0804,

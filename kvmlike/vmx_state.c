@@ -2,7 +2,9 @@
  * MSRs (SDM vol. 3C 24.6-24.8, appendix A), and the VMCS's host-state and
  * guest-state areas (24.4, 24.5), checked on entry as 26.2-26.3 say. */
 #include "arch/x86/cpu.h"
-#include "kvmlike/kvm.h"
+#include "arch/x86/smp.h"
+#include "kvmlike/emulate.h" /* MSR numbers */
+#include "kvmlike/vm.h"
 #include "kvmlike/vmx.h"
 #include "kvmlike/vmx_priv.h"
 #include "lib/errno.h"
@@ -23,54 +25,65 @@ static int vmx_fit(u32 msr, u32 true_msr, u32 want, u32 may, u32 *out)
 	return 0;
 }
 
-int vmx_fit_all(struct vmx_ctls *c)
+int vmx_fit_all(struct vmx_ctls *c, const char **missing)
 {
 	int err = vmx_fit(MSR_IA32_VMX_PINBASED_CTLS,
 			  MSR_IA32_VMX_TRUE_PINBASED_CTLS,
 			  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
 			  PIN_PREEMPTION_TIMER, &c->pin);
 
-	if (!err)
+	*missing = "external-interrupt or NMI exiting";
+	if (!err) {
+		*missing = "HLT or I/O exiting, MSR bitmaps or secondary "
+			   "controls";
 		err = vmx_fit(MSR_IA32_VMX_PROCBASED_CTLS,
 			      MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
 			      CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
 				  CPU_USE_MSR_BITMAPS | CPU_SECONDARY,
 			      0, &c->cpu);
-	/* WBINVD exiting must be possible; it starts off, per request. */
-	if (!err)
+	}
+	/* Read only now: the MSR exists with secondary controls (A.3.3).
+	 * WBINVD exiting must be possible; it starts off, per request. */
+	if (!err) {
+		*missing = "EPT, unrestricted guest or WBINVD exiting";
 		err = vmx_fit(MSR_IA32_VMX_PROCBASED_CTLS2, 0,
 			      CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST |
 				  CPU2_WBINVD_EXITING,
-			      0, &c->cpu2);
+			      CPU2_ENABLE_VPID, &c->cpu2);
+	}
 	c->cpu2 &= ~(u32)CPU2_WBINVD_EXITING;
-	if (!err)
+	if (!err) {
+		*missing =
+		    "64-bit host, or saving/loading PAT and EFER on exit";
 		err = vmx_fit(
 		    MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
 		    EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
 			EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 		    0, &c->exit);
-	if (!err)
+	}
+	if (!err) {
+		*missing = "loading PAT and EFER on entry";
 		err = vmx_fit(MSR_IA32_VMX_ENTRY_CTLS,
 			      MSR_IA32_VMX_TRUE_ENTRY_CTLS,
 			      ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, 0, &c->entry);
+	}
+	if (!err)
+		*missing = NULL;
 	return err;
 }
-
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
 
 struct dtr {
 	u16 limit;
 	u64 base;
 } __attribute__((packed));
 
-/* This kernel loads no TSS, but a VM exit loads TR from the VMCS and the
- * selector must not be 0 (26.2.3). Exits load TR's base and set its limit
- * to 67H without reading the GDT (27.5.2), so a selector past the GDT and
- * this zeroed TSS satisfy them; in 64-bit mode at CPL 0 without IST the
- * TSS is never used. */
-static u8 vmx_host_tss[104] __attribute__((aligned(16)));
-static struct dtr vmx_host_gdtr, vmx_host_idtr;
+/* A VM exit loads TR from the VMCS and the selector must not be 0
+ * (26.2.3); exits load TR's base and set its limit to 67H without reading
+ * the GDT (27.5.2). An AP has its TSS at PERCPU_SEL_TSS (arch/x86/
+ * percpu.h); the boot CPU loads none, and its zeroed per-CPU TSS serves:
+ * in 64-bit mode at CPL 0 without IST it is never used. GDTR and IDTR
+ * are per CPU too: each CPU keeps its own for the exit path. */
+static struct dtr vmx_host_gdtr[MAX_CPUS], vmx_host_idtr[MAX_CPUS];
 
 static u16 read_sel(int which)
 {
@@ -90,13 +103,31 @@ static u16 read_sel(int which)
 	return s;
 }
 
+/* FS and GS bases as the host has them now (KVM refreshes them before an
+ * entry when they changed): an exit loads them back (27.5.2). */
+bool vmx_write_host_bases(void)
+{
+	return vmcs_write(HOST_FS_BASE, rdmsr(MSR_FS_BASE)) &&
+	       vmcs_write(HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+}
+
+static u64 vmx_host_tss(void)
+{
+	static struct tss64 none; /* no per-CPU block: SMP never ran */
+	struct percpu *pc = smp_this();
+
+	return (u64)(uintptr_t)(pc ? &pc->tss : &none);
+}
+
 bool vmx_write_host_state(void)
 {
 	extern const u8 vmx_exit_entry[];
+	unsigned cpu = smp_cpu();
+	struct dtr *gdtr = &vmx_host_gdtr[cpu], *idtr = &vmx_host_idtr[cpu];
 	bool ok = true;
 
-	asm volatile("sgdt %0" : "=m"(vmx_host_gdtr));
-	asm volatile("sidt %0" : "=m"(vmx_host_idtr));
+	asm volatile("sgdt %0" : "=m"(*gdtr));
+	asm volatile("sidt %0" : "=m"(*idtr));
 	ok &= vmcs_write(HOST_CR0, read_cr0());
 	ok &= vmcs_write(HOST_CR3, read_cr3());
 	ok &= vmcs_write(HOST_CR4, read_cr4());
@@ -106,12 +137,11 @@ bool vmx_write_host_state(void)
 	ok &= vmcs_write(HOST_ES_SEL, read_sel(2));
 	ok &= vmcs_write(HOST_FS_SEL, 0);
 	ok &= vmcs_write(HOST_GS_SEL, 0);
-	ok &= vmcs_write(HOST_TR_SEL, 0x18);
-	ok &= vmcs_write(HOST_FS_BASE, rdmsr(MSR_FS_BASE));
-	ok &= vmcs_write(HOST_GS_BASE, rdmsr(MSR_GS_BASE));
-	ok &= vmcs_write(HOST_TR_BASE, (u64)(uintptr_t)vmx_host_tss);
-	ok &= vmcs_write(HOST_GDTR_BASE, vmx_host_gdtr.base);
-	ok &= vmcs_write(HOST_IDTR_BASE, vmx_host_idtr.base);
+	ok &= vmcs_write(HOST_TR_SEL, PERCPU_SEL_TSS);
+	ok &= vmx_write_host_bases();
+	ok &= vmcs_write(HOST_TR_BASE, vmx_host_tss());
+	ok &= vmcs_write(HOST_GDTR_BASE, gdtr->base);
+	ok &= vmcs_write(HOST_IDTR_BASE, idtr->base);
 	ok &= vmcs_write(HOST_SYSENTER_CS, 0);
 	ok &= vmcs_write(HOST_SYSENTER_ESP, 0);
 	ok &= vmcs_write(HOST_SYSENTER_EIP, 0);
@@ -124,8 +154,10 @@ bool vmx_write_host_state(void)
 /* 27.5.2: an exit sets the GDTR and IDTR limits to FFFFH; put back ours. */
 void vmx_restore_host_tables(void)
 {
-	asm volatile("lgdt %0" ::"m"(vmx_host_gdtr));
-	asm volatile("lidt %0" ::"m"(vmx_host_idtr));
+	unsigned cpu = smp_cpu();
+
+	asm volatile("lgdt %0" ::"m"(vmx_host_gdtr[cpu]));
+	asm volatile("lidt %0" ::"m"(vmx_host_idtr[cpu]));
 }
 
 /* Segment fields of ES, CS, SS, DS, FS, GS, LDTR, TR: 2 apart. */
@@ -177,10 +209,11 @@ bool vmx_write_guest_state(void)
 	bool ok = vmx_guest_cpu();
 
 	for (unsigned i = 0; i < 6; i++)
-		ok &= vmx_guest_seg(i, i == 1 ? 0x08 : 0x10, 0xffffffff,
+		ok &= vmx_guest_seg(i, i == 1 ? GUEST_SEL_CODE : GUEST_SEL_DATA,
+				    0xffffffff,
 				    i == 1 ? VMX_AR_CODE32 : VMX_AR_DATA32);
 	ok &= vmx_guest_seg(6, 0, 0, VMX_AR_UNUSABLE);
-	ok &= vmx_guest_seg(7, 0x18, 0x67, VMX_AR_TSS32_BUSY);
+	ok &= vmx_guest_seg(7, GUEST_SEL_TSS, 0x67, VMX_AR_TSS32_BUSY);
 	ok &= vmcs_write(GUEST_INTERRUPTIBILITY, 0);
 	ok &= vmcs_write(GUEST_ACTIVITY_STATE, 0);
 	ok &= vmcs_write(GUEST_PENDING_DBG, 0);

@@ -11,7 +11,6 @@
 #include "iommu/vtd/context.h"
 #include "iommu/vtd/fault.h"
 #include "iommu/vtd/inval.h"
-#include "kernel/kstate.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -60,11 +59,10 @@ static u32 cfg_read(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn, u16 off)
 
 /* The memory map, the kernel image and the CPU's physical width, for
  * the checks of the DMAR against the platform. */
-static void check_platform(void)
+static void check_platform(const struct boot_info *bi)
 {
 	static struct dmar_mem_range map[BOOT_MAX_MMAP];
 	extern char __image_start[], __image_end[];
-	const struct boot_info *bi = &kstate.boot;
 	struct dmar_platform p = {
 		.map = map,
 		.nr_map = bi->nr_mmap,
@@ -183,7 +181,7 @@ static const void *find_dmar(u32 *len)
 	return NULL;
 }
 
-void vtd_platform_init(void)
+void vtd_platform_init(const struct boot_info *bi)
 {
 	u32 len = 0;
 	const void *h = find_dmar(&len);
@@ -202,7 +200,7 @@ void vtd_platform_init(void)
 		return;
 	}
 	dmar_resolve(&dmar, cfg_read, NULL);
-	check_platform();
+	check_platform(bi);
 	report_dmar();
 	trap_set_handler(VEC_VTD_FAULT, on_fault_irq, NULL);
 	if (dmar.nr_units > VTD_MAX_UNITS)

@@ -4,13 +4,14 @@
 #ifndef IOMMU_VTD_VTD_H
 #define IOMMU_VTD_VTD_H
 
+#include "boot/bootinfo.h"
 #include "iommu/vtd/dmar.h"
 #include "iommu/vtd/unit.h"
 
 /* Parse the DMAR and bring up every unit it names, reporting each problem
  * on the console; what came of it is read through vtd_dmar() and
  * vtd_nr_units(). Needs ACPI and PCI up. */
-void vtd_platform_init(void);
+void vtd_platform_init(const struct boot_info *bi);
 /* The parsed DMAR, or NULL with *err set (-ENODEV: no table; else the
  * parser's error). */
 const struct dmar_info *vtd_dmar(int *err);

@@ -119,6 +119,10 @@ step:
 	je op_sti_wbinvd
 	cmpl $GOP_SPIN_STI, %eax
 	je op_spin_sti
+	cmpl $GOP_LIDT, %eax
+	je op_lidt
+	cmpl $GOP_XSETBV, %eax
+	je op_xsetbv
 	ret
 
 op_wbinvd:
@@ -230,6 +234,24 @@ op_cr0:
 op_spin_cli:
 	cli
 1:	jmp 1b
+
+/* CR4.OSXSAVE (bit 18) first: without it XSETBV is #UD, not an exit. */
+op_xsetbv:
+	movl %cr4, %eax
+	orl $(1 << 18), %eax
+	movl %eax, %cr4
+	xorl %ecx, %ecx
+	movl 8(%esi), %eax
+	movl 12(%esi), %edx
+	xsetbv
+	movl $GREP_RAN, %eax
+	jmp report
+
+op_lidt:
+	movw $GUEST_IDT_LIMIT, (GUEST_CATCH_ESP + 16)
+	movl %ebx, (GUEST_CATCH_ESP + 18)
+	lidt (GUEST_CATCH_ESP + 16)
+	ret
 
 op_spin_sti:
 	sti

@@ -73,6 +73,8 @@
 #define GOP_CPUID      18 /* CPUID arg, report GREP_CPUID (ECX, EDX) */
 #define GOP_STI_WBINVD 19 /* STI; WBINVD (in the STI shadow); CLI */
 #define GOP_SPIN_STI   20 /* STI, then loop forever */
+#define GOP_LIDT       21 /* the IDT moves to GPA arg (its gates not copied) */
+#define GOP_XSETBV     22 /* CR4.OSXSAVE, then XCR0 <- hi:lo; GREP_RAN */
 
 #define GSVM_VMRUN   0
 #define GSVM_VMLOAD  1

@@ -183,8 +183,9 @@ static void strict_refuses_noncoherent_after_coherent_run(void **state)
 {
 	struct kvmc c = vm(WBINVD_STRICT);
 
+	kvmc_set_refuse(&c, true);
 	assert_int_equal(kvmc_attach(&c, &dom[0], true), 0);
-	kvmc_note_entry(&c);
+	kvmc_note_entry(&c, 0);
 	assert_true(c.ran_coherent);
 	assert_int_equal(kvmc_attach(&c, &dom[1], false), -EPERM);
 	assert_int_equal(c.nr_doms, 1);
@@ -197,15 +198,51 @@ static void strict_allows_noncoherent_before_first_coherent_run(void **state)
 {
 	struct kvmc c = vm(WBINVD_STRICT);
 
+	kvmc_set_refuse(&c, true);
 	assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
-	kvmc_note_entry(&c); /* a non-coherent run is no promise */
+	kvmc_note_entry(&c, 0); /* a non-coherent run is no promise */
 	assert_false(c.ran_coherent);
 	assert_false(kvmc_wbinvd_intercept(&c)); /* like auto */
 	assert_int_equal(kvmc_attach(&c, &dom[1], false), 0);
 	kvmc_detach(&c, &dom[0]);
 	kvmc_detach(&c, &dom[1]);
-	kvmc_note_entry(&c);
+	kvmc_note_entry(&c, 0);
 	assert_int_equal(kvmc_attach(&c, &dom[0], false), -EPERM);
+}
+
+/* Not asked to refuse, strict accepts the domain and, once, before the
+ * next entry, flushes every CPU the VM ever ran on: lines the guest
+ * dirtied while its WBINVD was a no-op, on CPUs no dirty mask tracked. */
+static void strict_flushes_every_cpu_it_ran_on_at_the_transition(void **state)
+{
+	struct kvmc c = vm(WBINVD_STRICT);
+	struct flushes f = { 0 };
+
+	assert_int_equal(kvmc_attach(&c, &dom[0], true), 0);
+	kvmc_note_entry(&c, 0);
+	kvmc_note_entry(&c, 5);
+	kvmc_note_entry(&c, 2);
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
+	assert_int_equal(kvmc_attach(&c, &dom[1], false), KVMC_CHANGED);
+	assert_false(kvmc_wbinvd_intercept(&c)); /* passed through, as auto */
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 3);
+	assert_int_equal(f.n, 3);
+	assert_int_equal(f.cpus, BIT_ULL(0) | BIT_ULL(2) | BIT_ULL(5));
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
+	/* A second non-coherent domain is no new transition. */
+	assert_int_equal(kvmc_attach(&c, &dom[2], false), 0);
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
+}
+
+/* auto never flushes at the transition: the window KVM leaves open. */
+static void auto_has_no_transition_flush(void **state)
+{
+	struct kvmc c = vm(WBINVD_AUTO);
+	struct flushes f = { 0 };
+
+	kvmc_note_entry(&c, 1);
+	assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
 }
 
 static void auto_and_kvm_never_refuse(void **state)
@@ -213,7 +250,7 @@ static void auto_and_kvm_never_refuse(void **state)
 	for (int p = WBINVD_AUTO; p <= WBINVD_KVM; p++) {
 		struct kvmc c = vm((enum wbinvd_policy)p);
 
-		kvmc_note_entry(&c);
+		kvmc_note_entry(&c, 0);
 		assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
 	}
 }
@@ -296,6 +333,25 @@ static void cpu_beyond_mask_is_flushed_all_the_same(void **state)
 	assert_int_equal(f.last, 64);
 }
 
+/* Passed through and non-coherent: a move leaves the guest's lines on
+ * the CPU it left, which must be flushed; nothing else asks for it. */
+static void move_flushes_the_cpu_left_only_while_passed_through(void **state)
+{
+	const int dom[1] = { 0 };
+
+	for (int p = 0; p < WBINVD_NR_POLICIES; p++) {
+		struct kvmc c = vm((enum wbinvd_policy)p);
+
+		assert_false(kvmc_vcpu_moved(&c, 0, 1)); /* coherent */
+		assert_int_equal(kvmc_attach(&c, &dom[0], false), KVMC_CHANGED);
+		assert_int_equal(kvmc_vcpu_moved(&c, 0, 1), p != WBINVD_KVM);
+		assert_false(kvmc_vcpu_moved(&c, 1, 1));  /* not moved */
+		assert_false(kvmc_vcpu_moved(&c, -1, 1)); /* first entry */
+		kvmc_upgrade(&c, &dom[0]);
+		assert_false(kvmc_vcpu_moved(&c, 0, 1));
+	}
+}
+
 static void policy_names(void **state)
 {
 	assert_string_equal(kvmc_policy_name(WBINVD_AUTO), "auto");
@@ -330,6 +386,9 @@ int main(void)
 		cmocka_unit_test(strict_refuses_noncoherent_after_coherent_run),
 		cmocka_unit_test(
 		    strict_allows_noncoherent_before_first_coherent_run),
+		cmocka_unit_test(
+		    strict_flushes_every_cpu_it_ran_on_at_the_transition),
+		cmocka_unit_test(auto_has_no_transition_flush),
 		cmocka_unit_test(auto_and_kvm_never_refuse),
 		cmocka_unit_test(coherent_exit_is_skipped_without_flush),
 		cmocka_unit_test(kvm_flushes_every_cpu_ran_on_then_clears_mask),
@@ -337,6 +396,8 @@ int main(void)
 		cmocka_unit_test(
 		    auto_noncoherent_tracks_nothing_while_passed_through),
 		cmocka_unit_test(cpu_beyond_mask_is_flushed_all_the_same),
+		cmocka_unit_test(
+		    move_flushes_the_cpu_left_only_while_passed_through),
 		cmocka_unit_test(policy_names),
 		cmocka_unit_test(policy_parse_round_trips_and_defaults_to_auto),
 	};

@@ -419,6 +419,26 @@ TEST(contain, cr0_cd_is_the_guests_view_only)
 	contain_end();
 }
 
+/* XSETBV would load the host's XCR0 with the guest's choice: it exits
+ * (VMX: always, 25.1.2; SVM: intercepted) and is refused with #GP. */
+TEST(contain, xsetbv_is_refused)
+{
+	const struct guest_step s[] = { { .op = GOP_XSETBV, .lo = 0x7 } };
+
+	if (!(cpuid(1, 0).ecx & BIT(26)))
+		test_skip("the CPU has no XSAVE: XSETBV is #UD in any guest");
+	if (!contain_begin())
+		return;
+	if (kvm_run_script(&fix, s, 1)) {
+		diag_contained("CR4.OSXSAVE, then XSETBV XCR0 <- x87|SSE|AVX");
+		EXPECT_EQ(fix.v->contained.exit.kind, VCPU_EXIT_XSETBV);
+		EXPECT_EQ(fix.v->contained.injected, X86_VEC_GP);
+		expect_guest_exception(X86_VEC_GP, 0);
+		EXPECT_TRUE(report_n(GREP_RAN, 0) == NULL);
+	}
+	contain_end();
+}
+
 /* CPUID as the guest sees it: no VMX, no SVM, the hypervisor bit. */
 TEST(contain, cpuid_hides_virtualization)
 {

@@ -16,5 +16,6 @@ KTEST_OBJS += tests/kernel/kvm_exits.o
 KTEST_OBJS += tests/kernel/harness.o
 KTEST_OBJS += tests/kernel/smp.o
 KTEST_OBJS += tests/kernel/contain.o
+KTEST_OBJS += tests/kernel/kvm_smp.o
 KTEST_OBJS += tests/kernel/xhci.o
 KTEST_OBJS += tests/kernel/xhci_standin.o

@@ -321,3 +321,101 @@ TEST(kvm_exits, single_step_over_a_trapped_wbinvd_raises_db_after_it)
 	}
 	kvm_fix_end(&fix);
 }
+
+/* An event whose delivery an exit interrupts goes back in (SDM vol. 3C
+ * 27.2.4 IDT-vectoring information, APM vol. 2 15.7.2 EXITINTINFO): the
+ * guest's IDT moved to unmapped memory, the #GP the host gives for a
+ * denied RDMSR faults on the IDT; the host maps the page with the gates
+ * and resumes, and the same #GP is delivered without a second RDMSR exit
+ * (were it dropped, the RDMSR would run again and exit again). */
+TEST(kvm_exits, event_interrupted_by_a_nested_fault_is_reinjected)
+{
+	const gpa_t idt = GUEST_UNMAPPED_GPA;
+	const struct guest_step s[] = {
+		{ .op = GOP_LIDT, .arg = (u32)idt },
+		{ .op = GOP_RDMSR, .arg = MSR_IA32_FEATURE_CONTROL },
+	};
+	const struct vcpu_report *gp;
+	enum vcpu_stop stop;
+	void *gates;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	ASSERT_OK(vm_load_script(&fix.vm, s, ARRAY_SIZE(s)));
+	if (EXPECT_OK(kvm_run(&fix, &stop)) && EXPECT_EQ(stop, VCPU_STOP_NPF)) {
+		const struct vcpu_exit *e = &fix.v->last_exit;
+
+		test_diag("%s: nested fault at 0x%lx delivering event 0x%x "
+			  "(error 0x%x)",
+			  fix.v->ops->name, e->gpa, e->vectoring.info,
+			  e->vectoring.err);
+		EXPECT_EQ(ALIGN_DOWN(e->gpa, PAGE_SIZE), idt);
+		EXPECT_EQ(e->vectoring.info & (VCPU_EV_VECTOR | VCPU_EV_VALID),
+			  X86_VEC_GP | VCPU_EV_VALID);
+		EXPECT_OK(vm_map_page(&fix.vm, idt));
+		gates = gmem_hva(&fix.vm.mem, idt, GUEST_IDT_LIMIT + 1);
+		ASSERT_TRUE(gates != NULL);
+		memcpy(
+		    gates,
+		    gmem_hva(&fix.vm.mem, GUEST_IDT_GPA, GUEST_IDT_LIMIT + 1),
+		    GUEST_IDT_LIMIT + 1);
+		if (EXPECT_OK(kvm_run(&fix, &stop)) &&
+		    EXPECT_EQ(stop, VCPU_STOP_HALT)) {
+			gp = vcpu_report_find(fix.v, GREP_EXC);
+			if (EXPECT_TRUE(gp != NULL))
+				EXPECT_EQ(gp->a, X86_VEC_GP);
+			EXPECT_EQ(fix.v->stats.msr_exits, 1);
+			EXPECT_EQ(fix.v->stats.reinjected, 1);
+			EXPECT_EQ(fix.v->steps_done, ARRAY_SIZE(s));
+		}
+	}
+	kvm_fix_end(&fix);
+}
+
+/* A nested entry the CPU cannot use: on VMX a write-only EPT leaf is an
+ * EPT misconfiguration (SDM vol. 3C 29.3.3.1), an exit this host never
+ * expects: reported with its address, the vCPU dead, the next VM fine.
+ * On SVM a reserved address bit in the NPT leaf is a nested page fault
+ * with EXITINFO1.RSV (APM vol. 2 15.25.6), which stops the run. */
+TEST(kvm_exits, unusable_nested_entry_is_reported_not_taken)
+{
+	const gpa_t gpa = GUEST_UNMAPPED_GPA + 0x20;
+	const struct guest_step t[] = { { .op = GOP_TOUCH, .arg = (u32)gpa } };
+	const struct guest_step w[] = { { .op = GOP_WBINVD, .arg = 1 } };
+	u32 maxphy = cpuid(0x80000008, 0).eax & 0xff;
+	struct pt_walk walk;
+	enum vcpu_stop stop;
+	bool vmx;
+	int err;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	vmx = fix.vm.ops->vendor == VCPU_VMX;
+	if (!vmx && maxphy >= 52) {
+		kvm_fix_end(&fix);
+		test_skip("MAXPHYADDR is 52: no reserved address bit in NPT");
+	}
+	ASSERT_OK(vm_map_page(&fix.vm, ALIGN_DOWN(gpa, PAGE_SIZE)));
+	ASSERT_OK(pt_lookup(&fix.vm.mem.pt, gpa, &walk));
+	*walk.ptep = vmx ? (*walk.ptep & ~BIT_ULL(0)) | BIT_ULL(1) /* W, no R */
+			 : *walk.ptep | BIT_ULL(51);
+	vcpu_request(fix.v, VCPU_REQ_NESTED);
+	ASSERT_OK(vm_load_script(&fix.vm, t, 1));
+	err = kvm_run(&fix, &stop);
+	test_diag("%s: run %d, exit %s 0x%lx qualification 0x%lx gpa 0x%lx",
+		  fix.v->ops->name, err, vcpu_exit_name(fix.v->last_exit.kind),
+		  fix.v->last_exit.reason, fix.v->last_exit.qual,
+		  fix.v->last_exit.gpa);
+	EXPECT_EQ(fix.v->last_exit.gpa, gpa);
+	if (vmx) {
+		EXPECT_EQ(err, -EIO);
+		EXPECT_EQ(fix.v->last_exit.kind, VCPU_EXIT_MISCONFIG);
+		EXPECT_TRUE(fix.v->dead);
+	} else if (EXPECT_OK(err) && EXPECT_EQ(stop, VCPU_STOP_NPF)) {
+		EXPECT_EQ(fix.v->last_exit.qual & BIT(3), BIT(3)); /* RSV */
+	}
+	kvm_fix_end(&fix);
+	if (kvm_fix_begin(&fix, WBINVD_AUTO) && kvm_run_script(&fix, w, 1))
+		EXPECT_EQ(fix.v->stats.wbinvd_exits, 1);
+	kvm_fix_end(&fix);
+}

@@ -115,8 +115,9 @@ bool kvm_fix_begin(struct kvm_fix *f, enum wbinvd_policy policy)
 		err = vm_add_vcpu(&f->vm, &f->v);
 	if (err == -EOPNOTSUPP) {
 		vm_destroy(&f->vm);
-		test_skip("a VMX control this backend needs is missing "
-			  "(EPT, unrestricted guest, WBINVD exiting...)");
+		test_skip("%s", f->vm.err[0] ? f->vm.err
+					     : "a control this backend needs "
+					       "is missing");
 	}
 	if (err) {
 		test_fail("VM: %s", strerror_k(err));

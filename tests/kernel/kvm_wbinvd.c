@@ -197,6 +197,7 @@ TEST(kvm_wbinvd, strict_refuses_noncoherent_attach_and_vm_keeps_running)
 
 	if (!kvm_fix_begin(&fix, WBINVD_STRICT))
 		return;
+	vm_set_strict_refuse(&fix.vm, true);
 	c = kvm_dom_new(&fix, true);
 	n = kvm_dom_new(&fix, false);
 	if (c && n && kvm_run_script(&fix, s, 1)) {

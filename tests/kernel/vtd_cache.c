@@ -119,7 +119,9 @@ static void context_case(enum vtd_gran g, enum fix_inval qi)
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
 	ASSERT_OK(fix_write(f, IOVA_T));
 	landed_at(f->src.page); /* cached context entry */
-	u16 did = g == VTD_GRAN_DOMAIN ? f->dom.did : 0;
+	/* Device- and domain-selective carry the DID of the cached entry
+	 * (11.4.7; QEMU ignores it for device-selective, hardware may not). */
+	u16 did = g == VTD_GRAN_GLOBAL ? 0 : f->dom.did;
 	ASSERT_OK(vtd_inv_context(f->unit, g, did, PCI_BDF(bus, devfn)));
 	/* 6.5.3.3: then the old domain's IOTLB, which the DMA above refilled
 	 * through the cached entry (QEMU keys its IOTLB by source id). */

@@ -202,6 +202,27 @@ TEST(xhci, found_as_lane_expects)
 	EXPECT_EQ(n, (unsigned)kstate.opts.expect_xhci);
 }
 
+/* Every xHCI (a lab board may have two: the chipset's and a CPU's, for
+ * Thunderbolt) is taken over and registered, or reported as kept by its
+ * firmware; none may be left half-owned by a failed bring-up. */
+TEST(xhci, every_controller_taken_over_or_reported)
+{
+	unsigned registered = 0;
+	int err;
+
+	for (unsigned i = 0; xhci_probed(i, &err); i++) {
+		struct xhci *x = xhci_probed(i, &err);
+		const struct pci_dev *p = x->pci;
+		test_diag("xhci%u %02x:%02x.%u: %d, %s", i, p->bus,
+			  p->devfn >> 3, p->devfn & 7, err, x->eng.status);
+		if (err && err != -EBUSY)
+			test_fail("xhci%u did not come up: %s", i,
+				  x->eng.status);
+		registered += !err;
+	}
+	EXPECT_EQ(dma_count("xhci"), registered);
+}
+
 /* Handoff done (OS owns it), reset, programmed and halted, nothing in
  * error; the report line says what it is. */
 TEST(xhci, handoff_and_reset_leave_it_halted)
@@ -241,6 +262,9 @@ TEST(xhci, noop_command_completes)
 	EXPECT_EQ(xhci_trb_param(&ev), xhci_trb_param(&want));
 	EXPECT_EQ(xhci_trb_status(&ev), xhci_trb_status(&want));
 	EXPECT_EQ(xhci_trb_type(&ev), XHCI_TRB_CMD_COMPLETION);
+	if (f->x->other_events)
+		test_diag("%lu other events passed over (port status changes)",
+			  f->x->other_events);
 	if (f->x->msi) {
 		/* Delivered once interrupts are open: halt until it is. */
 		deadline_t d = deadline_in_us(100000);

@@ -57,7 +57,7 @@ class HelpersTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             bochs.bochs_command(lane, ctx, Path(tmp))
             rc = (Path(tmp) / "bochsrc").read_text().splitlines()
-        self.assertEqual(rc[-1], "usb_xhci: enabled=1")
+        self.assertTrue(rc[-1].startswith("usb_xhci: enabled=1"))
         self.assertEqual(len(rc), len(m["bochs"]["rc"]) + 1)
 
     def test_qemu_commands(self):
