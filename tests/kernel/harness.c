@@ -130,3 +130,35 @@ TEST(harness, next_test_starts_clean)
 	guarded_intact(&f->dst, 0, 0);
 	expect_no_fault(f);
 }
+
+/* Rounds (test_repeat): the test below asks for a second run, whose
+ * teardown runs before it starts; its second run skips, which must not
+ * skip the test, as it ran once. The next test checks what happened. */
+static unsigned rounds_run, rounds_torn_down;
+
+static void count_teardown(void *arg)
+{
+	rounds_torn_down++;
+}
+
+TEST(harness, a_round_that_skips_does_not_skip_the_test)
+{
+	if (test_round() == 0) {
+		rounds_run = rounds_torn_down = 0;
+		test_repeat();
+	}
+	test_label(test_round() ? "second" : "first");
+	EXPECT_EQ(rounds_torn_down, test_round());
+	rounds_run++;
+	test_defer(count_teardown, NULL);
+	if (test_round() == 1)
+		test_skip("the second round skips on purpose");
+}
+
+TEST(harness, each_round_ran_and_was_torn_down)
+{
+	if (!rounds_run)
+		test_skip("the rounds case did not run");
+	EXPECT_EQ(rounds_run, 2);
+	EXPECT_EQ(rounds_torn_down, 2);
+}
