@@ -149,12 +149,34 @@ struct vtd_domain *fix_domain(struct vtd_fix *f)
 }
 
 /* The controller's own structures (xHCI): far from every test IOVA, below
- * 4 GiB for controllers without 64-bit addressing, and above the RAM of
- * the lanes, whose physical addresses some tests use as IOVAs. */
-#define FIX_ENGINE_IOVA 0xc0000000ULL
+ * 4 GiB for controllers without 64-bit addressing, and where the memory
+ * map has nothing, since some tests use physical addresses of RAM as
+ * IOVAs and expect them unmapped: the first such window of these. */
+static const iova_t engine_windows[] = { 0xc0000000ULL, 0xd0000000ULL,
+					 0xb0000000ULL, 0xa0000000ULL };
 /* Longest fixed read of an engine (xHCI: two TRBs) */
 #define FIX_READ_MAX	64
-#define FIX_ENGINE_SPAN 0x10000000ULL /* checked by fix_engine_iova */
+#define FIX_ENGINE_SPAN 0x10000000ULL
+
+static bool map_overlaps(u64 base, u64 len)
+{
+	const struct boot_info *bi = &kstate.boot;
+
+	for (unsigned i = 0; i < bi->nr_mmap; i++)
+		if (bi->mmap[i].base < base + len &&
+		    base < bi->mmap[i].base + bi->mmap[i].len)
+			return true;
+	return false;
+}
+
+static iova_t engine_iova(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(engine_windows); i++)
+		if (!map_overlaps(engine_windows[i], FIX_ENGINE_SPAN))
+			return engine_windows[i];
+	test_skip("every window for the engine's own structures holds RAM "
+		  "or firmware memory");
+}
 
 static struct vtd_unit *unit_of(const struct dma_engine *e)
 {
@@ -200,9 +222,9 @@ unsigned fix_map_engine(struct vtd_fix *f, struct dma_engine *e,
 
 	ASSERT_TRUE(n <= ARRAY_SIZE(r));
 	for (unsigned i = 0; i < n; i++) {
-		ASSERT_TRUE(r[i].iova >= FIX_ENGINE_IOVA &&
+		ASSERT_TRUE(r[i].iova >= engine_iova() &&
 			    r[i].iova + r[i].len <=
-				FIX_ENGINE_IOVA + FIX_ENGINE_SPAN);
+				engine_iova() + FIX_ENGINE_SPAN);
 		ASSERT_OK(vtd_domain_map(d, r[i].iova, r[i].pa, r[i].len,
 					 prot_of(r[i].perm)));
 	}
@@ -217,7 +239,7 @@ void fix_attach_engine(struct vtd_fix *f, struct dma_engine *e,
 
 	ASSERT(EXPECT_LT(f->nr_attached, FIX_MAX_ENGINES));
 	f->attached[f->nr_attached++] = e;
-	ASSERT_OK(dma_place(e, FIX_ENGINE_IOVA));
+	ASSERT_OK(dma_place(e, engine_iova()));
 	unsigned n = fix_map_engine(f, e, d);
 	int rmrrs = vtd_domain_attach_pci(d, f->unit, dmar, e->pci);
 	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
@@ -241,12 +263,6 @@ struct dma_engine *fix_other_engine(struct vtd_fix *f)
 			same = e;
 	}
 	return same;
-}
-
-bool fix_engine_iova(const struct vtd_fix *f, iova_t iova, u64 len)
-{
-	return !free_form(f->dev) && iova < FIX_ENGINE_IOVA + FIX_ENGINE_SPAN &&
-	       iova + len > FIX_ENGINE_IOVA;
 }
 
 struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)

@@ -4,10 +4,11 @@
  * diagnostics named after the engine, through engine-neutral accesses
  * (fix_write_lands, fix_read_fetches, expect_blocked): edu moves any bytes
  * anywhere, an xHCI only its own bytes at aligned IOVAs, and reaches its
- * own rings and contexts at FIX_ENGINE_IOVA, mapped in its domain. The
- * fixture is static and torn down by the harness when the round ends,
- * however it ends (test_defer): no domain id, table, guard page, context
- * entry or running engine outlives a failed ASSERT or an exception. */
+ * own rings and contexts at an IOVA below 4 GiB where the memory map has
+ * nothing, mapped in its domain. The fixture is static and torn down by
+ * the harness when the round ends, however it ends (test_defer): no
+ * domain id, table, guard page, context entry or running engine outlives
+ * a failed ASSERT or an exception. */
 #ifndef TESTS_KERNEL_VTD_FIX_H
 #define TESTS_KERNEL_VTD_FIX_H
 
@@ -83,8 +84,6 @@ unsigned fix_map_engine(struct vtd_fix *f, struct dma_engine *e,
 /* Another engine behind the fixture's unit, one of another kind first
  * (edu and xHCI), or NULL. */
 struct dma_engine *fix_other_engine(struct vtd_fix *f);
-/* [iova, iova + len) overlaps the engine's own structures. */
-bool fix_engine_iova(const struct vtd_fix *f, iova_t iova, u64 len);
 
 /* Engine-neutral DMA. A write moves fix_wlen() bytes of device memory to
  * an IOVA (edu: a staged pattern; xHCI: the Port Bandwidth Context); a
