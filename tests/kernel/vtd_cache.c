@@ -226,19 +226,26 @@ static void tg_free(void *arg)
 
 /* 0: the write landed in @old, 1: in @new, -1: neither or both. The
  * canaries are put back. */
-static int landed(u8 *old, u8 *new)
+static int landed(u8 *old, u8 *new, const u8 *w, u32 n)
 {
-	bool o = !memcmp(old, want, wlen), n = !memcmp(new, want, wlen);
+	bool in_old = !memcmp(old, w, n), in_new = !memcmp(new, w, n);
 
-	memset(old, CANARY, wlen);
-	memset(new, CANARY, wlen);
-	return o && !n ? 0 : n && !o ? 1 : -1;
+	memset(old, CANARY, n);
+	memset(new, CANARY, n);
+	return in_old && !in_new ? 0 : in_new && !in_old ? 1 : -1;
 }
+
+/* The second device of the device-selective case and what it writes. */
+static struct dma_engine *other;
+static u8 other_want[FIX_WRITE_MAX];
+static u32 other_wlen;
 
 static int write_to(struct dma_engine *e, iova_t iova, unsigned old)
 {
 	ASSERT_OK(fix_write_by(e, iova));
-	return landed(tg(old), tg(old + 1));
+	if (e == other)
+		return landed(tg(old), tg(old + 1), other_want, other_wlen);
+	return landed(tg(old), tg(old + 1), want, wlen);
 }
 
 static void repoint(struct vtd_fix *f, struct vtd_domain *d, iova_t iova,
@@ -286,6 +293,7 @@ static struct vtd_fix *control_setup(void)
 	memset(tg_base, CANARY, TG_PAGES * PAGE_SIZE);
 	test_defer(tg_free, NULL);
 	wlen = fix_prepare_write(f, want);
+	other = NULL;
 	return f;
 }
 
@@ -371,24 +379,21 @@ TEST(vtd_cache, domain_invalidation_spares_other_domain)
  * device only: the second still walks the old domain's table. */
 TEST(vtd_cache, device_invalidation_spares_other_device)
 {
-	struct dma_engine *o = NULL;
-
-	for (unsigned i = 1; !o && i < dma_count("edu"); i++)
-		o = dma_find("edu", i);
-	if (!o)
-		test_skip("needs a second edu device behind the unit");
 	struct vtd_fix *f = control_setup();
-	fix_need_free_form(f, "the other device (edu) must write the same "
-			      "bytes");
+	struct dma_engine *o = fix_other_engine(f);
+	if (!o)
+		test_skip("needs a second DMA engine behind the unit");
 	struct vtd_domain *x = &f->dom, *y = fix_domain(f);
 	u16 osid = vtd_dma_requester_id(o->pci);
-	int err, n = vtd_domain_attach_pci(x, f->unit, vtd_dmar(&err), o->pci);
 
-	if (osid == f->sid || vtd_unit_for_device(o->pci->seg, o->pci->bus,
-						  o->pci->devfn) != f->unit)
+	if (osid == f->sid)
 		test_skip("needs a second requester id behind the unit");
-	ASSERT_OK(n < 0 ? n : 0);
-	ASSERT_OK(fix_stage_on(f, o, x, 0x100000, want[0], wlen));
+	test_diag("the other device: %s", o->name);
+	fix_attach_engine(f, o, x);
+	fix_map_engine(f, f->dev, y);
+	fix_map_engine(f, o, y);
+	other = o;
+	other_wlen = fix_prepare_write_on(f, o, x, other_want);
 	map_to(x, IA, 0);
 	map_to(y, IA, 1);
 	ASSERT_EQ(write_to(f->dev, IA, 0), 0);

@@ -470,8 +470,8 @@ bool fix_free_form(const struct vtd_fix *f)
 	return free_form(f->dev);
 }
 
-static u32 prepare_on(struct vtd_fix *f, struct dma_engine *e,
-		      struct vtd_domain *d, u8 *want)
+u32 fix_prepare_write_on(struct vtd_fix *f, struct dma_engine *e,
+			 struct vtd_domain *d, u8 *want)
 {
 	u32 len = wlen_of(e);
 
@@ -486,14 +486,14 @@ static u32 prepare_on(struct vtd_fix *f, struct dma_engine *e,
 
 u32 fix_prepare_write(struct vtd_fix *f, u8 *want)
 {
-	return prepare_on(f, f->dev, &f->dom, want);
+	return fix_prepare_write_on(f, f->dev, &f->dom, want);
 }
 
 bool fix_write_lands_on(struct vtd_fix *f, struct dma_engine *e,
 			struct vtd_domain *d, iova_t iova, u8 *va)
 {
 	static u8 want[FIX_WRITE_MAX], saved[FIX_WRITE_MAX];
-	u32 len = prepare_on(f, e, d, want);
+	u32 len = fix_prepare_write_on(f, e, d, want);
 	bool ok;
 
 	memcpy(saved, va, len);

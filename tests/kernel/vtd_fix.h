@@ -103,6 +103,9 @@ u64 fix_last(const struct vtd_fix *f, u64 size, bool write);
 /* The bytes the next write will leave (FIX_WRITE_MAX at most): a fresh
  * pattern staged (edu) or the controller's own (xHCI). Returns how many. */
 u32 fix_prepare_write(struct vtd_fix *f, u8 *want);
+/* The same for engine @e in domain @d (fix_attach_engine). */
+u32 fix_prepare_write_on(struct vtd_fix *f, struct dma_engine *e,
+			 struct vtd_domain *d, u8 *want);
 /* The write, of whatever device memory holds (edu: the last stage). */
 int fix_write(struct vtd_fix *f, iova_t iova);
 /* The same by another engine @e (fix_other_engine). */
