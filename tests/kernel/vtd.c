@@ -295,13 +295,11 @@ TEST(vtd, root_entry_not_present_faults_1)
 	EXPECT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
 }
 
-/* Rewrite edu's context entry raw, invalidate it, DMA, expect @reason. */
-static void ctx_fault_case(u64 lo_set, u64 lo_clear, u64 hi_set, u64 hi_clear,
-			   unsigned reason)
+/* Rewrite the engine's context entry raw, invalidate it, DMA, expect
+ * @reason. */
+static void ctx_fault_on(struct vtd_fix *f, u64 lo_set, u64 lo_clear,
+			 u64 hi_set, u64 hi_clear, unsigned reason)
 {
-	struct vtd_fix *f;
-
-	f = fix_setup(0, FIX_INV_PREFERRED);
 	struct vtd_entry128 *e = vtd_ctx_entry(f->unit, f->bus, f->devfn);
 	ASSERT_OK(vtd_ctx_write_raw(f->unit, f->bus, f->devfn,
 				    (e->lo | lo_set) & ~lo_clear,
@@ -309,6 +307,13 @@ static void ctx_fault_case(u64 lo_set, u64 lo_clear, u64 hi_set, u64 hi_clear,
 	ASSERT_OK(vtd_inv_context(f->unit, VTD_GRAN_GLOBAL, 0, 0));
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_GLOBAL, 0, 0, 0));
 	device_fault_case(f, reason, dst_pa(f));
+}
+
+static void ctx_fault_case(u64 lo_set, u64 lo_clear, u64 hi_set, u64 hi_clear,
+			   unsigned reason)
+{
+	ctx_fault_on(fix_setup(0, FIX_INV_PREFERRED), lo_set, lo_clear, hi_set,
+		     hi_clear, reason);
 }
 
 TEST(vtd, context_entry_not_present_faults_2)
@@ -408,8 +413,9 @@ TEST(vtd, pass_through_without_ecap_pt_faults_3)
 			&(struct vtd_ctx_cfg){ f->dom.did, f->dom.aw,
 					       VTD_TT_PASS_THROUGH, 0, false }),
 	    -EOPNOTSUPP);
-	ctx_fault_case(FIELD_PREP(VTD_CTX_LO_TT, VTD_TT_PASS_THROUGH), 0, 0, 0,
-		       VTD_FR_CTX_INVALID);
+	/* The same fixture: a second fix_setup would tear this one down twice. */
+	ctx_fault_on(f, FIELD_PREP(VTD_CTX_LO_TT, VTD_TT_PASS_THROUGH), 0, 0, 0,
+		     VTD_FR_CTX_INVALID);
 }
 
 /* Give the unit back to the fixture's structures after a second bring-up
