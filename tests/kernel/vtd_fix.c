@@ -399,6 +399,8 @@ u32 fix_wlen(const struct vtd_fix *f)
 	return wlen_of(f->dev);
 }
 
+/* An engine with fixed reads accepts one length: the one its image is
+ * given for (xHCI: XHCI_READ_LEN, two TRBs). */
 u32 fix_rlen(const struct vtd_fix *f)
 {
 	u8 b[FIX_READ_MAX];
