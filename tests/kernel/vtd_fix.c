@@ -8,6 +8,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/test.h"
 #include "arch/x86/platform.h"
@@ -265,6 +266,27 @@ struct dma_engine *fix_other_engine(struct vtd_fix *f)
 	return same;
 }
 
+/* Which engines there are without a unit, for the skip reason. */
+static const char *engines_without_unit(void)
+{
+	static char buf[64];
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < dma_count(NULL) && len + 1 < sizeof(buf);
+	     i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		ksnprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
+			  e->name);
+		len = strlen(buf);
+	}
+	if (!len)
+		return "no engine at all";
+	if (len + 1 < sizeof(buf))
+		ksnprintf(buf + len, sizeof(buf) - len, ": no unit serves it");
+	return buf;
+}
+
 struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
 {
 	static struct dma_engine *eng[DMA_MAX_ENGINES];
@@ -273,7 +295,9 @@ struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
 	memset(f, 0, sizeof(*f));
 	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
 	if (!n)
-		test_skip("no DMA engine behind a VT-d unit on this machine");
+		test_skip("no DMA engine behind a VT-d unit on this machine "
+			  "(%s)",
+			  engines_without_unit());
 	if (test_round() + 1 < n)
 		test_repeat();
 	f->dev = eng[test_round()];
