@@ -8,7 +8,7 @@
 #include "iommu/vtd/fault.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/vtd_fix.h"
+#include "tests/kernel/vtd_fix_dma.h"
 
 static struct guarded g;
 static bool inner_got_past_assert;

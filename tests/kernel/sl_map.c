@@ -5,7 +5,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/vtd_fix.h"
+#include "tests/kernel/vtd_fix_dma.h"
 
 #define LEN	64
 #define IOVA_4K 0x400000ULL

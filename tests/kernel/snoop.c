@@ -8,7 +8,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/vtd_fix.h"
+#include "tests/kernel/vtd_fix_dma.h"
 
 #define VTD_SL_SNP BIT_ULL(11)
 #define VTD_SL_PS  BIT_ULL(7)

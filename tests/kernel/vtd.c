@@ -15,7 +15,7 @@
 #include "lib/string.h"
 #include "lib/test.h"
 #include "kernel/kstate.h"
-#include "tests/kernel/vtd_fix.h"
+#include "tests/kernel/vtd_fix_dma.h"
 
 #define IOVA_STAGE 0x100000ULL
 #define IOVA_T	   0x200000ULL

@@ -11,7 +11,7 @@
 #include "lib/string.h"
 #include "lib/test.h"
 #include "arch/x86/platform.h"
-#include "tests/kernel/vtd_fix.h"
+#include "tests/kernel/vtd_fix_dma.h"
 
 #define IOVA_T 0x200000ULL
 #define LEN    64

@@ -2,7 +2,7 @@
  * remapping unit, translation on, and guarded memory for DMA targets. A
  * test runs once per engine (edu, xHCI: harness rounds), each round's
  * diagnostics named after the engine, through engine-neutral accesses
- * (fix_write_lands, fix_read_fetches, expect_blocked): edu moves any bytes
+ * (vtd_fix_dma.h: fix_write_lands, fix_read_fetches, expect_blocked): edu moves any bytes
  * anywhere, an xHCI only its own bytes at aligned IOVAs, and reaches its
  * own rings and contexts at an IOVA below 4 GiB where the memory map has
  * nothing, mapped in its domain. The fixture is static and torn down by
@@ -69,6 +69,9 @@ unsigned fix_engines(struct dma_engine **out, unsigned max);
  * (test_repeat), this call picking the engine of the round and labelling
  * the round's diagnostics with its name. Torn down when the test ends. */
 struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv);
+/* @e's device memory holds any bytes, moved at any length (edu), or
+ * only its own at fixed lengths (xHCI: dma_image). */
+bool fix_engine_free_form(struct dma_engine *e);
 /* Skip this round (this engine) unless the engine's device memory is free
  * form: @why says what the test does with it. */
 void fix_need_free_form(struct vtd_fix *f, const char *why);
@@ -84,53 +87,6 @@ unsigned fix_map_engine(struct vtd_fix *f, struct dma_engine *e,
 /* Another engine behind the fixture's unit, one of another kind first
  * (edu and xHCI), or NULL. */
 struct dma_engine *fix_other_engine(struct vtd_fix *f);
-
-/* Engine-neutral DMA. A write moves fix_wlen() bytes of device memory to
- * an IOVA (edu: a staged pattern; xHCI: the Port Bandwidth Context); a
- * read fetches fix_rlen() bytes from an IOVA (edu: into its buffer;
- * xHCI: a No-Op TRB and a stop TRB, proven by the completion naming the
- * IOVA). fix_align() is the alignment each needs. */
-#define FIX_LEN	      64  /* what edu moves per access */
-#define FIX_WRITE_MAX 256 /* xHCI: 1 + 255 ports */
-bool fix_free_form(const struct vtd_fix *f);
-u32 fix_wlen(const struct vtd_fix *f);
-u32 fix_rlen(const struct vtd_fix *f);
-u32 fix_align(const struct vtd_fix *f, bool write);
-/* The last offset in a leaf of @size where the engine's access can start
- * (@write or read): the last bytes of the leaf, or the last aligned slot
- * before them (reported). */
-u64 fix_last(const struct vtd_fix *f, u64 size, bool write);
-/* The bytes the next write will leave (FIX_WRITE_MAX at most): a fresh
- * pattern staged (edu) or the controller's own (xHCI). Returns how many. */
-u32 fix_prepare_write(struct vtd_fix *f, u8 *want);
-/* The same for engine @e in domain @d (fix_attach_engine). */
-u32 fix_prepare_write_on(struct vtd_fix *f, struct dma_engine *e,
-			 struct vtd_domain *d, u8 *want);
-/* The write, of whatever device memory holds (edu: the last stage). */
-int fix_write(struct vtd_fix *f, iova_t iova);
-/* The same by another engine @e (fix_other_engine). */
-int fix_write_by(struct dma_engine *e, iova_t iova);
-/* The read, of whatever the IOVA holds. */
-int fix_read(struct vtd_fix *f, iova_t iova);
-/* The result of a DMA the unit blocked: edu completes it (0); xHCI's
- * faulted read never completes (no event names the IOVA), its faulted
- * write completes or not as the controller decides (printed). */
-bool expect_blocked(struct vtd_fix *f, int err, bool write);
-/* A write through @iova lands exactly at @va (a fresh pattern on edu, the
- * controller's bytes on xHCI), and the bytes at @va are put back. */
-bool fix_write_lands(struct vtd_fix *f, iova_t iova, u8 *va);
-/* The same by engine @e, attached to domain @d (fix_attach_engine). */
-bool fix_write_lands_on(struct vtd_fix *f, struct dma_engine *e,
-			struct vtd_domain *d, iova_t iova, u8 *va);
-/* A read through @iova fetches what the test put at @va (edu: written
- * back through the stage mapping and compared; xHCI: the completion names
- * the IOVA, nothing written), and the bytes at @va are put back. */
-bool fix_read_fetches(struct vtd_fix *f, iova_t iova, u8 *va);
-/* A fault of the device as a whole (root or context entry): the unit
- * blocks the first access of the engine: the test's @iova for an engine
- * that goes there directly (edu), else one of its own structures. */
-bool expect_device_fault(struct vtd_fix *f, unsigned reason, iova_t iova,
-			 unsigned access);
 
 /* Another empty domain on the fixture's unit, with the fixture's address
  * width, destroyed (devices detached first) when the test ends. */
