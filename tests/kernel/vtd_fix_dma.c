@@ -70,8 +70,8 @@ int fix_read(struct vtd_fix *f, iova_t iova)
 
 bool expect_blocked(struct vtd_fix *f, int err, bool write)
 {
-	if (fix_engine_free_form(
-		f->dev)) /* edu completes; the IOMMU drops it */
+	/* edu completes; the IOMMU drops the access */
+	if (fix_engine_free_form(f->dev))
 		return EXPECT_OK(err);
 	test_diag("%s: %d, controller: %s", write ? "write" : "read", err,
 		  f->dev->status);
