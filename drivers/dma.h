@@ -53,9 +53,11 @@ struct dma_ops {
 	 * pass-through); the device takes them up at the next call or
 	 * recover, so map them first. NULL when there are none. */
 	int (*place)(struct dma_engine *e, iova_t base);
-	/* Wait until no DMA of the device is in flight, whoever started it
-	 * (a guest it is assigned to): 0 or -ETIMEDOUT. NULL when every
-	 * transfer ends before read/write return. */
+	/* Make sure no DMA of the device is in flight or will start before
+	 * the next call, whoever started it (a guest it is assigned to),
+	 * before the mappings it uses go away: edu waits for its transfer to
+	 * end, xHCI stops (HCRST). 0 or -ETIMEDOUT; NULL when every transfer
+	 * ends before read/write return and none starts between calls. */
 	int (*quiesce)(struct dma_engine *e);
 };
 
@@ -105,15 +107,15 @@ static inline int dma_place(struct dma_engine *e, iova_t base)
 	return e->ops->place ? e->ops->place(e, base) : 0;
 }
 
+static inline int dma_quiesce(struct dma_engine *e)
+{
+	return e->ops->quiesce ? e->ops->quiesce(e) : 0;
+}
+
 /* -EOPNOTSUPP when any bytes will do. */
 static inline int dma_image(struct dma_engine *e, bool write, u8 *buf, u32 len)
 {
 	return e->ops->image ? e->ops->image(e, write, buf, len) : -EOPNOTSUPP;
-}
-
-static inline int dma_quiesce(struct dma_engine *e)
-{
-	return e->ops->quiesce ? e->ops->quiesce(e) : 0;
 }
 
 /* IOVA limit of the engine: 1 << addr_bits, saturated at 2^64 - 1 so

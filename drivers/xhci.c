@@ -528,6 +528,11 @@ static int op_place(struct dma_engine *e, iova_t base)
 	return 0;
 }
 
+static int op_quiesce(struct dma_engine *e)
+{
+	return xhci_quiesce(e->priv);
+}
+
 static const struct dma_ops xhci_dma_ops = {
 	.read = op_read,
 	.write = op_write,
@@ -535,6 +540,7 @@ static const struct dma_ops xhci_dma_ops = {
 	.regions = op_regions,
 	.image = op_image,
 	.place = op_place,
+	.quiesce = op_quiesce,
 };
 
 /* ---- event ring elsewhere ---- */

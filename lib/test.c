@@ -25,6 +25,10 @@ static struct {
 	bool running, skipped, todo;
 	unsigned failures;
 	char reason[REASON_LEN];
+	char todo_reason[REASON_LEN];
+	unsigned round;	   /* test_round() */
+	bool again;	   /* test_repeat() was called in this round */
+	const char *label; /* test_label() of this round, or NULL */
 	struct deferred defer[MAX_DEFER];
 	unsigned nr_defer;
 } cur;
@@ -89,14 +93,12 @@ static void run_deferred(void)
 	}
 }
 
-static enum ktap_result run_one(const struct test *t)
+/* One run of @t, its teardowns and, if it was abandoned, the abort hooks. */
+static void run_round(const struct test *t)
 {
 	u64 saved = env->save();
-	u64 start = env->now_us();
-
-	memset(&cur, 0, sizeof(cur));
-	cur.test = t;
 	bool abandoned = true;
+
 	if (ksetjmp(&cur.jb) == 0) {
 		cur.running = true;
 		t->fn();
@@ -109,13 +111,99 @@ static enum ktap_result run_one(const struct test *t)
 		if (abort_hooks[i])
 			abort_hooks[i]();
 	env->restore(saved);
+}
+
+/* Append @s to @buf (of REASON_LEN), cut where it is full. */
+static void append(char *buf, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < REASON_LEN)
+		ksnprintf(buf + n, REASON_LEN - n, "%s", s);
+}
+
+/* The skip reasons of the rounds, labelled: "reason (a, b); other (c)".
+ * @why[i] and @who[i] are round i's. */
+static void join_reasons(char *out, char (*why)[REASON_LEN], const char **who,
+			 unsigned n)
+{
+	bool done[TEST_MAX_ROUNDS] = { false };
+
+	out[0] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		append(out, out[0] ? "; " : "");
+		append(out, why[i]);
+		for (unsigned j = i, k = 0; j < n; j++) {
+			if (done[j] || strcmp(why[j], why[i]) || !who[j])
+				continue;
+			done[j] = true;
+			append(out, k++ ? ", " : " (");
+			append(out, who[j]);
+		}
+		if (who[i])
+			append(out, ")");
+		done[i] = true;
+	}
+}
+
+/* Every round of @t (test_repeat): it fails when any round failed, and
+ * skips only when every round skipped. */
+static enum ktap_result run_one(const struct test *t)
+{
+	static char why[TEST_MAX_ROUNDS][REASON_LEN];
+	static const char *who[TEST_MAX_ROUNDS];
+	char over[REASON_LEN] = "";
+	unsigned nskip = 0, nran = 0;
+	u64 start = env->now_us();
+
+	memset(&cur, 0, sizeof(cur));
+	cur.test = t;
+	do {
+		cur.again = cur.skipped = false;
+		cur.label = NULL;
+		cur.reason[0] = 0;
+		run_round(t);
+		if (cur.skipped && nskip < TEST_MAX_ROUNDS) {
+			memcpy(why[nskip], cur.reason, REASON_LEN);
+			who[nskip++] = cur.label;
+		} else if (!cur.skipped) {
+			append(over, nran++ ? ", " : "");
+			append(over, cur.label ? cur.label : "-");
+		}
+		cur.round++;
+	} while (cur.again && cur.round < TEST_MAX_ROUNDS);
+	cur.label = NULL;
+	if (nran && cur.round > 1)
+		test_diag("ran over %s", over);
+	for (unsigned i = 0; nran && i < nskip; i++)
+		test_diag("not over %s: %s", who[i] ? who[i] : "-", why[i]);
 	if (verbose)
 		test_diag("took %lu us", env->now_us() - start);
-	if (cur.skipped)
+	if (!nran) {
+		join_reasons(cur.reason, why, who, nskip);
 		return KTAP_SKIP;
+	}
+	memcpy(cur.reason, cur.todo_reason, REASON_LEN);
 	if (cur.todo && cur.failures)
 		return KTAP_DIVERGENT;
 	return cur.failures ? KTAP_FAIL : KTAP_PASS;
+}
+
+unsigned test_round(void)
+{
+	return cur.round;
+}
+
+void test_repeat(void)
+{
+	cur.again = true;
+}
+
+void test_label(const char *label)
+{
+	cur.label = label;
 }
 
 struct test_outcome test_run_nested(void (*fn)(void))
@@ -127,6 +215,8 @@ struct test_outcome test_run_nested(void (*fn)(void))
 	cur.nr_defer = 0;
 	cur.failures = 0;
 	cur.skipped = false;
+	cur.round = 0;
+	cur.label = NULL;
 	if (ksetjmp(&cur.jb) == 0) {
 		cur.running = true;
 		fn();
@@ -246,7 +336,12 @@ static void vdiag(const char *fmt, va_list ap)
 	char msg[200];
 
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
-	ktap_diag(&ktap, "%s: %s", cur.test ? cur.test->name : "-", msg);
+	if (cur.label)
+		ktap_diag(&ktap, "%s: %s: %s", cur.test ? cur.test->name : "-",
+			  cur.label, msg);
+	else
+		ktap_diag(&ktap, "%s: %s", cur.test ? cur.test->name : "-",
+			  msg);
 }
 
 void test_diag(const char *fmt, ...)
@@ -284,7 +379,7 @@ void test_todo(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	kvsnprintf(cur.reason, sizeof(cur.reason), fmt, ap);
+	kvsnprintf(cur.todo_reason, sizeof(cur.todo_reason), fmt, ap);
 	va_end(ap);
 	cur.todo = true;
 }

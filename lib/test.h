@@ -127,6 +127,20 @@ void test_defer(void (*fn)(void *), void *arg);
  * nothing to undo. */
 void test_add_abort_hook(void (*fn)(void));
 
+/* Rounds: a test that proves one behaviour over several devices (the
+ * VT-d suites over every DMA engine) runs once per device. test_repeat()
+ * asks for one more run of the current test after this one ends (its
+ * teardowns done); test_round() counts the runs from 0; test_label()
+ * names this run's device ("xhci0", a string that outlives the test):
+ * the run's diagnostics start with it and its skip reason ends with it
+ * ("reason (xhci0)"). The test fails when any run failed and skips only
+ * when every run skipped; one that ran says over which devices, and why
+ * not over the others. */
+#define TEST_MAX_ROUNDS 8
+unsigned test_round(void);
+void test_repeat(void);
+void test_label(const char *label);
+
 /* Run @fn as a test nested in the current one, for self-tests of the
  * harness: its failures, skip and teardowns are its own, and do not count
  * against the current test. */

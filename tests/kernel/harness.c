@@ -8,7 +8,7 @@
 #include "iommu/vtd/fault.h"
 #include "lib/string.h"
 #include "lib/test.h"
-#include "tests/kernel/vtd_fix.h"
+#include "tests/kernel/vtd_fix_dma.h"
 
 static struct guarded g;
 static bool inner_got_past_assert;
@@ -124,11 +124,41 @@ TEST(harness, next_test_starts_clean)
 	EXPECT_EQ(free_pages(), free_after_vtd_case);
 	struct vtd_fix *f = fix_setup(0, false);
 	expect_no_fault(f);
-	ASSERT_OK(vtd_domain_map(&f->dom, 0x100000, virt_to_phys(f->dst.page),
+	ASSERT_OK(vtd_domain_map(&f->dom, 0x300000, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(fix_stage(f, 0x200000, 0x5a, 64));
-	ASSERT_OK(dma_write(f->dev, 0, 0x100000, 64));
-	EXPECT_BYTES(f->dst.page, 0x5a, 64);
-	guarded_intact(&f->dst, 0, 64);
+	fix_write_lands(f, 0x300000, f->dst.page);
+	guarded_intact(&f->dst, 0, 0);
 	expect_no_fault(f);
+}
+
+/* Rounds (test_repeat): the test below asks for a second run, whose
+ * teardown runs before it starts; its second run skips, which must not
+ * skip the test, as it ran once. The next test checks what happened. */
+static unsigned rounds_run, rounds_torn_down;
+
+static void count_teardown(void *arg)
+{
+	rounds_torn_down++;
+}
+
+TEST(harness, a_round_that_skips_does_not_skip_the_test)
+{
+	if (test_round() == 0) {
+		rounds_run = rounds_torn_down = 0;
+		test_repeat();
+	}
+	test_label(test_round() ? "second" : "first");
+	EXPECT_EQ(rounds_torn_down, test_round());
+	rounds_run++;
+	test_defer(count_teardown, NULL);
+	if (test_round() == 1)
+		test_skip("the second round skips on purpose");
+}
+
+TEST(harness, each_round_ran_and_was_torn_down)
+{
+	if (!rounds_run)
+		test_skip("the rounds case did not run");
+	EXPECT_EQ(rounds_run, 2);
+	EXPECT_EQ(rounds_torn_down, 2);
 }

@@ -15,20 +15,34 @@
 #include "lib/string.h"
 #include "lib/test.h"
 #include "arch/x86/platform.h"
-#include "tests/kernel/vtd_fix.h"
+#include "tests/kernel/vtd_fix_dma.h"
 
 #define IOVA_T 0x200000ULL
-#define LEN    64
 
-/* Map IOVA_T to f->src's page (A), stage @pat in the device and write it
- * there once: the unit now caches the context entry and the translation. */
-static void prime(struct vtd_fix *f, u8 pat)
+/* What every write of the test leaves (fix_prepare_write: a pattern
+ * staged once on edu, the controller's bytes on xHCI), and how many. */
+static u8 want[FIX_WRITE_MAX];
+static u32 wlen;
+
+/* The write landed at @va: exactly the bytes, put back to canaries. */
+static bool landed_at(u8 *va)
 {
-	ASSERT_OK(fix_stage(f, 0x100000, pat, LEN));
+	bool ok = EXPECT_MEMEQ(va, want, wlen);
+
+	memset(va, CANARY, wlen);
+	return ok;
+}
+
+/* Map IOVA_T to f->src's page (A), prepare the device's bytes and write
+ * them there once: the unit now caches the context entry and the
+ * translation. */
+static void prime(struct vtd_fix *f)
+{
+	wlen = fix_prepare_write(f, want);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, virt_to_phys(f->src.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
-	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
-	EXPECT_BYTES(f->src.page, pat, LEN);
+	ASSERT_OK(fix_write(f, IOVA_T));
+	landed_at(f->src.page);
 }
 
 /* Map IOVA_T to page A, DMA (the IOTLB now holds it), repoint the leaf to
@@ -40,19 +54,17 @@ static void iotlb_case(enum vtd_gran g, enum fix_inval qi)
 	struct pt_walk w;
 
 	f = fix_setup(0, qi);
-	prime(f, 0xa1);
+	prime(f);
 	ASSERT_OK(pt_lookup(&f->dom.pt, IOVA_T, &w));
 	*w.ptep = (*w.ptep & ~GENMASK_ULL(51, 12)) | virt_to_phys(f->dst.page);
 	vtd_flush_struct(f->unit, w.ptep, 8);
-	memset(f->src.page, CANARY, LEN);
-	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
-	EXPECT_BYTES(f->src.page, 0xa1, LEN); /* stale translation used */
+	ASSERT_OK(fix_write(f, IOVA_T));
+	landed_at(f->src.page); /* stale translation used */
 	guarded_intact(&f->dst, 0, 0);
-	memset(f->src.page, CANARY, LEN);
 	ASSERT_OK(vtd_inv_iotlb(f->unit, g, f->dom.did, IOVA_T, 0));
-	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
-	EXPECT_BYTES(f->dst.page, 0xa1, LEN);
-	guarded_intact(&f->dst, 0, LEN);
+	ASSERT_OK(fix_write(f, IOVA_T));
+	landed_at(f->dst.page);
+	guarded_intact(&f->dst, 0, 0);
 	guarded_intact(&f->src, 0, 0);
 	expect_no_fault(f);
 }
@@ -93,8 +105,9 @@ static void context_case(enum vtd_gran g, enum fix_inval qi)
 	struct vtd_domain d2;
 
 	f = fix_setup(0, qi);
-	prime(f, 0xb2);
+	prime(f);
 	ASSERT_OK(vtd_domain_init(&d2, f->unit, f->dom.aw));
+	fix_map_engine(f, f->dev, &d2);
 	ASSERT_OK(vtd_domain_map(&d2, IOVA_T, virt_to_phys(f->dst.page),
 				 PAGE_SIZE, PT_READ | PT_WRITE));
 	vtd_flush_struct(f->unit, d2.pt.root, PAGE_SIZE);
@@ -104,10 +117,8 @@ static void context_case(enum vtd_gran g, enum fix_inval qi)
 	u64 lo = VTD_CTX_LO_P | d2.pt.root_pa;
 	ASSERT_OK(vtd_ctx_write_raw(f->unit, bus, devfn, lo, hi));
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
-	memset(f->src.page, CANARY, LEN);
-	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
-	EXPECT_BYTES(f->src.page, 0xb2, LEN); /* cached context entry */
-	memset(f->src.page, CANARY, LEN);
+	ASSERT_OK(fix_write(f, IOVA_T));
+	landed_at(f->src.page); /* cached context entry */
 	/* Device- and domain-selective carry the DID of the cached entry
 	 * (11.4.7; QEMU ignores it for device-selective, hardware may not). */
 	u16 did = g == VTD_GRAN_GLOBAL ? 0 : f->dom.did;
@@ -115,9 +126,9 @@ static void context_case(enum vtd_gran g, enum fix_inval qi)
 	/* 6.5.3.3: then the old domain's IOTLB, which the DMA above refilled
 	 * through the cached entry (QEMU keys its IOTLB by source id). */
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
-	ASSERT_OK(dma_write(f->dev, 0, IOVA_T, LEN));
-	EXPECT_BYTES(f->dst.page, 0xb2, LEN);
-	guarded_intact(&f->dst, 0, LEN);
+	ASSERT_OK(fix_write(f, IOVA_T));
+	landed_at(f->dst.page);
+	guarded_intact(&f->dst, 0, 0);
 	guarded_intact(&f->src, 0, 0);
 	expect_no_fault(f);
 	/* Put the fixture's entry back before it is torn down. */
@@ -209,30 +220,32 @@ static void tg_free(void *arg)
 	tg_base = NULL;
 }
 
-#define PAT 0xd1
-#define IA  IOVA_T
-#define IB  (IOVA_T + 0x10000) /* outside IA's page (AM 0), same table */
-#define IC  (IOVA_T + SZ_2M)   /* under another second-level table */
+#define IA IOVA_T
+#define IB (IOVA_T + 0x10000) /* outside IA's page (AM 0), same table */
+#define IC (IOVA_T + SZ_2M)   /* under another second-level table */
 
 /* 0: the write landed in @old, 1: in @new, -1: neither or both. The
  * canaries are put back. */
-static int landed(u8 *old, u8 *new)
+static int landed(u8 *old, u8 *new, const u8 *w, u32 n)
 {
-	unsigned o = 0, n = 0;
+	bool in_old = !memcmp(old, w, n), in_new = !memcmp(new, w, n);
 
-	for (unsigned i = 0; i < LEN; i++) {
-		o += old[i] == PAT;
-		n += new[i] == PAT;
-	}
-	memset(old, CANARY, LEN);
-	memset(new, CANARY, LEN);
-	return o == LEN && !n ? 0 : n == LEN && !o ? 1 : -1;
+	memset(old, CANARY, n);
+	memset(new, CANARY, n);
+	return in_old && !in_new ? 0 : in_new && !in_old ? 1 : -1;
 }
+
+/* The second device of the device-selective case and what it writes. */
+static struct dma_engine *other;
+static u8 other_want[FIX_WRITE_MAX];
+static u32 other_wlen;
 
 static int write_to(struct dma_engine *e, iova_t iova, unsigned old)
 {
-	ASSERT_OK(dma_write(e, 0, iova, LEN));
-	return landed(tg(old), tg(old + 1));
+	ASSERT_OK(fix_write_by(e, iova));
+	if (e == other)
+		return landed(tg(old), tg(old + 1), other_want, other_wlen);
+	return landed(tg(old), tg(old + 1), want, wlen);
 }
 
 static void repoint(struct vtd_fix *f, struct vtd_domain *d, iova_t iova,
@@ -279,7 +292,8 @@ static struct vtd_fix *control_setup(void)
 		test_skip("out of memory for DMA targets");
 	memset(tg_base, CANARY, TG_PAGES * PAGE_SIZE);
 	test_defer(tg_free, NULL);
-	ASSERT_OK(fix_stage(f, 0x100000, PAT, LEN));
+	wlen = fix_prepare_write(f, want);
+	other = NULL;
 	return f;
 }
 
@@ -337,6 +351,7 @@ TEST(vtd_cache, domain_invalidation_spares_other_domain)
 	struct vtd_fix *f = control_setup();
 	struct vtd_domain *x = &f->dom, *y = fix_domain(f);
 
+	fix_map_engine(f, f->dev, y);
 	map_to(x, IA, 0);
 	map_to(y, IB, 2);
 	ASSERT_EQ(write_to(f->dev, IA, 0), 0);
@@ -364,22 +379,21 @@ TEST(vtd_cache, domain_invalidation_spares_other_domain)
  * device only: the second still walks the old domain's table. */
 TEST(vtd_cache, device_invalidation_spares_other_device)
 {
-	struct dma_engine *o = NULL;
-
-	for (unsigned i = 1; !o && i < dma_count("edu"); i++)
-		o = dma_find("edu", i);
-	if (!o)
-		test_skip("needs a second edu device behind the unit");
 	struct vtd_fix *f = control_setup();
+	struct dma_engine *o = fix_other_engine(f);
+	if (!o)
+		test_skip("needs a second DMA engine behind the unit");
 	struct vtd_domain *x = &f->dom, *y = fix_domain(f);
 	u16 osid = vtd_dma_requester_id(o->pci);
-	int err, n = vtd_domain_attach_pci(x, f->unit, vtd_dmar(&err), o->pci);
 
-	if (osid == f->sid || vtd_unit_for_device(o->pci->seg, o->pci->bus,
-						  o->pci->devfn) != f->unit)
+	if (osid == f->sid)
 		test_skip("needs a second requester id behind the unit");
-	ASSERT_OK(n < 0 ? n : 0);
-	ASSERT_OK(fix_stage_on(f, o, x, 0x100000, PAT, LEN));
+	test_diag("the other device: %s", o->name);
+	fix_attach_engine(f, o, x);
+	fix_map_engine(f, f->dev, y);
+	fix_map_engine(f, o, y);
+	other = o;
+	other_wlen = fix_prepare_write_on(f, o, x, other_want);
 	map_to(x, IA, 0);
 	map_to(y, IA, 1);
 	ASSERT_EQ(write_to(f->dev, IA, 0), 0);

@@ -8,12 +8,19 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/test.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/cpu.h"
 #include "kernel/kstate.h"
+
+bool fix_engine_free_form(struct dma_engine *e)
+{
+	u8 b;
+
+	return dma_image(e, false, &b, 1) == -EOPNOTSUPP;
+}
 
 static void guarded_free(void *arg)
 {
@@ -117,6 +124,12 @@ static void fix_teardown(void *arg)
 {
 	struct vtd_fix *f = arg;
 
+	/* No DMA of an engine into a domain that is going away. */
+	while (f->nr_attached) {
+		struct dma_engine *e = f->attached[--f->nr_attached];
+		dma_quiesce(e);
+		dma_place(e, DMA_IOVA_IDENTITY);
+	}
 	while (f->nr_extra)
 		vtd_domain_destroy(&f->extra[--f->nr_extra]);
 	vtd_domain_destroy(&f->dom);
@@ -134,45 +147,186 @@ struct vtd_domain *fix_domain(struct vtd_fix *f)
 	return d;
 }
 
-struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv)
+/* The controller's own structures (xHCI): far from every test IOVA, below
+ * 4 GiB for controllers without 64-bit addressing, and where the memory
+ * map has nothing, since some tests use physical addresses of RAM as
+ * IOVAs and expect them unmapped: the first such window of these. */
+static const iova_t engine_windows[] = { 0xc0000000ULL, 0xd0000000ULL,
+					 0xb0000000ULL, 0xa0000000ULL };
+#define FIX_ENGINE_SPAN 0x10000000ULL
+
+static bool map_overlaps(u64 base, u64 len)
 {
+	const struct boot_info *bi = &kstate.boot;
+
+	for (unsigned i = 0; i < bi->nr_mmap; i++)
+		if (bi->mmap[i].base < base + len &&
+		    base < bi->mmap[i].base + bi->mmap[i].len)
+			return true;
+	return false;
+}
+
+static iova_t engine_iova(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(engine_windows); i++)
+		if (!map_overlaps(engine_windows[i], FIX_ENGINE_SPAN))
+			return engine_windows[i];
+	test_skip("every window for the engine's own structures holds RAM "
+		  "or firmware memory");
+}
+
+static struct vtd_unit *unit_of(const struct dma_engine *e)
+{
+	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+}
+
+unsigned fix_engines(struct dma_engine **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < dma_count(NULL) && n < max; i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		bool dup = false;
+		if (!e->pci || !unit_of(e))
+			continue;
+		for (unsigned j = 0; j < n; j++)
+			dup |= !strcmp(out[j]->kind, e->kind) &&
+			       unit_of(out[j]) == unit_of(e);
+		if (!dup)
+			out[n++] = e;
+	}
+	return n;
+}
+
+void fix_need_free_form(struct vtd_fix *f, const char *why)
+{
+	if (!fix_engine_free_form(f->dev))
+		test_skip("%s moves only fixed bytes at fixed lengths: %s",
+			  f->dev->kind, why);
+}
+
+static unsigned prot_of(unsigned perm)
+{
+	return (perm & DMA_DEV_READ ? PT_READ : 0) |
+	       (perm & DMA_DEV_WRITE ? PT_WRITE : 0);
+}
+
+unsigned fix_map_engine(struct vtd_fix *f, struct dma_engine *e,
+			struct vtd_domain *d)
+{
+	struct dma_region r[4];
+	unsigned n = dma_regions(e, r, ARRAY_SIZE(r));
+
+	ASSERT_TRUE(n <= ARRAY_SIZE(r));
+	for (unsigned i = 0; i < n; i++) {
+		ASSERT_TRUE(r[i].iova >= engine_iova() &&
+			    r[i].iova + r[i].len <=
+				engine_iova() + FIX_ENGINE_SPAN);
+		ASSERT_OK(vtd_domain_map(d, r[i].iova, r[i].pa, r[i].len,
+					 prot_of(r[i].perm)));
+	}
+	return n;
+}
+
+void fix_attach_engine(struct vtd_fix *f, struct dma_engine *e,
+		       struct vtd_domain *d)
+{
+	int err;
+	const struct dmar_info *dmar = vtd_dmar(&err);
+
+	ASSERT(EXPECT_LT(f->nr_attached, FIX_MAX_ENGINES));
+	f->attached[f->nr_attached++] = e;
+	ASSERT_OK(dma_place(e, engine_iova()));
+	unsigned n = fix_map_engine(f, e, d);
+	int rmrrs = vtd_domain_attach_pci(d, f->unit, dmar, e->pci);
+	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
+	if (!(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE))
+		ASSERT_OK(vtd_enable_translation(f->unit, true));
+	if (n && !EXPECT_OK(dma_recover(e)))
+		test_diag("%s reset: %s", e->name, e->status);
+}
+
+struct dma_engine *fix_other_engine(struct vtd_fix *f)
+{
+	struct dma_engine *same = NULL;
+
+	for (unsigned i = 0; i < dma_count(NULL); i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		if (e == f->dev || !e->pci || unit_of(e) != f->unit)
+			continue;
+		if (strcmp(e->kind, f->dev->kind))
+			return e;
+		if (!same)
+			same = e;
+	}
+	return same;
+}
+
+/* Which engines there are without a unit, for the skip reason. */
+static const char *engines_without_unit(void)
+{
+	static char buf[64];
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < dma_count(NULL) && len + 1 < sizeof(buf);
+	     i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		ksnprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
+			  e->name);
+		len = strlen(buf);
+	}
+	if (!len)
+		return "no engine at all";
+	if (len + 1 < sizeof(buf))
+		ksnprintf(buf + len, sizeof(buf) - len, ": no unit serves it");
+	return buf;
+}
+
+struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
+{
+	static struct dma_engine *eng[DMA_MAX_ENGINES];
 	struct vtd_fix *f = &fixture;
 
 	memset(f, 0, sizeof(*f));
-	f->dev = dma_find("edu", edu_index);
-	if (!f->dev)
-		test_skip("no edu device %u on this machine", edu_index);
+	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
+	if (!n)
+		test_skip("no DMA engine behind a VT-d unit on this machine "
+			  "(%s)",
+			  engines_without_unit());
+	if (test_round() + 1 < n)
+		test_repeat();
+	f->dev = eng[test_round()];
+	test_label(f->dev->name);
+	if (need & FIX_FREE_FORM)
+		fix_need_free_form(f, "the test stages bytes of its own");
 	f->sid = vtd_dma_requester_id(f->dev->pci);
 	f->bus = PCI_BDF_BUS(f->sid);
 	f->devfn = PCI_BDF_DEVFN(f->sid);
-	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
-				      f->dev->pci->devfn);
-	if (!f->unit)
-		test_skip("no VT-d unit serves %s", f->dev->name);
+	f->unit = unit_of(f->dev);
 	ASSERT_OK(set_qi(f->unit, want_qi(f->unit, inv)));
 	guarded_init(&f->src);
 	guarded_init(&f->dst);
 	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, 0));
 	test_defer(fix_teardown, f);
-	int err;
-	const struct dmar_info *dmar = vtd_dmar(&err);
-	int rmrrs = vtd_domain_attach_pci(&f->dom, f->unit, dmar, f->dev->pci);
-	ASSERT_OK(rmrrs < 0 ? rmrrs : 0);
+	/* Translation stays on between tests, as a driver leaves it: each
+	 * test brings its own context entry and clears it at the end. (QEMU
+	 * also rebuilds every device's address space on each TE change.) */
+	fix_attach_engine(f, f->dev, &f->dom);
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
 	f->irqs_before = trap_count(VEC_VTD_FAULT);
 	f->pfo_before = f->unit->stats.pfo;
-	/* Translation stays on between tests, as a driver leaves it: each
-	 * test brings its own context entry and clears it at the end. (QEMU
-	 * also rebuilds every device's address space on each TE change.) */
-	if (!(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE))
-		ASSERT_OK(vtd_enable_translation(f->unit, true));
 	return f;
 }
 
 int fix_stage_on(struct vtd_fix *f, struct dma_engine *e, struct vtd_domain *d,
 		 iova_t iova, u8 pattern, u32 len)
 {
+	if (!fix_engine_free_form(e))
+		test_skip("%s moves only fixed bytes at fixed lengths: the "
+			  "test stages bytes of its own",
+			  e->kind);
 	memset(f->src.page, pattern, len);
 	int err = vtd_domain_map(d, iova, virt_to_phys(f->src.page), PAGE_SIZE,
 				 PT_READ);

@@ -1,8 +1,14 @@
 /* Fixture of the VT-d suites: a DMA engine in a fresh domain behind its
- * remapping unit, translation on, and guarded memory for DMA targets. The
- * fixture is static and torn down by the harness when the test ends,
- * however it ends (test_defer): no domain id, table, guard page or
- * context entry outlives a failed ASSERT or an exception. */
+ * remapping unit, translation on, and guarded memory for DMA targets. A
+ * test runs once per engine (edu, xHCI: harness rounds), each round's
+ * diagnostics named after the engine, through engine-neutral accesses
+ * (vtd_fix_dma.h: fix_write_lands, fix_read_fetches, expect_blocked): edu moves any bytes
+ * anywhere, an xHCI only its own bytes at aligned IOVAs, and reaches its
+ * own rings and contexts at an IOVA below 4 GiB where the memory map has
+ * nothing, mapped in its domain. The fixture is static and torn down by
+ * the harness when the round ends, however it ends (test_defer): no
+ * domain id, table, guard page, context entry or running engine outlives
+ * a failed ASSERT or an exception. */
 #ifndef TESTS_KERNEL_VTD_FIX_H
 #define TESTS_KERNEL_VTD_FIX_H
 
@@ -19,9 +25,12 @@ struct guarded {
 };
 #define CANARY 0xc5
 
+/* Engines attached through the fixture, quiesced before their domains go */
+#define FIX_MAX_ENGINES 2
+
 struct vtd_fix {
 	struct vtd_unit *unit;
-	struct dma_engine *dev;
+	struct dma_engine *dev; /* this round's engine (fix_setup) */
 	u16 sid; /* the requester id the unit sees: dev's last DMA alias */
 	u8 bus, devfn; /* of sid: the context entry the unit reads for dev */
 	struct vtd_domain dom;
@@ -29,6 +38,9 @@ struct vtd_fix {
 	u64 irqs_before, pfo_before;
 	struct vtd_domain extra[2]; /* fix_domain(), destroyed at teardown */
 	unsigned nr_extra;
+	struct dma_engine *attached[FIX_MAX_ENGINES]; /* fix_attach_engine */
+	unsigned nr_attached;
+	u8 pat; /* the last pattern an edu-like engine staged */
 };
 
 /* The invalidation interface a test runs with: the driver's choice
@@ -39,10 +51,43 @@ enum fix_inval {
 	FIX_INV_REGISTER = 2,
 };
 
-/* Set up the fixture over the @edu_index'th edu device, or skip the test
- * (no such device, no unit serves it, the unit lacks the invalidation
- * interface asked for). Torn down when the test ends. */
-struct vtd_fix *fix_setup(unsigned edu_index, enum fix_inval inv);
+/* What a test needs of its engine (fix_setup's first argument). */
+enum fix_need {
+	FIX_ANY_ENGINE = 0,
+	/* Device memory of any bytes, moved at any length and alignment
+	 * (edu); not an engine with fixed bytes and access (xHCI). */
+	FIX_FREE_FORM = 1,
+};
+
+/* The engines a unit serves that the VT-d suites run over: the first of
+ * each kind behind each unit (edu0, xhci0), in probe order. */
+unsigned fix_engines(struct dma_engine **out, unsigned max);
+
+/* Set up the fixture over one engine, or skip the test (no engine behind
+ * a unit, the unit lacks the invalidation interface asked for, the engine
+ * lacks what @need says). The test runs once per engine of fix_engines()
+ * (test_repeat), this call picking the engine of the round and labelling
+ * the round's diagnostics with its name. Torn down when the test ends. */
+struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv);
+/* @e's device memory holds any bytes, moved at any length (edu), or
+ * only its own at fixed lengths (xHCI: dma_image). */
+bool fix_engine_free_form(struct dma_engine *e);
+/* Skip this round (this engine) unless the engine's device memory is free
+ * form: @why says what the test does with it. */
+void fix_need_free_form(struct vtd_fix *f, const char *why);
+/* Put @e's own structures (dma_regions) in domain @d at the fixture's
+ * engine IOVA, attach @e to @d, and have @e take them up; @e is quiesced
+ * at teardown before any domain goes. */
+void fix_attach_engine(struct vtd_fix *f, struct dma_engine *e,
+		       struct vtd_domain *d);
+/* Map @e's own structures, placed by fix_attach_engine, in another
+ * domain @d too (before @e is switched to it); returns how many regions. */
+unsigned fix_map_engine(struct vtd_fix *f, struct dma_engine *e,
+			struct vtd_domain *d);
+/* Another engine behind the fixture's unit, one of another kind first
+ * (edu and xHCI), or NULL. */
+struct dma_engine *fix_other_engine(struct vtd_fix *f);
+
 /* Another empty domain on the fixture's unit, with the fixture's address
  * width, destroyed (devices detached first) when the test ends. */
 struct vtd_domain *fix_domain(struct vtd_fix *f);
@@ -58,7 +103,8 @@ bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
 		      unsigned access);
 bool expect_no_fault(struct vtd_fix *f);
 /* Stage @len bytes of @pattern into the device buffer through a read-only
- * mapping of f->src at @iova. */
+ * mapping of f->src at @iova; skips the round on an engine that is not
+ * free form. */
 int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len);
 /* A page-aligned physical address below the DMAR's host address width
  * that neither the memory map nor any PCI BAR covers: nothing decodes
