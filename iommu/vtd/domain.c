@@ -5,6 +5,7 @@
 #include "iommu/vtd/inval.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/smp.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
@@ -280,8 +281,11 @@ int vtd_domain_enforce_coherency(struct vtd_domain *d)
 			return err;
 	}
 	pt_gather_release(&d->pt, &g);
-	cache_wbinvd();
-	return n;
+	/* Every online CPU: a guest or the kernel may have dirtied lines on
+	 * any of them (Linux wbinvd_on_all_cpus). -ETIMEDOUT names a CPU that
+	 * did not answer; the domain enforces snooping all the same. */
+	int err = wbinvd_on_cpus(smp_online_mask());
+	return err ? err : n;
 }
 
 bool vtd_domain_enforces_snoop(const struct vtd_domain *d)

@@ -6,6 +6,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/smp.h"
 #include "iommu/vtd/unit.h"
 #include "iommu/vtd/inval.h"
 #include "tests/host/fake_hw.h"
@@ -36,6 +37,19 @@ void cache_flush_range(const void *p, size_t len)
 void cache_wbinvd(void)
 {
 	fake_hw.wbinvd++;
+}
+
+/* Two CPUs online; a flush of a mask counts once and records the mask. */
+cpumask_t smp_online_mask(void)
+{
+	return (cpumask_t){ 3 };
+}
+
+int wbinvd_on_cpus(cpumask_t mask)
+{
+	fake_hw.wbinvd++;
+	fake_hw.wbinvd_mask = mask.bits;
+	return 0;
 }
 
 static void record(enum fake_op op, const struct vtd_unit *u, unsigned g,

@@ -24,6 +24,7 @@ struct fake_inv {
 struct fake_hw {
 	long pages; /* allocated and not freed */
 	unsigned flushes, wbinvd, last_iotlb_gran;
+	u64 wbinvd_mask; /* CPUs of the last wbinvd_on_cpus() */
 	unsigned nr_ops; /* all seen; the first FAKE_MAX_OPS kept */
 	struct fake_inv ops[FAKE_MAX_OPS];
 };

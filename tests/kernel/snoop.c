@@ -3,6 +3,7 @@
  * every leaf carries SNP and no non-leaf entry does. Without SC a set SNP
  * is a reserved-bit fault (reason 0xc) and enforcement is refused. */
 #include "arch/x86/mm.h"
+#include "arch/x86/smp.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/inval.h"
 #include "lib/errno.h"
@@ -138,8 +139,17 @@ TEST(snoop, upgrade_in_place_sets_every_leaf)
 	map_mixed(f, &big);
 	dma_lands(f);
 	u64 inv = f->unit->stats.iotlb_inv;
+	u64 wb[MAX_CPUS];
+	cpumask_t online = smp_online_mask();
+	unsigned cpu;
+	for_each_cpu(cpu, online) wb[cpu] = smp_counter(cpu, PCPU_WBINVD);
 	EXPECT_EQ(vtd_domain_enforce_coherency(&f->dom), own + 3);
 	EXPECT_EQ(f->unit->stats.iotlb_inv, inv + 1);
+	/* The caches are written back on every online CPU, each on itself. */
+	for_each_cpu(cpu, online)
+	    EXPECT_EQ(smp_counter(cpu, PCPU_WBINVD), wb[cpu] + 1);
+	test_diag("WBINVD on %u CPUs after the upgrade",
+		  cpumask_weight(online));
 	struct snp_count c = walk(&f->dom);
 	EXPECT_EQ(c.leaves_snp, own + 3);
 	EXPECT_EQ(c.tables_snp, 0);
