@@ -48,18 +48,18 @@ const struct pt_format pt_fmt_ept = {
  * clear (every mapping executable) and refuses PT_EXEC as unexpressible.
  * PWT, PCD and PAT stay 0: host PAT entry 0 (WB) combines with the guest's
  * own PAT (15.25.8). In a 2M leaf bit 12 is PAT, kept clear by alignment. */
-const struct pt_format pt_fmt_npt = {
-	.name = "npt",
-	.present = BIT_ULL(0),
-	.read = BIT_ULL(0) | BIT_ULL(2),
-	.write = BIT_ULL(1),
-	.table = GENMASK_ULL(2, 0),
-	.leaf_size = BIT_ULL(7),
-	.addr = GENMASK_ULL(51, 12),
-	.min_levels = 4,
-	.max_levels = 4,
-	.write_needs_read = true,
-};
+/* The x86 long-mode entry shape both NPT and the VT-d first stage use:
+ * P|RW|US in tables, P|US readable leaves, PS at bit 7, address 51:12. */
+#define PT_FMT_IA32E(fmt_name, levels_max)                            \
+	{                                                             \
+		.name = fmt_name, .present = BIT_ULL(0),              \
+		.read = BIT_ULL(0) | BIT_ULL(2), .write = BIT_ULL(1), \
+		.table = GENMASK_ULL(2, 0), .leaf_size = BIT_ULL(7),  \
+		.addr = GENMASK_ULL(51, 12), .min_levels = 4,         \
+		.max_levels = levels_max, .write_needs_read = true,   \
+	}
+
+const struct pt_format pt_fmt_npt = PT_FMT_IA32E("npt", 4);
 
 /* VT-d spec 9.7 (rev 3.x; rev 4.x "first-stage paging entries"): the
  * IA-32e 4- and 5-level format, walked by the unit for PGTT=1 in a
@@ -69,18 +69,7 @@ const struct pt_format pt_fmt_npt = {
  * PGSNP in the PASID entry forces snooping for the whole PASID. XD (bit
  * 63) is the inverse of a permission and needs PASID-entry NXE; the walker
  * leaves it clear and refuses PT_EXEC, as for NPT. */
-const struct pt_format pt_fmt_vtd_fl = {
-	.name = "vtd-fl",
-	.present = BIT_ULL(0),
-	.read = BIT_ULL(0) | BIT_ULL(2),
-	.write = BIT_ULL(1),
-	.table = GENMASK_ULL(2, 0),
-	.leaf_size = BIT_ULL(7),
-	.addr = GENMASK_ULL(51, 12),
-	.min_levels = 4,
-	.max_levels = 5,
-	.write_needs_read = true,
-};
+const struct pt_format pt_fmt_vtd_fl = PT_FMT_IA32E("vtd-fl", 5);
 
 u64 pt_vtd_page_sizes(unsigned sllps)
 {

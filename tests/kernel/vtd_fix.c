@@ -404,3 +404,22 @@ int fix_stage(struct vtd_fix *f, iova_t iova, u8 pattern, u32 len)
 {
 	return fix_stage_on(f, f->dev, &f->dom, iova, pattern, len);
 }
+
+bool take_first_fault(struct vtd_unit *u, unsigned reason,
+		      struct vtd_fault *first)
+{
+	struct vtd_fault flt[4];
+
+	vtd_fault_drain(u);
+	unsigned n = vtd_fault_take(u, flt, ARRAY_SIZE(flt));
+	if (!EXPECT_GE(n, 1))
+		return false;
+	if (n > 1)
+		test_diag("%u faults; the first is checked", n);
+	if (flt[0].reason != reason)
+		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
+			  flt[0].reason, vtd_fault_reason_name(flt[0].reason),
+			  reason, vtd_fault_reason_name(reason));
+	*first = flt[0];
+	return true;
+}

@@ -102,6 +102,11 @@ bool guarded_intact(const struct guarded *g, u32 off, u32 len);
 bool expect_one_fault(struct vtd_fix *f, unsigned reason, iova_t addr,
 		      unsigned access);
 bool expect_no_fault(struct vtd_fix *f);
+/* Drain @u and expect at least one fault, the first with @reason (a
+ * device whose faulting access is not the test's own may raise more);
+ * *first gets it. False when none was recorded. */
+bool take_first_fault(struct vtd_unit *u, unsigned reason,
+		      struct vtd_fault *first);
 /* Stage @len bytes of @pattern into the device buffer through a read-only
  * mapping of f->src at @iova; skips the round on an engine that is not
  * free form. */
