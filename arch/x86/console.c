@@ -46,10 +46,12 @@ void console_init(const struct boot_info *bi)
 	}
 	if (bi->fb.present && bi->fb.type == 1)
 		pending_fb = &bi->fb; /* mapped once the page tables are up */
-	else if (!bi->efi)
-		screen =
-		    vga_init(); /* text mode unless the loader changed it */
-	else
+	else if (!bi->efi) {
+		/* text mode unless the loader changed it */
+		if (!(screen = vga_init()))
+			screen_missing = "no VGA: its CRT controller at 0x3d4 "
+					 "does not answer";
+	} else
 		screen_missing = "UEFI boot without a framebuffer (GRUB did "
 				 "not pass its video mode: efi_gop loaded?)";
 }
@@ -154,13 +156,10 @@ bool console_has_screen(void)
 
 static void serial_write(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && serial_port; i++) {
-		bool ok = (s[i] != '\n' || uart_putc(serial_port, '\r')) &&
-			  uart_putc(serial_port, s[i]);
-		if (!ok) { /* stuck: stop before every line costs seconds */
-			serial_port = 0;
-			serial_lost = "the UART stopped accepting output";
-		}
+	if (serial_port && !uart_write(serial_port, s, n)) {
+		/* stuck: stop before every line costs seconds */
+		serial_port = 0;
+		serial_lost = "the UART stopped accepting output";
 	}
 }
 

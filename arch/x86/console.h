@@ -84,6 +84,7 @@ struct screen_ops {
 	/* One line saying what the screen is, for the console report. */
 	void (*describe)(char *buf, size_t cap);
 };
+/* The VGA text screen, or NULL when no VGA answers. */
 const struct screen_ops *vga_init(void);
 struct boot_fb;
 /* Validate and map the loader's framebuffer; NULL and *why when unusable. */
@@ -104,8 +105,9 @@ static inline const u8 *font_glyph(char c)
 
 /* Serial port (uart.c). */
 bool uart_init(u16 port, u32 baud);
-/* False when the transmitter never became ready: the port is stuck. */
-bool uart_putc(u16 port, char c);
+/* Send @n bytes of @s, each '\n' as "\r\n". False when the transmitter
+ * never became ready: the port is stuck. */
+bool uart_write(u16 port, const char *s, size_t n);
 /* A received byte, or -1. */
 int uart_getc(u16 port);
 

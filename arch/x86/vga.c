@@ -28,6 +28,7 @@
 #define CRTC_START_LO	0x0d
 #define CRTC_CURSOR	0x0a
 #define CRTC_CURSOR_OFF 0x20
+#define CRTC_CURSOR_LO	0x0f /* cursor location, low byte: read/write */
 
 static volatile u16 *const vga = (volatile u16 *)0xb8000;
 static unsigned row, col;
@@ -141,8 +142,30 @@ static const struct screen_ops vga_ops = {
 	.describe = vga_describe,
 };
 
+/* A VGA answers at its CRTC: the cursor location register reads back
+ * what was written (IBM VGA technical reference, CRT controller
+ * registers). Where no VGA decodes the ports they read 0xff (QEMU without
+ * -vga, a headless board), and text written to 0xb8000 would go nowhere
+ * at the price of an I/O access a character. */
+static bool crtc_answers(void)
+{
+	bool ok;
+	u8 old;
+
+	outb(CRTC_INDEX, CRTC_CURSOR_LO);
+	old = inb(CRTC_DATA);
+	outb(CRTC_DATA, 0x5a);
+	ok = inb(CRTC_INDEX) == CRTC_CURSOR_LO && inb(CRTC_DATA) == 0x5a;
+	outb(CRTC_DATA, 0xa5);
+	ok = ok && inb(CRTC_DATA) == 0xa5;
+	outb(CRTC_DATA, old);
+	return ok;
+}
+
 const struct screen_ops *vga_init(void)
 {
+	if (!crtc_answers())
+		return NULL;
 	vga_clear(VGA_ATTR);
 	/* Hide the hardware cursor (cursor start register, bit 5). */
 	outb(CRTC_INDEX, CRTC_CURSOR);
