@@ -1,5 +1,6 @@
 /* The vendor-independent vCPU: requests, the run loop, exit dispatch. */
 #include "kvmlike/vcpu.h"
+#include "arch/x86/apic.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
@@ -132,6 +133,13 @@ static enum vcpu_next vcpu_hypercall(struct vcpu *v, struct vcpu_exit *e)
 	if (code == GHC_DONE) {
 		v->done = true;
 		v->steps_done = (u32)v->regs.rbx;
+	} else if (code == GHC_IDLE) {
+		/* The guest waits for its device and says so: this CPU halts
+		 * instead of running the guest's polls (as KVM blocks a
+		 * halted vCPU). Its own time (the run's watchdog) goes on. */
+		v->stats.idles++;
+		apic_idle((u32)MIN(v->regs.rbx, GHC_IDLE_MAX_US));
+		irq_disable();
 	} else if (code != GHC_NOP) {
 		return VCPU_UNHANDLED;
 	}

@@ -156,6 +156,7 @@ struct vcpu_stats {
 	u64 nested_reloads, msr_exits, cr_exits, cpuid_exits, contained;
 	u64 injected, reinjected, migrations;
 	u64 transition_flushes;	  /* strict: CPUs flushed at the transition */
+	u64 idles;		  /* GHC_IDLE hypercalls: the guest waited */
 	u64 invd_rip, wbinvd_rip; /* where the last such exit happened */
 };
 

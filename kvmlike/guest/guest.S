@@ -355,7 +355,9 @@ op_fill:
 2:	ret
 
 /* Program one transfer through the BAR, then poll until the device
- * clears START, at most GUEST_EDU_POLLS times. */
+ * clears START. Between polls the guest asks the host to idle (GHC_IDLE,
+ * GUEST_EDU_IDLE_US doubling each time): GUEST_EDU_POLLS polls, about
+ * two seconds of waiting, then it gives up. */
 op_edu_dma:
 	movl $GUEST_BAR_GPA, %edx
 	testl $GUEST_EDU_ARG_TO_RAM, %ebx
@@ -384,8 +386,18 @@ edu_poll:
 	testl $GUEST_EDU_START, GUEST_EDU_CMD(%edx)
 	jz 4f
 	cmpl $GUEST_EDU_POLLS, %ecx
-	jb 3b
-	movl $1, %ebx
+	jae 6f
+	pushl %ecx
+	cmpl $GUEST_EDU_IDLE_SHIFT, %ecx
+	jb 7f
+	movl $GUEST_EDU_IDLE_SHIFT, %ecx
+7:	movl $GUEST_EDU_IDLE_US, %ebx
+	shll %cl, %ebx
+	popl %ecx
+	movl $GHC_IDLE, %eax
+	call hypercall
+	jmp 3b
+6:	movl $1, %ebx
 	jmp 5f
 4:	xorl %ebx, %ebx
 5:	movl $GREP_DMA, %eax

@@ -130,6 +130,10 @@
 #define GREP_CPUID	  8 /* EBX: ECX, ECX: EDX of the leaf */
 #define GHC_NOP		  0
 #define GHC_DONE	  1
+/* EBX: microseconds the guest would like to wait (for its device): the
+ * host halts this CPU that long at most, any interrupt ends it sooner. */
+#define GHC_IDLE	2
+#define GHC_IDLE_MAX_US 100000
 
 /* Steps that drive an assigned edu device through its BAR at
  * GUEST_BAR_GPA (the assigned suite), and their reports:
@@ -165,7 +169,13 @@
 #define GUEST_EDU_START	 0x1 /* reads 1 while the transfer runs */
 #define GUEST_EDU_TO_RAM 0x2
 #define GUEST_EDU_BUF	 0x40000 /* the device buffer's address */
-#define GUEST_EDU_POLLS	 400000	 /* reads of the command register */
+/* Polls of the command register; between them GHC_IDLE of
+ * GUEST_EDU_IDLE_US << min(polls, GUEST_EDU_IDLE_SHIFT): 4 ms, 8 ms, ...
+ * 64 ms, then 64 ms each, about 2 s in all. (edu's transfer takes 100 ms
+ * of virtual time: 5 idles.) */
+#define GUEST_EDU_POLLS	     35
+#define GUEST_EDU_IDLE_US    2048
+#define GUEST_EDU_IDLE_SHIFT 5
 
 /* Instruction lengths, for SVM without NRIP save (the stub uses no
  * prefixes, so each intercepted instruction has one encoding). */
