@@ -36,6 +36,12 @@ struct dma_ops {
 	int (*read)(struct dma_engine *e, iova_t iova, u32 off, u32 len);
 	/* Device memory [off, off+len) -> IOVA: the device writes RAM. */
 	int (*write)(struct dma_engine *e, u32 off, iova_t iova, u32 len);
+	/* Start what write() does and return without waiting for it: 0,
+	 * -EBUSY while a transfer runs, -EINVAL as write(). quiesce() waits
+	 * for it to end (its outcome is the IOMMU's to report). Lets one
+	 * caller keep several engines busy at once. NULL when the engine
+	 * cannot (an xHCI command waits for its event). */
+	int (*write_start)(struct dma_engine *e, u32 off, iova_t iova, u32 len);
 	/* Bring the device back to a usable state after an error (a halted
 	 * xHCI after HCE); NULL when the device never needs it. */
 	int (*recover)(struct dma_engine *e);
@@ -89,6 +95,14 @@ static inline int dma_read(struct dma_engine *e, iova_t iova, u32 off, u32 len)
 static inline int dma_write(struct dma_engine *e, u32 off, iova_t iova, u32 len)
 {
 	return e->ops->write(e, off, iova, len);
+}
+
+/* -EOPNOTSUPP when the engine cannot start a write and go on. */
+static inline int dma_write_start(struct dma_engine *e, u32 off, iova_t iova,
+				  u32 len)
+{
+	return e->ops->write_start ? e->ops->write_start(e, off, iova, len)
+				   : -EOPNOTSUPP;
 }
 
 static inline int dma_recover(struct dma_engine *e)

@@ -28,7 +28,8 @@
 
 struct edu {
 	volatile u8 *bar;
-	bool msi; /* completion interrupt through MSI */
+	bool msi;	/* completion interrupt through MSI */
+	bool irq_armed; /* the running transfer is ours, and interrupts */
 };
 
 static const struct dma_ops edu_ops;
@@ -71,22 +72,30 @@ static void wr64(const struct edu *e, u32 reg, u64 v)
 	*(volatile u64 *)(e->bar + reg) = v;
 }
 
-/* A transfer someone else started (a guest driving the BAR) ends on the
- * same virtual-time timer as ours. */
-static int edu_wait_idle(const struct edu *e)
+/* Wait for the running transfer to end. One this driver started with its
+ * completion interrupt (@irq) is waited for halted: the interrupts are
+ * disabled while the command register is tested, so that a completion
+ * after the test stays pending and ends the halt at once. One someone else
+ * started (a guest driving the BAR) raises nothing: it is polled, halting
+ * between polls (tsc.h). Either way the transfer ends on QEMU's
+ * virtual-time timer, which a halted machine reaches without spending
+ * wall time. */
+static int wait_done(const struct edu *e, bool irq)
 {
 	volatile u32 *c = (volatile u32 *)(e->bar + EDU_REG_CMD);
-	deadline_t d = deadline_in_us(EDU_TIMEOUT_US);
 
-	while (*c & EDU_CMD_START) {
-		if (deadline_passed(d))
-			return (*c & EDU_CMD_START) ? -ETIMEDOUT : 0;
-		apic_idle(1000);
-	}
-	return 0;
+	return WAIT_FOR_IRQ(!(*c & EDU_CMD_START), EDU_TIMEOUT_US, irq);
 }
 
-static int run(const struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
+static int edu_wait_idle(struct edu *e)
+{
+	int err = wait_done(e, e->irq_armed);
+
+	e->irq_armed = false;
+	return err;
+}
+
+static int start(struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
 {
 	volatile u32 *c = (volatile u32 *)(e->bar + EDU_REG_CMD);
 
@@ -95,17 +104,16 @@ static int run(const struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
 	wr64(e, EDU_REG_SRC, src);
 	wr64(e, EDU_REG_DST, dst);
 	wr64(e, EDU_REG_CNT, len);
+	e->irq_armed = e->msi;
 	*c = cmd | EDU_CMD_START | (e->msi ? EDU_CMD_IRQ : 0);
-	/* Halt rather than spin: the transfer ends on a virtual-time timer,
-	 * and its completion interrupt (or, without MSI, the APIC timer)
-	 * wakes us. */
-	deadline_t d = deadline_in_us(EDU_TIMEOUT_US);
-	while (*c & EDU_CMD_START) {
-		if (deadline_passed(d))
-			return (*c & EDU_CMD_START) ? -ETIMEDOUT : 0;
-		apic_idle(e->msi ? 200000 : 1000);
-	}
 	return 0;
+}
+
+static int run(struct edu *e, u64 src, u64 dst, u32 len, u32 cmd)
+{
+	int err = start(e, src, dst, len, cmd);
+
+	return err ? err : edu_wait_idle(e);
 }
 
 /* QEMU 7.2 edu_check_range() rejects a transfer that reaches the buffer's
@@ -123,6 +131,13 @@ static int edu_write(struct dma_engine *d, u32 off, iova_t iova, u32 len)
 	return run(d->priv, EDU_BUF_ADDR + off, iova, len, EDU_CMD_TO_RAM);
 }
 
+static int edu_write_start(struct dma_engine *d, u32 off, iova_t iova, u32 len)
+{
+	if (!in_buffer(off, len))
+		return -EINVAL;
+	return start(d->priv, EDU_BUF_ADDR + off, iova, len, EDU_CMD_TO_RAM);
+}
+
 static int edu_read(struct dma_engine *d, iova_t iova, u32 off, u32 len)
 {
 	if (!in_buffer(off, len))
@@ -137,6 +152,7 @@ static int edu_quiesce(struct dma_engine *d)
 
 static const struct dma_ops edu_ops = { .read = edu_read,
 					.write = edu_write,
+					.write_start = edu_write_start,
 					.quiesce = edu_quiesce };
 
 static int edu_open(unsigned i, struct pci_dev *pci, unsigned dma_bits)

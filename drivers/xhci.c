@@ -14,7 +14,6 @@
  * A page never crosses a 64 KiB boundary, so every ring segment obeys
  * table 6-1 (alignment 64 bytes, no 64 KiB crossing). */
 #include "drivers/xhci.h"
-#include "arch/x86/apic.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/trap.h"
@@ -289,31 +288,29 @@ static bool failed_hard(struct xhci *x)
 	return true;
 }
 
-/* Wait for the Command Completion Event of the command at @cmd; other
- * events (port status changes on a real machine) are counted. */
+/* 1 when the Command Completion Event of the command at @cmd is in @ev,
+ * 0 when the ring holds no more events, -EIO when the controller failed.
+ * Other events (port status changes on a real machine) are counted. */
+static int poll_completion(struct xhci *x, iova_t cmd, struct xhci_trb *ev)
+{
+	while (next_event(x, ev)) {
+		if (xhci_trb_type(ev) == XHCI_TRB_CMD_COMPLETION &&
+		    xhci_trb_param(ev) == cmd)
+			return 1;
+		x->other_events++;
+	}
+	return failed_hard(x) ? -EIO : 0;
+}
+
+/* Wait for the Command Completion Event of the command at @cmd. */
 static int wait_completion(struct xhci *x, iova_t cmd, struct xhci_trb *ev)
 {
-	deadline_t d = deadline_in_us(XHCI_CMD_US);
-	bool last = false;
+	int got = 0;
 
-	for (;;) {
-		if (next_event(x, ev)) {
-			if (xhci_trb_type(ev) == XHCI_TRB_CMD_COMPLETION &&
-			    xhci_trb_param(ev) == cmd)
-				return 0;
-			x->other_events++;
-			continue;
-		}
-		if (failed_hard(x))
-			return -EIO;
-		if (last)
-			break;
-		last = deadline_passed(d);
-		if (x->msi && !x->io)
-			apic_idle(1000);
-		else
-			cpu_relax();
-	}
+	/* with its MSI, halted until the interrupt */
+	if (!WAIT_FOR_IRQ((got = poll_completion(x, cmd, ev)) != 0, XHCI_CMD_US,
+			  x->msi && !x->io))
+		return got < 0 ? got : 0;
 	say(x, "no Command Completion Event in %u ms (USBSTS 0x%x CRCR.CRR %u)",
 	    XHCI_CMD_US / 1000, xhci_op_read(x, XHCI_USBSTS),
 	    !!(xhci_op_read(x, XHCI_CRCR) & XHCI_CRCR_CRR));
@@ -550,7 +547,7 @@ static const struct dma_ops xhci_dma_ops = {
 static int wait_foreign(struct xhci *x, const volatile struct xhci_trb *cpu,
 			struct xhci_trb *ev, unsigned *at)
 {
-	deadline_t d = deadline_in_us(XHCI_CMD_US);
+	struct wait w = wait_start(XHCI_CMD_US);
 
 	*at = 0;
 	do {
@@ -570,8 +567,8 @@ static int wait_foreign(struct xhci *x, const volatile struct xhci_trb *cpu,
 		}
 		if (failed_hard(x))
 			return -EIO;
-		cpu_relax();
-	} while (!deadline_passed(d));
+		wait_pause(&w);
+	} while (!wait_over(&w));
 	if (xhci_ir0_read(x, XHCI_IMAN) & XHCI_IMAN_IP) {
 		say(x,
 		    "IMAN.IP 1 (controller says it wrote an event), none "

@@ -75,7 +75,10 @@ int apic_init(void)
 	if (!apic)
 		return -ENOMEM;
 	apic_cpu_init();
-	return timer_calibrate();
+	if (timer_calibrate())
+		return -EIO;
+	tsc_set_halt(apic_idle);
+	return 0;
 }
 
 void apic_cpu_init(void)

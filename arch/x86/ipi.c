@@ -127,13 +127,13 @@ static cpumask_t possible(void)
 }
 
 static bool send(struct percpu *pc, struct smp_slot *s, smp_fn_t fn, void *arg,
-		 u64 *seq, deadline_t d)
+		 u64 *seq, struct wait *w)
 {
-	while (!slot_move(s, SLOT_IDLE, SLOT_CLAIMED))
-		if (deadline_passed(d))
+	while (!slot_move(s, SLOT_IDLE, SLOT_CLAIMED)) {
+		if (wait_over(w))
 			return false;
-		else
-			cpu_relax();
+		wait_pause(w);
+	}
 	*seq = slot_publish(s, fn, arg);
 	if (!apic_send_ipi(pc->apic_id, APIC_ICR_FIXED | VEC_SMP_CALL))
 		return true;
@@ -144,10 +144,10 @@ static bool send(struct percpu *pc, struct smp_slot *s, smp_fn_t fn, void *arg,
 
 /* Wait for the request; at the deadline, withdraw it if it has not
  * started. True when it completed. */
-static bool collect(struct smp_slot *s, u64 seq, deadline_t d)
+static bool collect(struct smp_slot *s, u64 seq, struct wait *w)
 {
-	while (!slot_done(s, seq) && !deadline_passed(d))
-		cpu_relax();
+	while (!slot_done(s, seq) && !wait_over(w))
+		wait_pause(w);
 	if (slot_done(s, seq))
 		return true;
 	slot_move(s, SLOT_PENDING, SLOT_IDLE);
@@ -159,7 +159,7 @@ int on_cpus_deadline(cpumask_t mask, smp_fn_t fn, void *arg, u64 us,
 {
 	unsigned self = smp_cpu(), cpu;
 	cpumask_t sent = cpumask_none(), fail = cpumask_none();
-	deadline_t d = deadline_in_us(us);
+	struct wait w = wait_start(us);
 	u64 seq[MAX_CPUS];
 	int err = 0;
 
@@ -172,7 +172,7 @@ int on_cpus_deadline(cpumask_t mask, smp_fn_t fn, void *arg, u64 us,
 		struct percpu *pc = smp_percpu(cpu);
 		if (cpu == self)
 			continue;
-		if (send(pc, &pc->sync, fn, arg, &seq[cpu], d))
+		if (send(pc, &pc->sync, fn, arg, &seq[cpu], &w))
 			cpumask_set(&sent, cpu);
 		else
 			cpumask_set(&fail, cpu);
@@ -184,7 +184,7 @@ int on_cpus_deadline(cpumask_t mask, smp_fn_t fn, void *arg, u64 us,
 	for_each_cpu(cpu, sent)
 	{
 		struct smp_slot *s = &smp_percpu(cpu)->sync;
-		if (!collect(s, seq[cpu], d))
+		if (!collect(s, seq[cpu], &w))
 			cpumask_set(&fail, cpu);
 		else if (__atomic_load_n(&s->faulted, __ATOMIC_ACQUIRE) ==
 			 seq[cpu])

@@ -1,12 +1,9 @@
 /* TSC calibration against PIT channel 2, gated through port 0x61 (the
  * classic method: the PIT runs at 1.193182 MHz on every PC). */
 #include "arch/x86/tsc.h"
+#include "arch/x86/pit.h"
 
-#define PIT_HZ	 1193182ULL
-#define PIT_CH2	 0x42
-#define PIT_CMD	 0x43
-#define PIT_GATE 0x61
-#define CAL_MS	 10
+#define CAL_MS 10
 
 static u64 khz = 1000000; /* until calibrated: assume 1 GHz */
 
@@ -17,7 +14,12 @@ int tsc_calibrate(void)
 	u64 t0, t1;
 
 	outb(PIT_GATE, (gate & ~0x02) | 0x01); /* gate on, speaker off */
-	outb(PIT_CMD, 0xb0); /* channel 2, lo/hi byte, mode 0, binary */
+	/* The firmware's 18.2 Hz tick on channel 0 (ISA IRQ 0) is stopped:
+	 * the kernel keeps time with the TSC and the local APIC timer, and a
+	 * periodic timer it never listens to would only wake the machine
+	 * (under QEMU -icount, every tick ends a jump of virtual time). */
+	outb(PIT_CMD, PIT_CH0_MODE0);
+	outb(PIT_CMD, PIT_CH2_MODE0);
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, count >> 8);
 	t0 = rdtsc();
@@ -55,8 +57,64 @@ bool deadline_passed(deadline_t d)
 
 void udelay(u64 us)
 {
-	deadline_t d = deadline_in_us(us);
+	struct wait w = wait_start(us);
 
-	while (!deadline_passed(d))
+	while (!wait_over(&w))
+		wait_pause(&w);
+}
+
+static void (*halt_fn)(u32 us);
+
+void tsc_set_halt(void (*halt)(u32 us))
+{
+	halt_fn = halt;
+}
+
+struct wait wait_start(u64 us)
+{
+	return (struct wait){ .end = deadline_in_us(us) };
+}
+
+bool wait_over(const struct wait *w)
+{
+	return deadline_passed(w->end);
+}
+
+bool wait_can_halt(void)
+{
+	return halt_fn && (read_rflags() & X86_RFLAGS_IF);
+}
+
+/* Microseconds to the deadline (at least 1), or 0 when it has passed. */
+static u64 us_left(const struct wait *w)
+{
+	u64 now = rdtsc();
+
+	return now >= w->end ? 0 : (w->end - now) * 1000 / khz + 1;
+}
+
+void wait_pause(struct wait *w)
+{
+	u64 left = w->pauses >= WAIT_SPINS && wait_can_halt() ? us_left(w) : 0;
+
+	w->pauses++;
+	if (!left) {
 		cpu_relax();
+		return;
+	}
+	u32 shift = MIN(w->pauses - 1 - WAIT_SPINS, 14u); /* 8 us << 14 */
+	halt_fn((u32)MIN(8ULL << shift, left));
+}
+
+void wait_sleep(struct wait *w)
+{
+	u64 left = halt_fn ? us_left(w) : 0;
+
+	w->pauses++;
+	if (left) {
+		halt_fn((u32)MIN(left, 0xffffffffULL));
+	} else {
+		irq_enable();
+		cpu_relax();
+	}
 }

@@ -17,26 +17,74 @@ typedef u64 deadline_t;
 deadline_t deadline_in_us(u64 us);
 bool deadline_passed(deadline_t d);
 
-/* Poll @cond until it holds or @us microseconds pass. Evaluates to 0 or
- * -ETIMEDOUT. The condition is checked once more after the deadline, so a
- * wait that is preempted at the wrong moment does not report a false
- * timeout. */
-#define WAIT_FOR(cond, us)                           \
+/* A bounded wait: wait_start(), then poll the hardware and call
+ * wait_pause() until the condition holds or wait_over(). The first
+ * WAIT_SPINS pauses spin (a register that settles in microseconds costs
+ * no more than a spin); after them, while this CPU takes interrupts and a
+ * timed halt is registered (the local APIC's, once its timer is
+ * calibrated), it halts for growing intervals, 8 us doubling up to
+ * about 130 ms and never past the deadline, so a wait overshoots by at
+ * most the time it has already waited. A device's interrupt ends a halt at once. Under
+ * QEMU with -icount sleep=off virtual time jumps ahead while every CPU
+ * halts, so a long timeout costs no wall time; a spinning CPU pays for
+ * each microsecond in instructions (and with -smp, takes turns from the
+ * CPU it waits for). */
+struct wait {
+	deadline_t end;
+	u32 pauses;
+};
+#define WAIT_SPINS 64
+
+struct wait wait_start(u64 us);
+bool wait_over(const struct wait *w);
+void wait_pause(struct wait *w);
+/* Whether this CPU can halt in a wait: interrupts on, a halt registered. */
+bool wait_can_halt(void);
+/* Halt until an interrupt or the deadline: for a wait whose device
+ * interrupts when it is done (a spin or short halts would only add
+ * wake-ups). The caller, having found wait_can_halt(), disables
+ * interrupts before it tests its condition, so that an interrupt after
+ * the test stays pending and ends the halt at once; wait_sleep() returns
+ * with interrupts enabled. */
+void wait_sleep(struct wait *w);
+/* The timed halt the waits use: @halt(us) returns after an interrupt or
+ * about @us microseconds, interrupts enabled. Registered by the local
+ * APIC (a layer above the clock). */
+void tsc_set_halt(void (*halt)(u32 us));
+
+/* Poll @cond until it holds or @us microseconds pass, pausing as above.
+ * Evaluates to 0 or -ETIMEDOUT. The condition is checked once more after
+ * the deadline, so a wait that is preempted at the wrong moment does not
+ * report a false timeout. */
+#define WAIT_FOR(cond, us) WAIT_FOR_IRQ(cond, us, false)
+
+/* WAIT_FOR for a device that interrupts when @cond comes true: when @irq
+ * and wait_can_halt(), @cond is tested with interrupts disabled and the
+ * CPU halts until an interrupt (wait_sleep); else as WAIT_FOR. */
+#define WAIT_FOR_IRQ(cond, us, irq)                  \
 	({                                           \
-		deadline_t __d = deadline_in_us(us); \
+		struct wait __w = wait_start(us);    \
+		bool __h = (irq) && wait_can_halt(); \
 		int __r = -ETIMEDOUT;                \
 		for (;;) {                           \
+			if (__h)                     \
+				irq_disable();       \
 			if (cond) {                  \
 				__r = 0;             \
 				break;               \
 			}                            \
-			if (deadline_passed(__d)) {  \
+			if (wait_over(&__w)) {       \
 				if (cond)            \
 					__r = 0;     \
 				break;               \
 			}                            \
-			cpu_relax();                 \
+			if (__h)                     \
+				wait_sleep(&__w);    \
+			else                         \
+				wait_pause(&__w);    \
 		}                                    \
+		if (__h)                             \
+			irq_enable();                \
 		__r;                                 \
 	})
 

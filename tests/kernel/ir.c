@@ -22,6 +22,7 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/pit.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -31,10 +32,7 @@
 #define ARRIVE_US  100000
 #define SILENT_US  2000
 /* The PIT's channel 0 output drives ISA IRQ 0, which QEMU and the MADT's
- * override wire to I/O APIC pin 2 (8254 datasheet, mode 0). */
-#define PIT_CH0		0x40
-#define PIT_CMD		0x43
-#define PIT_CH0_MODE0	0x30 /* channel 0, lobyte/hibyte, mode 0 */
+ * override wire to I/O APIC pin 2. */
 #define PIT_ISA_IRQ_PIN 2
 
 struct ir_fix {

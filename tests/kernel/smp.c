@@ -215,9 +215,9 @@ static void run_until_request(void *arg)
 
 	v->ran_on = smp_cpu();
 	v->started = 1;
-	for (deadline_t d = deadline_in_us(PARK_US);
-	     !v->request && !deadline_passed(d);)
-		apic_idle(1000);
+	for (struct wait w = wait_start(PARK_US);
+	     !v->request && !wait_over(&w);)
+		wait_pause(&w);
 	v->answered = v->request;
 }
 

@@ -58,6 +58,11 @@ int fix_write_by(struct dma_engine *e, iova_t iova)
 	return dma_write(e, 0, iova, wlen_of(e));
 }
 
+int fix_write_start_by(struct dma_engine *e, iova_t iova)
+{
+	return dma_write_start(e, 0, iova, wlen_of(e));
+}
+
 int fix_write(struct vtd_fix *f, iova_t iova)
 {
 	return fix_write_by(f->dev, iova);

@@ -30,6 +30,9 @@ u32 fix_prepare_write_on(struct vtd_fix *f, struct dma_engine *e,
 int fix_write(struct vtd_fix *f, iova_t iova);
 /* The same by another engine @e (fix_other_engine). */
 int fix_write_by(struct dma_engine *e, iova_t iova);
+/* fix_write_by() without waiting (dma_write_start): -EOPNOTSUPP when @e
+ * cannot; dma_quiesce() waits. */
+int fix_write_start_by(struct dma_engine *e, iova_t iova);
 /* The read, of whatever the IOVA holds. */
 int fix_read(struct vtd_fix *f, iova_t iova);
 /* The result of a DMA the unit blocked: edu completes it (0); xHCI's

@@ -259,9 +259,7 @@ TEST(xhci, noop_command_completes)
 			  f->x->other_events);
 	if (f->x->msi) {
 		/* Delivered once interrupts are open: halt until it is. */
-		deadline_t d = deadline_in_us(100000);
-		while (f->x->irqs == irqs && !deadline_passed(d))
-			apic_idle(1000);
+		WAIT_FOR_IRQ(f->x->irqs != irqs, 100000, true);
 		EXPECT_GT(f->x->irqs, irqs);
 	} else
 		test_diag("no MSI: completion polled");
