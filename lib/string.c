@@ -2,31 +2,49 @@
 #include "lib/string.h"
 
 #ifndef HOST_TEST
-/* REP STOSQ/MOVSQ for the 8-byte-aligned bulk, STOSB/MOVSB for the rest:
- * fast on every CPU, and under QEMU's -icount one instruction per word
- * rather than per byte (zeroing page tables is most of what the kernel
- * copies). */
-void *memset(void *s, int c, size_t n)
+/* Aligned 64-byte blocks as eight 8-byte moves, then bytes. Under QEMU's
+ * TCG every iteration of a REP STOS or REP MOVS is emulated on its own
+ * (REP STOSQ measured 0.85 ms a MiB under -icount shift=10, this loop
+ * 0.15 ms); a block is one translated loop body. On hardware either keeps
+ * up with the caches for the page-sized fills and copies the kernel does
+ * (zeroing page tables and guest RAM is most of it). The attribute keeps
+ * the compiler from turning the loops back into calls to themselves. */
+#define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+NO_LIBCALL void *memset(void *s, int c, size_t n)
 {
-	void *d = s;
-	size_t words = ((uintptr_t)s & 7) ? 0 : n / 8;
+	u8 *d = s;
 	u64 pat = 0x0101010101010101ULL * (u8)c;
 
-	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pat) : "memory");
-	n = ((uintptr_t)s & 7) ? n : n % 8;
-	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	for (; n && ((uintptr_t)d & 7); n--)
+		*d++ = (u8)c;
+	for (; n >= 64; n -= 64, d += 64) {
+		u64 *w = (u64 *)d;
+
+		w[0] = pat, w[1] = pat, w[2] = pat, w[3] = pat;
+		w[4] = pat, w[5] = pat, w[6] = pat, w[7] = pat;
+	}
+	for (; n; n--)
+		*d++ = (u8)c;
 	return s;
 }
 
-void *memcpy(void *dst, const void *src, size_t n)
+NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n)
 {
-	void *d = dst;
-	bool aligned = !(((uintptr_t)dst | (uintptr_t)src) & 7);
-	size_t words = aligned ? n / 8 : 0;
+	u8 *d = dst;
+	const u8 *s = src;
 
-	asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words)::"memory");
-	n = aligned ? n % 8 : n;
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n)::"memory");
+	if (!(((uintptr_t)d | (uintptr_t)s) & 7)) {
+		for (; n >= 64; n -= 64, d += 64, s += 64) {
+			u64 *w = (u64 *)d;
+			const u64 *r = (const u64 *)s;
+
+			w[0] = r[0], w[1] = r[1], w[2] = r[2], w[3] = r[3];
+			w[4] = r[4], w[5] = r[5], w[6] = r[6], w[7] = r[7];
+		}
+	}
+	for (; n; n--)
+		*d++ = *s++;
 	return dst;
 }
 

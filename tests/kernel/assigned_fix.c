@@ -95,6 +95,7 @@ void afix_fill_guards(struct vm *vm)
  * (and a second range), which holds @pat. */
 bool afix_guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
 {
+	const u8 *ram = afix_ram(vm, AFIX_GUARD_LO, AFIX_GUARD_HI - AFIX_GUARD_LO);
 	bool ok = true;
 
 	for (gpa_t a = AFIX_GUARD_LO; a < AFIX_GUARD_HI; a++) {
@@ -102,7 +103,7 @@ bool afix_guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
 			  : (a >= gpa2 && a < gpa2 + AFIX_DMA_LEN)
 			      ? pat2
 			      : AFIX_CANARY;
-		u8 got = *afix_ram(vm, a, 1);
+		u8 got = ram[a - AFIX_GUARD_LO];
 
 		if (got != want) {
 			test_fail("guest RAM 0x%lx: 0x%x, expected 0x%x", a,
