@@ -860,10 +860,8 @@ void xhci_close(struct xhci *x)
 	char why[DMA_STATUS_MAX];
 
 	memcpy(why, x->eng.status, sizeof(why));
-	if (x->owned && reset_hw(x) == 0 && x->mem) {
-		for (u64 i = 0; i < x->mem_pages; i++)
-			page_free(x->mem + i * PAGE_SIZE);
-	}
+	if (x->owned && reset_hw(x) == 0 && x->mem)
+		page_free_contig(x->mem, x->mem_pages);
 	if (x->pci && x->owned)
 		pci_set_master(x->pci, false);
 	x->owned = false;

@@ -89,8 +89,8 @@ int gmem_init(struct gmem *g, const struct pt_format *fmt, u64 size, u8 memtype,
 void gmem_destroy(struct gmem *g)
 {
 	pt_destroy(&g->pt);
-	for (u64 off = 0; g->ram && off < g->size; off += PAGE_SIZE)
-		page_free(g->ram + off);
+	if (g->ram)
+		page_free_contig(g->ram, g->size / PAGE_SIZE);
 	for (unsigned i = 0; i < g->nr_extra; i++)
 		page_free(g->extra[i].page);
 	g->ram = NULL;

@@ -179,10 +179,10 @@ static void svm_destroy(struct vcpu *v)
 
 	if (sv->vmcb)
 		page_free(sv->vmcb);
-	for (unsigned i = 0; sv->iopm && i < SVM_IOPM_PAGES; i++)
-		page_free(sv->iopm + i * PAGE_SIZE);
-	for (unsigned i = 0; sv->msrpm && i < SVM_MSRPM_PAGES; i++)
-		page_free(sv->msrpm + i * PAGE_SIZE);
+	if (sv->iopm)
+		page_free_contig(sv->iopm, SVM_IOPM_PAGES);
+	if (sv->msrpm)
+		page_free_contig(sv->msrpm, SVM_MSRPM_PAGES);
 	page_free(sv);
 	v->hw = NULL;
 }

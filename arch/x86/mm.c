@@ -61,6 +61,11 @@ void page_free(void *va)
 	pmm_free(&pmm, (hpa_t)va);
 }
 
+void page_free_contig(void *va, u64 npages)
+{
+	pmm_free_range(&pmm, (hpa_t)va, npages);
+}
+
 static u64 cache_bits(enum cache_type c)
 {
 	return c == CACHE_UC ? PTE_CACHE : 0;

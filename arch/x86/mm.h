@@ -26,6 +26,9 @@ void *page_alloc(void);
  * filled by their users; zeroing megabytes costs seconds under -icount). */
 void *page_alloc_contig(u64 npages, u64 align);
 void page_free(void *va);
+/* Give back @npages from page_alloc_contig() at once: a later contiguous
+ * allocation reuses them. */
+void page_free_contig(void *va, u64 npages);
 static inline hpa_t virt_to_phys(const void *va)
 {
 	return (hpa_t)(uintptr_t)va;

@@ -1,5 +1,5 @@
-/* Physical page allocator: bump allocation from sorted free ranges, and a
- * free list of returned pages. */
+/* Physical page allocator: bump allocation from sorted free ranges, a free
+ * list of returned pages, and returned runs merged back into the ranges. */
 #include "arch/x86/pmm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -46,7 +46,8 @@ static int subtract(struct pmm *p, u64 base, u64 end)
 static void compact_and_sort(struct pmm *p);
 
 /* Usable entries may overlap in real memory maps: merge them so that no
- * page is counted or handed out twice. */
+ * page is counted or handed out twice. Ranges that touch merge too (a run
+ * given back next to its neighbours). */
 static void merge_overlaps(struct pmm *p)
 {
 	unsigned n = 0;
@@ -159,6 +160,23 @@ void pmm_free(struct pmm *p, hpa_t pa)
 	*(hpa_t *)p->p2v(p->ctx, pa) = p->free_list;
 	p->free_list = pa;
 	p->free_pages++;
+}
+
+/* A run given back is memory already touched: under an emulator, handing
+ * out fresh memory instead costs the host a page fault and a zeroed page
+ * per 4 KiB (a guest's RAM, a 6 MiB superpage region, again and again). */
+void pmm_free_range(struct pmm *p, hpa_t pa, u64 npages)
+{
+	if (!pa || !npages)
+		return;
+	if (npages <= (~0ULL - pa) >> PAGE_SHIFT &&
+	    !add_free(p, pa, pa + npages * PAGE_SIZE)) {
+		p->free_pages += npages;
+		merge_overlaps(p);
+		return;
+	}
+	for (u64 i = 0; i < npages; i++)
+		pmm_free(p, pa + i * PAGE_SIZE);
 }
 
 bool pmm_is_outside(const struct pmm *p, hpa_t pa, u64 len)

@@ -108,8 +108,7 @@ void vtd_ir_fini(struct vtd_ir *ir)
 	if (u->qi)
 		vtd_iec_global(u);
 	size_t bytes = sizeof(struct vtd_irte) << ir->size_log2;
-	for (size_t off = 0; off < bytes; off += PAGE_SIZE)
-		page_free((u8 *)ir->table + off);
+	page_free_contig(ir->table, ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
 	ir->table = NULL;
 	ir->unit = NULL;
 }

@@ -252,6 +252,48 @@ static void freed_pages_come_back_after_exhaustion(void **state)
 	assert_int_equal(pmm_alloc(&f->p), 0);
 }
 
+/* A run given back returns to the ranges, merged with its neighbours: the
+ * next contiguous allocation is served from it, not from fresh memory. */
+static void freed_range_is_reused_by_the_next_contig(void **state)
+{
+	struct fx *f = *state;
+	hpa_t a, b;
+
+	init_usable(f, 0x100000, 0x20000, NULL, 0);
+	a = pmm_alloc_contig(&f->p, 8, PAGE_SIZE);
+	b = pmm_alloc_contig(&f->p, 8, PAGE_SIZE);
+	assert_int_equal(a, 0x100000);
+	assert_int_equal(b, 0x108000);
+	assert_int_equal(f->p.free_pages, 32 - 16);
+	pmm_free_range(&f->p, a, 8);
+	assert_int_equal(f->p.free_pages, 32 - 8);
+	assert_int_equal(f->p.nr_free, 2);
+	assert_int_equal(pmm_alloc_contig(&f->p, 8, PAGE_SIZE), a);
+	pmm_free_range(&f->p, a, 8);
+	pmm_free_range(&f->p, b, 8); /* bridges a and the rest: one range */
+	assert_int_equal(f->p.nr_free, 1);
+	assert_int_equal(f->p.free_pages, 32);
+	assert_int_equal(pmm_alloc_contig(&f->p, 32, PAGE_SIZE), 0x100000);
+	pmm_free_range(&f->p, 0, 4); /* ignored */
+	assert_int_equal(f->p.free_pages, 0);
+}
+
+/* With the range table full, a run goes onto the free list page by page. */
+static void freed_range_falls_back_to_the_free_list(void **state)
+{
+	struct fx *f = *state;
+
+	init_usable(f, 0x100000, 0x10000, NULL, 0);
+	hpa_t a = pmm_alloc_contig(&f->p, 2, PAGE_SIZE);
+	while (f->p.nr_free < PMM_MAX_RANGES)
+		f->p.free[f->p.nr_free++] = (struct mem_range){
+			0x10000000 + f->p.nr_free * 0x2000, 0, 0
+		};
+	pmm_free_range(&f->p, a, 2);
+	assert_int_equal(pmm_alloc(&f->p), a + PAGE_SIZE);
+	assert_int_equal(pmm_alloc(&f->p), a);
+}
+
 static void contig_2m_aligned_lands_inside_one_usable_range(void **state)
 {
 	/* The first range holds a 2M-aligned address but not 2M after it. */
@@ -433,6 +475,8 @@ int main(void)
 		T(exhaustion_returns_0),
 		T(free_then_alloc_reuses_last_freed_first),
 		T(freed_pages_come_back_after_exhaustion),
+		T(freed_range_is_reused_by_the_next_contig),
+		T(freed_range_falls_back_to_the_free_list),
 		T(contig_2m_aligned_lands_inside_one_usable_range),
 		T(alignment_gap_is_kept_as_a_free_range),
 		T(contig_rejects_bad_arguments),

@@ -95,8 +95,7 @@ TEST(boot, allocator_never_returns_reserved)
 	ASSERT_TRUE(big != NULL);
 	EXPECT_TRUE(IS_ALIGNED(virt_to_phys(big), SZ_2M));
 	EXPECT_TRUE(page_is_good(virt_to_phys(big), SZ_2M));
-	for (unsigned i = 0; i < 512; i++)
-		page_free((u8 *)big + i * PAGE_SIZE);
+	page_free_contig(big, 512);
 	while (n)
 		page_free(pages[--n]);
 }

@@ -45,8 +45,7 @@ static void region_get(struct region *r, u64 size)
 
 static void region_put(struct region *r)
 {
-	for (u64 off = 0; off < 3 * r->size; off += PAGE_SIZE)
-		page_free(r->base + off);
+	page_free_contig(r->base, 3 * r->size / PAGE_SIZE);
 }
 
 /* Both windows hold canaries everywhere but [off, off+n) of the region. */

@@ -65,8 +65,7 @@ static void map_mixed(struct vtd_fix *f, u8 **big)
 static void unmap_mixed(struct vtd_fix *f, u8 *big)
 {
 	EXPECT_OK(vtd_domain_unmap(&f->dom, SZ_2M, SZ_2M));
-	for (u64 off = 0; off < SZ_2M; off += PAGE_SIZE)
-		page_free(big + off);
+	page_free_contig(big, SZ_2M / PAGE_SIZE);
 }
 
 static void dma_lands(struct vtd_fix *f)

@@ -215,8 +215,8 @@ static u8 *tg(unsigned i)
 
 static void tg_free(void *arg)
 {
-	for (unsigned i = 0; tg_base && i < TG_PAGES; i++)
-		page_free(tg_base + i * PAGE_SIZE);
+	if (tg_base)
+		page_free_contig(tg_base, TG_PAGES);
 	tg_base = NULL;
 }
 

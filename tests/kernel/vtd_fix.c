@@ -26,8 +26,8 @@ static void guarded_free(void *arg)
 {
 	struct guarded *g = arg;
 
-	for (unsigned i = 0; g->base && i < 3; i++)
-		page_free(g->base + i * PAGE_SIZE);
+	if (g->base)
+		page_free_contig(g->base, 3);
 	g->base = g->page = NULL;
 }
 
