@@ -65,9 +65,9 @@ void apic_timer_oneshot(u64 us)
 
 void apic_timer_within(u64 us)
 {
-	u64 left = timer_khz ? (u64)apic_read(APIC_REG_TIMER_CUR) * 1000 /
-				   timer_khz
-			     : 0;
+	u64 left = timer_khz
+		       ? (u64)apic_read(APIC_REG_TIMER_CUR) * 1000 / timer_khz
+		       : 0;
 	u32 lvt = apic ? apic_read(APIC_REG_LVT_TIMER) : 0;
 
 	/* Counting, one-shot, unmasked, our vector, due soon enough. */

@@ -95,7 +95,8 @@ void afix_fill_guards(struct vm *vm)
  * (and a second range), which holds @pat. */
 bool afix_guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
 {
-	const u8 *ram = afix_ram(vm, AFIX_GUARD_LO, AFIX_GUARD_HI - AFIX_GUARD_LO);
+	const u8 *ram = afix_ram(vm, AFIX_GUARD_LO,
+				 AFIX_GUARD_HI - AFIX_GUARD_LO);
 	bool ok = true;
 
 	for (gpa_t a = AFIX_GUARD_LO; a < AFIX_GUARD_HI; a++) {
