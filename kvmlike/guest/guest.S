@@ -356,8 +356,7 @@ op_fill:
 
 /* Program one transfer through the BAR, then poll until the device
  * clears START. Between polls the guest asks the host to idle (GHC_IDLE,
- * GUEST_EDU_IDLE_US doubling each time): GUEST_EDU_POLLS polls, about
- * two seconds of waiting, then it gives up. */
+ * GUEST_EDU_IDLE_US): GUEST_EDU_POLLS polls, then it gives up. */
 op_edu_dma:
 	movl $GUEST_BAR_GPA, %edx
 	testl $GUEST_EDU_ARG_TO_RAM, %ebx
@@ -387,13 +386,7 @@ edu_poll:
 	jz 4f
 	cmpl $GUEST_EDU_POLLS, %ecx
 	jae 6f
-	pushl %ecx
-	cmpl $GUEST_EDU_IDLE_SHIFT, %ecx
-	jb 7f
-	movl $GUEST_EDU_IDLE_SHIFT, %ecx
-7:	movl $GUEST_EDU_IDLE_US, %ebx
-	shll %cl, %ebx
-	popl %ecx
+	movl $GUEST_EDU_IDLE_US, %ebx
 	movl $GHC_IDLE, %eax
 	call hypercall
 	jmp 3b

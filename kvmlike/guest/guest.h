@@ -169,13 +169,13 @@
 #define GUEST_EDU_START	 0x1 /* reads 1 while the transfer runs */
 #define GUEST_EDU_TO_RAM 0x2
 #define GUEST_EDU_BUF	 0x40000 /* the device buffer's address */
-/* Polls of the command register; between them GHC_IDLE of
- * GUEST_EDU_IDLE_US << min(polls, GUEST_EDU_IDLE_SHIFT): 4 ms, 8 ms, ...
- * 64 ms, then 64 ms each, about 2 s in all. (edu's transfer takes 100 ms
- * of virtual time: 5 idles.) */
-#define GUEST_EDU_POLLS	     35
-#define GUEST_EDU_IDLE_US    2048
-#define GUEST_EDU_IDLE_SHIFT 5
+/* Polls of the command register, GHC_IDLE of GUEST_EDU_IDLE_US between
+ * them: 2 s in all. edu ends a transfer 100 ms of virtual time after it
+ * starts (hw/misc/edu.c, edu_dma_timer), so one idle is the whole wait;
+ * under -icount sleep=off each idle costs a jump of virtual time, however
+ * long. */
+#define GUEST_EDU_POLLS	  21
+#define GUEST_EDU_IDLE_US 100000
 
 /* Instruction lengths, for SVM without NRIP save (the stub uses no
  * prefixes, so each intercepted instruction has one encoding). */
