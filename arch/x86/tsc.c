@@ -55,12 +55,18 @@ bool deadline_passed(deadline_t d)
 	return rdtsc() >= d;
 }
 
+/* Nothing to poll: where it can, the CPU halts for all that is left (an
+ * interrupt ends a halt early, and the loop halts again). */
 void udelay(u64 us)
 {
 	struct wait w = wait_start(us);
+	bool halt = wait_can_halt();
 
 	while (!wait_over(&w))
-		wait_pause(&w);
+		if (halt)
+			wait_sleep(&w);
+		else
+			cpu_relax();
 }
 
 static void (*halt_fn)(u32 us);

@@ -11,6 +11,8 @@
 int tsc_calibrate(void);
 u64 tsc_khz(void);
 u64 tsc_read_us(void);
+/* @us microseconds: halted for all of it where this CPU can halt (an
+ * interrupt on the way is taken), spinning otherwise. */
 void udelay(u64 us);
 
 typedef u64 deadline_t;
