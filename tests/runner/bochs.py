@@ -4,6 +4,7 @@ status says nothing, so only the serial log is judged."""
 
 import re
 import shutil
+import time
 
 from .ktap import clean, log_tail, read_lines
 from .lanes import (emulator, emulator_result, kernel_args, lane_dir,
@@ -59,6 +60,14 @@ def bochs_command(lane, ctx, d):
             "-rc", str(d / "bochs.dbg")]
 
 
+# Bochs' display (rfb, the one Debian's Bochs can run headless) listens on
+# the first free port of 5900-5949 and panics before the CPU starts when
+# none binds. A run that ends so is tried again, at most RFB_TRIES times
+# (each attempt's output kept as bochs.out.N).
+RFB_BUSY = "RFB could not bind"
+RFB_TRIES = 3
+
+
 def run_bochs_lane(lane, ctx):
     d = lane_dir(ctx, lane)
     failed = setup_failure(lane, bochs_needs(ctx, lane))
@@ -70,9 +79,19 @@ def run_bochs_lane(lane, ctx):
     cmd = bochs_command(lane, ctx, d)
     write_cmds(d, iso_cmd, cmd)
     serial = d / "serial.log"
-    serial.touch()
-    proc = launch(cmd, d / "bochs.out")
-    parser, timed_out = watch(lane, ctx, proc, serial)
+    for attempt in range(1, RFB_TRIES + 1):
+        serial.write_text("")
+        proc = launch(cmd, d / "bochs.out")
+        parser, timed_out = watch(lane, ctx, proc, serial)
+        said = bochs_exit_message(d / "bochs.out")
+        if (timed_out or parser.state != "before" or RFB_BUSY not in said
+                or attempt == RFB_TRIES):
+            break
+        # The host's VNC ports, not the kernel: Bochs never started it.
+        shutil.copy(d / "bochs.out", d / f"bochs.out.{attempt}")
+        ctx.console.progress(f"[{lane['name']}] Bochs: {said}; attempt "
+                             f"{attempt + 1} of {RFB_TRIES}")
+        time.sleep(attempt)
     # Bochs exits with 1 however the kernel ends: only the report counts.
     reason = (f"timed out after {lane['timeout']} s" if timed_out
               else f"Bochs exited: {bochs_exit_message(d / 'bochs.out')}")
