@@ -26,11 +26,11 @@ bool deadline_passed(deadline_t d);
  * timed halt is registered (the local APIC's, once its timer is
  * calibrated), it halts for growing intervals, 8 us doubling up to
  * about 130 ms and never past the deadline, so a wait overshoots by at
- * most the time it has already waited. A device's interrupt ends a halt at once. Under
- * QEMU with -icount sleep=off virtual time jumps ahead while every CPU
- * halts, so a long timeout costs no wall time; a spinning CPU pays for
- * each microsecond in instructions (and with -smp, takes turns from the
- * CPU it waits for). */
+ * most the time it has already waited. A device's interrupt ends a halt
+ * at once. Under QEMU with -icount sleep=off virtual time jumps ahead
+ * while every CPU halts, so a long timeout costs no wall time; a spinning
+ * CPU pays for each microsecond in instructions (and with -smp, takes
+ * turns from the CPU it waits for). */
 struct wait {
 	deadline_t end;
 	u32 pauses;

@@ -91,8 +91,9 @@ void afix_fill_guards(struct vm *vm)
 	       AFIX_CANARY, AFIX_GUARD_HI - AFIX_GUARD_LO);
 }
 
-/* Every byte from AFIX_GUARD_LO to AFIX_GUARD_HI is canary except [gpa, gpa+len)
- * (and a second range), which holds @pat. */
+/* Every byte from AFIX_GUARD_LO to AFIX_GUARD_HI is canary except
+ * [gpa, gpa+len), which holds @pat, and [gpa2, gpa2+len), which holds
+ * @pat2. */
 bool afix_guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
 {
 	const u8 *ram = afix_ram(vm, AFIX_GUARD_LO,

@@ -452,11 +452,11 @@ static bool ire_left_on(struct vtd_unit *u)
 
 /* Bring-up over a unit left running, as firmware or a previous kernel may
  * leave it: translation, interrupt remapping and queued invalidation on,
- * a fault pending. A
- * second bring-up of the same unit must notice each, turn translation,
- * interrupt remapping and the (drained) queue off, record and clear the fault; installing its root
- * table then issues a global context-cache and a global IOTLB
- * invalidation (11.4.4) unless ECAP.ESRTPS. */
+ * a fault pending. A second bring-up of the same unit must notice each,
+ * turn translation, interrupt remapping and the (drained) queue off,
+ * record and clear the fault; installing its root table then issues a
+ * global context-cache and a global IOTLB invalidation (11.4.4) unless
+ * ECAP.ESRTPS. */
 TEST(vtd, bring_up_quiesces_translation_and_faults)
 {
 	static struct vtd_unit again;
