@@ -265,19 +265,51 @@ const struct test_results *test_results(void)
 	return &results;
 }
 
+/* The suite's test durations in microseconds of the clock the
+ * environment keeps (the TSC: under QEMU -icount or Bochs, virtual time),
+ * in test order, as one diagnostic line for the runner's JUnit: KTAP has
+ * no field for it. "+" ends a line that ran out of room. */
+#define TIMES_LEN 1024
+struct times_line {
+	char buf[TIMES_LEN];
+	size_t len;
+	bool full;
+};
+
+static void times_add(struct times_line *l, u64 us)
+{
+	char num[24];
+	size_t n = (size_t)ksnprintf(num, sizeof(num), " %lu", us);
+
+	if (l->full)
+		return;
+	if (l->len + n + 2 > sizeof(l->buf)) {
+		memcpy(l->buf + l->len, "+", 2);
+		l->full = true;
+		return;
+	}
+	memcpy(l->buf + l->len, num, n + 1);
+	l->len += n;
+}
+
 static bool run_suite(const struct options *o, const char *suite, unsigned idx,
 		      struct totals *tot)
 {
+	static struct times_line times;
 	struct totals s = { 0 };
 	const struct test *t;
 	unsigned n = 0;
+
+	times = (struct times_line){ .len = 0 };
 
 	ktap_subtest(&ktap, suite, count_selected(o, suite));
 	env->indent(4);
 	for_each_test (t) {
 		if (strcmp(t->suite, suite) || !selected(o, t))
 			continue;
+		u64 start = env->now_us();
 		enum ktap_result r = run_one(t);
+		times_add(&times, env->now_us() - start);
 		ktap_result(&ktap, ++n, t->name, r, cur.reason);
 		s.r[r]++;
 		tot->r[r]++;
@@ -287,6 +319,9 @@ static bool run_suite(const struct options *o, const char *suite, unsigned idx,
 	if (results.nr_suites < TEST_MAX_SUITES)
 		fill_counts(&results.suites[results.nr_suites], suite, &s);
 	results.nr_suites++;
+	if (n)
+		ktap_diag(&ktap, "%s: test durations in us:%s", suite,
+			  times.buf);
 	ktap_diag(&ktap, "%s: pass:%u fail:%u skip:%u divergent:%u", suite,
 		  s.r[KTAP_PASS], s.r[KTAP_FAIL], s.r[KTAP_SKIP],
 		  s.r[KTAP_DIVERGENT]);

@@ -25,6 +25,9 @@ PLAN_RE = re.compile(r"1\.\.(\d+)")
 RESULT_RE = re.compile(r"(not ok|ok)\s+(\d+)\s*(?:-\s+)?(.*)")
 GROUP_END_RE = re.compile(r"# (?:not )?ok - \S+")
 SANITIZER_RE = re.compile(r"ERROR: \w+Sanitizer|runtime error:|^SUMMARY:")
+# The kernel's last diagnostic but one in a suite: each test's duration on
+# the machine's clock (lib/test.c), in test order; "+" when cut short.
+DURATIONS_RE = re.compile(r"# \S+: test durations in us:((?: \d+)*)\+?")
 
 
 def clean(line):
@@ -55,7 +58,8 @@ class Test:
     diag: list = field(default_factory=list)
     reason: str = ""  # why skipped or a known divergence
     note: str = ""  # e.g. a TODO that passed
-    seconds: float = None  # from the kernel's '# name: N ms' when verbose
+    seconds: float = None  # wall time the runner saw since the last result
+    machine_us: int = None  # the kernel's own measure (DURATIONS_RE)
     num: int = 0  # the number on its result line; 0 when the runner made it
 
 
@@ -224,6 +228,10 @@ class KtapParser:
             now = time.monotonic()  # the runner sees lines as they come
             test.seconds, self.last = now - self.last, now
             self.suite.tests.append(test)
+        elif DURATIONS_RE.fullmatch(text):
+            us = DURATIONS_RE.fullmatch(text)[1].split()
+            for t, n in zip(self.suite.tests, us):
+                t.machine_us = int(n)
         else:
             self.pending.append(text.removeprefix("#").strip())
 

@@ -25,6 +25,7 @@ class Lane:
     name: str
     suites: list = field(default_factory=list)
     seconds: float = 0.0
+    clock: str = ""  # what the kernel's test durations count (JUnit)
 
     def count(self, status):
         return sum(s.count(status) for s in self.suites)
@@ -180,12 +181,25 @@ def watch(lane, ctx, proc, serial, hook=None):
     return parser, timed_out
 
 
+# The kernel times each test with the TSC (lib/test.c). Under an emulator
+# that is the emulator's virtual time, not the wall time of the run.
+CLOCKS = {
+    "qemu": "guest TSC under QEMU -icount shift=10,sleep=off: virtual "
+            "time, not wall time (each suite's time is wall time)",
+    "bochs": "guest TSC under Bochs (clock: sync=none): virtual time, "
+             "not wall time (each suite's time is wall time)",
+    "log": "the machine's TSC, as the kernel calibrated it (on hardware, "
+           "wall time)",
+}
+
+
 def emulator_result(lane, d, parser, failures):
     """The lane's result and artifacts from a parsed report, with the ACPI
     tables disassembled when the kernel dumped them."""
     (d / "ktap.txt").write_text("\n".join(parser.text) + "\n")
     (d / "report.json").write_text(json.dumps(parser.reports, indent=1) + "\n")
-    result = Lane(lane["name"], parser.suites)
+    result = Lane(lane["name"], parser.suites,
+                  clock=CLOCKS.get(lane.get("kind"), CLOCKS["log"]))
     for test in parser.problems:
         result.fail(test.name, *test.diag)
     for name, *diag in failures:

@@ -73,7 +73,10 @@ def write_lane_junit(path, lane):
     """The lane's JUnit file: a testsuite per suite (named lane.suite),
     testcases named suite.test with their time; a failure's diagnostics as
     its message, a skip's or divergence's reason as its message, and every
-    test's diagnostics in system-out."""
+    test's diagnostics in system-out. A testcase's time is the kernel's own
+    measure when it gave one (the clock named by the testsuite's "clock"
+    property: virtual time under an emulator), else the wall time the
+    runner saw; a testsuite's time is always wall time."""
     root = ET.Element("testsuites", name=lane.name)
     for s in lane.suites:
         ts = ET.SubElement(root, "testsuite", name=f"{lane.name}.{s.name}",
@@ -81,6 +84,9 @@ def write_lane_junit(path, lane):
                            failures=str(s.count(FAIL)), errors="0",
                            skipped=str(s.count(SKIP) + s.count(DIVERGE)),
                            time=f"{s.seconds:.3f}")
+        if lane.clock and any(t.machine_us is not None for t in s.tests):
+            props = ET.SubElement(ts, "properties")
+            ET.SubElement(props, "property", name="clock", value=lane.clock)
         for t in s.tests:
             junit_case(ts, f"{lane.name}.{s.name}", f"{s.name}.{t.name}", t)
     totals(root)
@@ -88,8 +94,10 @@ def write_lane_junit(path, lane):
 
 
 def junit_case(parent, classname, name, test):
+    time = (f"{test.machine_us / 1e6:.6f}" if test.machine_us is not None
+            else f"{test.seconds or 0:.3f}")
     case = ET.SubElement(parent, "testcase", classname=classname, name=name,
-                         time=f"{test.seconds or 0:.3f}")
+                         time=time)
     if test.status == FAIL:
         text = "\n".join(test.diag) or "failed"
         ET.SubElement(case, "failure", message=first_diag(test)).text = text

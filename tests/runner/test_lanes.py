@@ -208,6 +208,26 @@ class JunitTest(unittest.TestCase):
                          "divergence: QEMU 7.2 drops it")
         self.assertEqual(c.find("system-out").text, "EXPECT pfo: false")
 
+    def test_kernel_durations_are_the_test_times_with_their_clock(self):
+        p = ktap.KtapParser()
+        for line in ("KTAP version 1", "1..1", "    KTAP version 1",
+                     "    # Subtest: s", "    1..2", "    ok 1 a",
+                     "    ok 2 b", "    # s: test durations in us: 1500 7",
+                     "    # s: pass:2 fail:0 skip:0 divergent:0", "ok 1 s"):
+            p.feed(line)
+        p.finish("end")
+        self.assertEqual([t.machine_us for t in p.suites[0].tests], [1500, 7])
+        self.assertEqual([t.diag for t in p.suites[0].tests], [[], []])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "junit.xml"
+            report.write_lane_junit(path, lanes.Lane("q", p.suites,
+                                                     clock="virtual"))
+            root = ET.parse(path).getroot()
+        times = [c.get("time") for c in root.iter("testcase")]
+        self.assertEqual(times, ["0.001500", "0.000007"])
+        self.assertEqual(root.find("testsuite/properties/property").attrib,
+                         {"name": "clock", "value": "virtual"})
+
 
 class OptionsTest(unittest.TestCase):
     m = matrix.load_matrix(HERE / "matrix.json")
