@@ -386,7 +386,7 @@ static u64 svm_get_rip(struct vcpu *v)
 static void svm_arm_watchdog(struct vcpu *v, u64 us)
 {
 	(void)v;
-	apic_timer_within(us);
+	apic_timer_oneshot(us);
 }
 
 static void svm_set_wbinvd_exiting(struct vcpu *v, bool on)

@@ -220,7 +220,7 @@ static void vmx_arm_watchdog(struct vcpu *v, u64 us)
 	u64 ticks;
 
 	if (!vmx(v)->preempt) {
-		apic_timer_within(us);
+		apic_timer_oneshot(us);
 		return;
 	}
 	if (!us)

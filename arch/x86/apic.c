@@ -63,19 +63,6 @@ void apic_timer_oneshot(u64 us)
 		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
 }
 
-void apic_timer_within(u64 us)
-{
-	u64 left = timer_khz
-		       ? (u64)apic_read(APIC_REG_TIMER_CUR) * 1000 / timer_khz
-		       : 0;
-	u32 lvt = apic ? apic_read(APIC_REG_LVT_TIMER) : 0;
-
-	/* Counting, one-shot, unmasked, our vector, due soon enough. */
-	if (us && left && left <= us && lvt == VEC_TIMER)
-		return;
-	apic_timer_oneshot(us);
-}
-
 int apic_init(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);

@@ -48,10 +48,5 @@ u64 apic_timer_khz(void);
 /* One VEC_TIMER interrupt about @us microseconds from now, without
  * waiting for it (a watchdog); 0 stops the timer. */
 void apic_timer_oneshot(u64 us);
-/* apic_timer_oneshot(), unless the one-shot already counts down to an
- * interrupt within @us: a watchdog kept across VM entries is armed once,
- * not with two register writes (each an emulator timer update) an entry.
- * It may fire early (another wait shortened it): never late. */
-void apic_timer_within(u64 us);
 
 #endif
