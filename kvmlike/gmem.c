@@ -66,18 +66,33 @@ static int gmem_build(struct gmem *g, u8 memtype, bool ipat)
 	return err;
 }
 
+/* RAM := zeros, then @img, storing only what differs (memcpy_changed):
+ * the pages are usually the ones the last guest freed, its code page
+ * again, holding the same stub. */
+static void gmem_fill(struct gmem *g, const struct gmem_image *img)
+{
+	u64 at = img ? img->gpa : g->size, len = img ? img->len : 0;
+
+	memset_changed(g->ram, 0, at);
+	if (len)
+		memcpy_changed(g->ram + at, img->data, len);
+	memset_changed(g->ram + at + len, 0, g->size - at - len);
+}
+
 int gmem_init(struct gmem *g, const struct pt_format *fmt, u64 size, u8 memtype,
-	      bool ipat)
+	      bool ipat, const struct gmem_image *img)
 {
 	int err;
 
 	memset(g, 0, sizeof(*g));
 	g->fmt = fmt;
 	g->size = ALIGN_UP(size, PAGE_SIZE);
+	if (img && (img->gpa > g->size || img->len > g->size - img->gpa))
+		return -EINVAL;
 	g->ram = page_alloc_contig(g->size / PAGE_SIZE, PAGE_SIZE);
 	if (!g->ram)
 		return -ENOMEM;
-	memset(g->ram, 0, g->size);
+	gmem_fill(g, img);
 	err = gmem_build(g, memtype, ipat);
 	if (err) {
 		gmem_destroy(g);

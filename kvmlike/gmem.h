@@ -38,11 +38,19 @@ struct gmem {
 	u64 rebuilds; /* times the tables were rebuilt for a memory type */
 };
 
+/* Bytes guest RAM starts with at @gpa. */
+struct gmem_image {
+	gpa_t gpa;
+	const void *data;
+	u64 len;
+};
+
 /* RAM of @size bytes at GPA 0 behind tables of format @fmt (pt_fmt_ept or
- * pt_fmt_npt). @memtype/@ipat: EPT leaf attributes, ignored for NPT.
- * 0, -ENOMEM or a pt_init/pt_map error. */
+ * pt_fmt_npt), zero but for @img (may be NULL). @memtype/@ipat: EPT leaf
+ * attributes, ignored for NPT. 0, -EINVAL (@img beyond RAM), -ENOMEM or
+ * a pt_init/pt_map error. */
 int gmem_init(struct gmem *g, const struct pt_format *fmt, u64 size, u8 memtype,
-	      bool ipat);
+	      bool ipat, const struct gmem_image *img);
 void gmem_destroy(struct gmem *g);
 /* Rebuild the tables with new EPT leaf attributes: a new root, every
  * mapping again. The caller loads the new root and invalidates the old

@@ -43,9 +43,19 @@ static u16 vm_tag_alloc(void)
 	return 0;
 }
 
+static u64 stub_len(void)
+{
+	return (u64)(guest_stub_end - guest_stub_start);
+}
+
 int vm_create(struct vm *vm, enum wbinvd_policy policy)
 {
 	const struct vcpu_ops *ops = vcpu_ops_detect();
+	/* The guest starts with the stub in place; vm_load_script puts it
+	 * back before every script, a guest being free to write over its own
+	 * code. */
+	const struct gmem_image stub = { GUEST_CODE_GPA, guest_stub_start,
+					 stub_len() };
 	u8 memtype;
 	bool ipat;
 	int err;
@@ -60,7 +70,7 @@ int vm_create(struct vm *vm, enum wbinvd_policy policy)
 	kvmc_init(&vm->coh, policy);
 	vm_ept_memtype(vm, &memtype, &ipat);
 	err = gmem_init(&vm->mem, ops->nested_fmt, GUEST_RAM_SIZE, memtype,
-			ipat);
+			ipat, &stub);
 	if (err) {
 		tags_used &= ~BIT(vm->tag);
 		vm->ops = NULL;
@@ -171,17 +181,17 @@ void vm_hw_reset(void)
 
 int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr)
 {
-	u64 code_len = (u64)(guest_stub_end - guest_stub_start);
 	struct guest_script *s;
 	u8 *code;
 
-	if (nr > GUEST_MAX_STEPS || code_len > GUEST_CODE_MAX)
+	if (nr > GUEST_MAX_STEPS || stub_len() > GUEST_CODE_MAX)
 		return -E2BIG;
-	code = gmem_hva(&vm->mem, GUEST_CODE_GPA, code_len);
+	code = gmem_hva(&vm->mem, GUEST_CODE_GPA, stub_len());
 	s = gmem_hva(&vm->mem, GUEST_SCRIPT_GPA, sizeof(*s));
 	if (!code || !s)
 		return -EINVAL;
-	memcpy(code, guest_stub_start, code_len);
+	/* Usually unchanged: then nothing is stored (lib/string.h). */
+	memcpy_changed(code, guest_stub_start, stub_len());
 	memset(s, 0, sizeof(*s));
 	s->hcall_amd = vm->ops->vendor == VCPU_SVM; /* VMMCALL */
 	s->nr = nr;

@@ -104,6 +104,41 @@ char *strchr(const char *s, int c)
 }
 #endif
 
+void memcpy_changed(void *dst, const void *src, size_t n)
+{
+	u8 *d = dst;
+	const u8 *s = src;
+
+	for (; n >= 8; n -= 8, d += 8, s += 8) {
+		u64 have, want;
+
+		__builtin_memcpy(&have, d, 8);
+		__builtin_memcpy(&want, s, 8);
+		if (have != want)
+			__builtin_memcpy(d, &want, 8);
+	}
+	for (; n; n--, d++, s++)
+		if (*d != *s)
+			*d = *s;
+}
+
+void memset_changed(void *dst, int c, size_t n)
+{
+	u8 *d = dst;
+	u64 want = 0x0101010101010101ULL * (u8)c;
+
+	for (; n >= 8; n -= 8, d += 8) {
+		u64 have;
+
+		__builtin_memcpy(&have, d, 8);
+		if (have != want)
+			__builtin_memcpy(d, &want, 8);
+	}
+	for (; n; n--, d++)
+		if (*d != (u8)c)
+			*d = (u8)c;
+}
+
 bool glob_match(const char *pat, const char *s)
 {
 	const char *star = NULL, *resume = NULL;

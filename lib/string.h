@@ -18,6 +18,16 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 #endif
 
+/* Make @n bytes at @dst equal to @src (memcpy_changed) or to @c
+ * (memset_changed), storing only the 8-byte words (then bytes) that
+ * differ. For memory that may hold code something executed: QEMU's TCG
+ * drops its translations of a page on every store into it, equal bytes or
+ * not (accel/tcg/translate-all.c, tb_invalidate_phys_page_fast), and
+ * translates again on the next run; a store that changes nothing is never
+ * made. On hardware it leaves unchanged cache lines clean. */
+void memcpy_changed(void *dst, const void *src, size_t n);
+void memset_changed(void *dst, int c, size_t n);
+
 /* Shell-style glob: '*' any run, '?' any one character. */
 bool glob_match(const char *pat, const char *s);
 

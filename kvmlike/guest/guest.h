@@ -11,7 +11,7 @@
  *          | GDT            |  built by the stub (GUEST_SEL_*)
  *   0x0100 | IDT            |  32 interrupt gates, built by the stub
  *   0x0200 | catch ESP      |  where an exception handler unwinds to
- *   0x1000 | stub code      |  copied from guest_stub_start..end
+ *   0x1000 | stub code      |  guest_stub_start..end, put back before each script
  *   0x8000 | script         |  struct guest_script
  *   0xe000 | stack ...      |
  *  0x10000 | DMA source     |  GUEST_DMA_SRC_GPA: bytes the guest stages
