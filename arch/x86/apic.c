@@ -29,6 +29,7 @@ static int timer_calibrate(void)
 	udelay(1000);
 	timer_khz = 0xffffffffu - apic_read(APIC_REG_TIMER_CUR);
 	apic_write(APIC_REG_TIMER_INIT, 0);
+	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER); /* one-shot, as on an AP */
 	return timer_khz ? 0 : -EIO;
 }
 
@@ -45,7 +46,6 @@ void apic_idle(u32 us)
 	 * may deschedule this CPU for that long) and HLT then waits for an
 	 * interrupt that never comes. */
 	irq_disable();
-	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER); /* one-shot */
 	apic_write(APIC_REG_TIMER_INIT,
 		   ticks ? (u32)MIN(ticks, 0xffffffffu) : 1);
 	/* STI's one-instruction shadow: no interrupt slips in before HLT. */
@@ -58,7 +58,6 @@ void apic_timer_oneshot(u64 us)
 
 	if (!apic)
 		return;
-	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER);
 	apic_write(APIC_REG_TIMER_INIT,
 		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
 }
@@ -90,6 +89,13 @@ void apic_cpu_init(void)
 	/* apic_idle() counts at the rate measured on the BSP: divide by 16
 	 * on every CPU (an AP comes out of INIT dividing by 2). */
 	apic_write(APIC_REG_TIMER_DIV, 0x3);
+	/* The timer's mode and vector, once: apic_idle() and
+	 * apic_timer_oneshot() write only the initial count (a count of 0
+	 * stops it, SDM 11.5.4), stopped here first in case firmware left
+	 * it counting. Only timer_calibrate() changes it, and puts it
+	 * back. */
+	apic_write(APIC_REG_TIMER_INIT, 0);
+	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER);
 }
 
 int apic_send_ipi(u32 dest, u32 icr)

@@ -90,14 +90,17 @@ static void log_fault(struct vtd_unit *u, u64 lo, u64 hi)
 	u->stats.faults++;
 }
 
-/* Take record @i into the log and clear it; false when it holds none. */
+/* Take record @i into the log and clear it; false when it holds none.
+ * The dword with F is read first, and the rest only when F is set. */
 static bool take_record(struct vtd_unit *u, unsigned i)
 {
 	u32 off = frcd_off(u, i);
-	u64 hi = vtd_read64_halves(u, off + VTD_FRCD_HI);
+	u32 up = vtd_read32(u, off + VTD_FRCD_HI_UP);
+	u64 hi;
 
-	if (!(hi & VTD_FRCD_HI_F))
+	if (!(up & (u32)(VTD_FRCD_HI_F >> 32)))
 		return false;
+	hi = (u64)up << 32 | vtd_read32(u, off + VTD_FRCD_HI);
 	log_fault(u, vtd_read64_halves(u, off + VTD_FRCD_LO), hi);
 	vtd_write32(u, off + VTD_FRCD_HI_UP, (u32)(VTD_FRCD_HI_F >> 32));
 	return true;
