@@ -92,6 +92,8 @@ boot_gdt:
 	.quad 0
 	.quad 0x00af9a000000ffff	/* GDT_KERNEL_CS: 64-bit code */
 	.quad 0x00cf92000000ffff	/* GDT_KERNEL_DS: data */
+	.quad 0, 0			/* an AP's TSS (arch/x86/percpu.h) */
+	.quad 0x0000920000000000	/* PERCPU_SEL_CPU: limit 0, CPU 0 */
 boot_gdt_end:
 boot_gdt_ptr:
 	.short boot_gdt_end - boot_gdt - 1

@@ -4,6 +4,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 
@@ -18,8 +19,8 @@ static struct {
 	void *ctx;
 } handlers[256];
 static u64 counts[256];
-/* Interrupt handlers running, nested, per CPU (by xAPIC id). */
-static unsigned irq_depth[256];
+/* Interrupt handlers running, nested, per logical CPU. */
+static unsigned irq_depth[MAX_CPUS];
 static trap_exception_hook_t exception_hook;
 static trap_unhandled_fn unhandled_hook;
 extern const u8 isr_stubs[];
@@ -103,7 +104,7 @@ void trap_recover(void)
 	/* A test abandoned from inside an interrupt handler left its vector
 	 * in service at the APIC: end it, or lower-priority interrupts stay
 	 * blocked for good. */
-	for (unsigned *d = &irq_depth[apic_id() & 0xff]; *d; (*d)--)
+	for (unsigned *d = &irq_depth[smp_cpu()]; *d; (*d)--)
 		apic_eoi();
 }
 
@@ -133,7 +134,7 @@ void trap_dispatch(struct trap_frame *f)
 	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
 	if (handlers[v].fn) {
 		bool irq = v >= 32 && v != VEC_SPURIOUS;
-		unsigned *depth = &irq_depth[apic_id() & 0xff];
+		unsigned *depth = &irq_depth[smp_cpu()];
 		*depth += irq;
 		handlers[v].fn(f, handlers[v].ctx);
 		*depth -= irq;

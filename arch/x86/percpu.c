@@ -1,7 +1,10 @@
 /* The table of logical CPUs: numbers given in the order smp_init() finds
- * the processors, and the APIC id -> number map that smp_cpu() reads. An
- * APIC id is read from the local APIC on every lookup, not kept in a
- * segment base: a VM exit or VMRUN leaves the APIC alone but not GS. */
+ * the processors, and the APIC id -> number map. smp_cpu() reads the
+ * number from this CPU's GDT (percpu.h, PERCPU_SEL_CPU), not from a
+ * segment base: a VM exit or VMRUN puts the host's GDTR back (SDM vol. 3C
+ * 28.5.2; AMD APM vol. 2 15.5.1) but not GS. Reading the local APIC's id
+ * register instead is an MMIO read, which QEMU's TCG under -icount
+ * executes by translating the code around it again. */
 #include "arch/x86/percpu.h"
 #include "arch/x86/apic.h"
 #include "lib/errno.h"
@@ -38,8 +41,17 @@ struct percpu *smp_percpu(unsigned cpu)
 
 unsigned smp_cpu(void)
 {
-	u8 n = nr_cpus ? apic_to_cpu[apic_id() & 0xff] : 0;
+	u32 limit;
+	bool ok;
+	u8 n;
 
+	/* LSL: ZF set and the limit loaded when the descriptor is there
+	 * (SDM vol. 2A, LSL). It is not in the AP trampoline's GDT: until
+	 * smp_ap_main() loads this CPU's own, ask the APIC. */
+	asm("lsl %2, %0" : "=r"(limit), "=@ccz"(ok) : "r"(PERCPU_SEL_CPU));
+	if (ok && limit < MAX_CPUS)
+		return limit;
+	n = nr_cpus ? apic_to_cpu[apic_id() & 0xff] : 0;
 	return n ? n - 1u : 0;
 }
 

@@ -57,9 +57,13 @@ _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes");
 
 /* GDT of an AP: null, 0x08 code, 0x10 data as boot/entry.S, then the TSS
  * descriptor (16 bytes) at 0x18, the TR selector kvmlike's VMX host state
- * names. */
-#define PERCPU_GDT_ENTRIES 5
+ * names, and at 0x28 a data descriptor whose limit is the CPU's logical
+ * number (boot/entry.S's: 0, the BSP), never loaded into a segment
+ * register: smp_cpu() reads it with LSL. Linux keeps the CPU number in a
+ * GDT limit the same way (GDT_ENTRY_CPUNODE, read by LSL in the vDSO). */
+#define PERCPU_GDT_ENTRIES 6
 #define PERCPU_SEL_TSS	   0x18
+#define PERCPU_SEL_CPU	   0x28
 
 struct percpu {
 	unsigned cpu; /* logical number */

@@ -216,8 +216,9 @@ static int start_ap(struct percpu *pc, hpa_t page)
 	return -ETIMEDOUT;
 }
 
-/* GDT and TSS of this AP: the layout of boot/entry.S's plus a TSS at
- * 0x18 (SDM vol. 3A 8.2.3, figure 8-4: a 16-byte system descriptor). */
+/* GDT and TSS of this AP: the layout of boot/entry.S's, a TSS at 0x18
+ * (SDM vol. 3A 8.2.3, figure 8-4: a 16-byte system descriptor) and the
+ * CPU number at PERCPU_SEL_CPU (percpu.h). */
 static void load_gdt(struct percpu *pc)
 {
 	u64 tss = (u64)&pc->tss;
@@ -232,6 +233,7 @@ static void load_gdt(struct percpu *pc)
 	pc->gdt[3] = (sizeof(pc->tss) - 1) | (tss & 0xffffff) << 16 |
 		     0x89ULL << 40 | ((tss >> 24) & 0xff) << 56;
 	pc->gdt[4] = tss >> 32;
+	pc->gdt[5] = 0x92ULL << 40 | pc->cpu; /* present data; limit: number */
 	pc->tss.iomap_base = sizeof(pc->tss);
 	asm volatile("lgdt %0\n\t"
 		     "pushq $0x08\n\t"
