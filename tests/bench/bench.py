@@ -8,7 +8,8 @@ qemu:  wall time of each QEMU lane asked for (--lane, default qemu and,
        when QEMU 10.0 is there, qemu10) against a boot-and-exit of the same
        machine line (tests=none), checks per second;
 kvm:   "# bench:" diagnostics the kvm_wbinvd suite prints, per lane.
-Timings are medians of --runs runs; wall time on an emulator is only
+Timings are medians of --runs runs, a lane and its floor run in turn (the
+ratio is the median of each turn's own); wall time on an emulator is only
 comparable within one run of this script."""
 import argparse
 import os
@@ -28,13 +29,24 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, text=True, capture_output=True, **kw)
 
 
-def wall(cmd, env, runs):
-    times = []
+def wall_once(cmd, env):
+    t0 = time.monotonic()
+    sh(cmd, env=env, timeout=300)
+    return time.monotonic() - t0
+
+
+def wall_pairs(cmd, floor_cmd, env, runs):
+    """The lane and its floor run in turn, @runs times each: the median
+    lane time, the median floor time, and the median of the runs' own
+    lane/floor ratios. Run next to each other, a lane and its floor see
+    the same load on a shared machine, which drifts over seconds."""
+    lane, floor = [], []
     for _ in range(runs):
-        t0 = time.monotonic()
-        sh(cmd, env=env, timeout=300)
-        times.append(time.monotonic() - t0)
-    return statistics.median(times)
+        lane.append(wall_once(cmd, env))
+        floor.append(wall_once(floor_cmd, env))
+    ratios = [a / b for a, b in zip(lane, floor)]
+    return (statistics.median(lane), statistics.median(floor),
+            statistics.median(ratios))
 
 
 def host_bench(out):
@@ -77,12 +89,12 @@ def qemu_bench(out, runs, lane):
     totals = re.search(r"# Totals: pass:(\d+).*checks:(\d+)",
                        (lane_dir / "ktap.txt").read_text())
     tests, checks = int(totals[1]), int(totals[2])
-    lane_s = wall(cmd, env, runs)
-    floor_s = wall(with_args(cmd, "tests=none"), env, runs)
+    lane_s, floor_s, ratio = wall_pairs(cmd, with_args(cmd, "tests=none"),
+                                        env, runs)
     p = "qemu" if lane == "qemu" else lane
     return [f"bench: name={p}_lane_wall value={lane_s:.3f} unit=s",
             f"bench: name={p}_boot_floor_wall value={floor_s:.3f} unit=s",
-            f"bench: name={p}_lane_vs_floor value={lane_s / floor_s:.2f} "
+            f"bench: name={p}_lane_vs_floor value={ratio:.2f} "
             "unit=ratio target=2",
             f"bench: name={p}_lane_tests value={tests} unit=tests",
             f"bench: name={p}_lane_checks value={checks} unit=checks "
@@ -188,7 +200,7 @@ def qemu10_present():
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="build")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--lane", action="append",
                     help="a QEMU lane to time (repeatable; default qemu, "
                     "and qemu10 when QEMU 10.0 is there)")
