@@ -1,8 +1,8 @@
 /* The table of logical CPUs: numbers given in the order smp_init() finds
  * the processors, and the APIC id -> number map. smp_cpu() reads the
  * number from this CPU's GDT (percpu.h, PERCPU_SEL_CPU), not from a
- * segment base: a VM exit or VMRUN puts the host's GDTR back (SDM vol. 3C
- * 28.5.2; AMD APM vol. 2 15.5.1) but not GS. Reading the local APIC's id
+ * segment base: a VM exit or #VMEXIT puts the host's GDTR back (SDM vol.
+ * 3C 27.5.2; AMD APM vol. 2 15.6) but not GS. Reading the local APIC's id
  * register instead is an MMIO read, which QEMU's TCG under -icount
  * executes by translating the code around it again. */
 #include "arch/x86/percpu.h"
