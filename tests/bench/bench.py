@@ -6,7 +6,9 @@ host:  the page-table builder against the memset floor (tests/bench/),
        invalidations and cache-line flushes per map and per unmap call;
 qemu:  wall time of each QEMU lane asked for (--lane, default qemu and,
        when QEMU 10.0 is there, qemu10) against a boot-and-exit of the same
-       machine line (tests=none), checks per second;
+       machine line (tests=none), the same again with the serial port's
+       bytes dropped in QEMU (-serial null: the cost of the output),
+       checks per second;
 kvm:   "# bench:" diagnostics the kvm_wbinvd suite prints, per lane.
 Timings are medians of --runs runs, a lane and its floor run in turn (the
 ratio is the median of each turn's own); wall time on an emulator is only
@@ -76,6 +78,14 @@ def with_args(cmd, args):
     return cmd
 
 
+def with_serial_null(cmd):
+    """The lane's QEMU command with the serial port's bytes dropped inside
+    QEMU (-serial null): what the lane costs without its output."""
+    cmd = list(cmd)
+    cmd[cmd.index("-serial") + 1] = "null"
+    return cmd
+
+
 def run_lanes(out, lanes):
     r = sh([sys.executable, str(TESTS / "run"), "--out", out, *lanes])
     if r.returncode:
@@ -89,13 +99,19 @@ def qemu_bench(out, runs, lane):
     totals = re.search(r"# Totals: pass:(\d+).*checks:(\d+)",
                        (lane_dir / "ktap.txt").read_text())
     tests, checks = int(totals[1]), int(totals[2])
-    lane_s, floor_s, ratio = wall_pairs(cmd, with_args(cmd, "tests=none"),
-                                        env, runs)
+    floor = with_args(cmd, "tests=none")
+    lane_s, floor_s, ratio = wall_pairs(cmd, floor, env, runs)
+    quiet_s, _, quiet_ratio = wall_pairs(with_serial_null(cmd), floor, env,
+                                         runs)
     p = "qemu" if lane == "qemu" else lane
     return [f"bench: name={p}_lane_wall value={lane_s:.3f} unit=s",
             f"bench: name={p}_boot_floor_wall value={floor_s:.3f} unit=s",
             f"bench: name={p}_lane_vs_floor value={ratio:.2f} "
             "unit=ratio target=2",
+            f"bench: name={p}_lane_serial_null_wall value={quiet_s:.3f} "
+            "unit=s",
+            f"bench: name={p}_lane_serial_null_vs_floor "
+            f"value={quiet_ratio:.2f} unit=ratio",
             f"bench: name={p}_lane_tests value={tests} unit=tests",
             f"bench: name={p}_lane_checks value={checks} unit=checks "
             "target=200",
@@ -168,14 +184,16 @@ def pgtable_table(f):
 
 
 def qemu_table(f, lanes):
-    rows = [("QEMU lane", "lane s", "floor s", "lane/floor", "tests",
-             "checks", "checks/s")]
+    rows = [("QEMU lane", "lane s", "floor s", "lane/floor",
+             "without output", "tests", "checks", "checks/s")]
     for lane in lanes:
         g = {k[len(lane) + 1:]: v for k, v in f.items()
              if k.startswith(lane + "_")}
         rows.append((f"{lane} (vs tests=none)", f"{g['lane_wall']:.2f}",
                      f"{g['boot_floor_wall']:.2f}",
-                     f"{g['lane_vs_floor']:.2f}", f"{g['lane_tests']:.0f}",
+                     f"{g['lane_vs_floor']:.2f}",
+                     f"{g['lane_serial_null_vs_floor']:.2f}",
+                     f"{g['lane_tests']:.0f}",
                      f"{g['lane_checks']:.0f}", f"{g['checks_per_s']:.0f}"))
     return table(rows)
 
