@@ -63,6 +63,8 @@ int vm_create(struct vm *vm, enum wbinvd_policy policy)
 	memset(vm, 0, sizeof(*vm));
 	if (!ops)
 		return -EOPNOTSUPP;
+	if (stub.len > GUEST_CODE_MAX) /* it would run into the script */
+		return -E2BIG;
 	vm->tag = vm_tag_alloc();
 	if (!vm->tag)
 		return -ENOSPC;
@@ -184,7 +186,7 @@ int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr)
 	struct guest_script *s;
 	u8 *code;
 
-	if (nr > GUEST_MAX_STEPS || stub_len() > GUEST_CODE_MAX)
+	if (nr > GUEST_MAX_STEPS)
 		return -E2BIG;
 	code = gmem_hva(&vm->mem, GUEST_CODE_GPA, stub_len());
 	s = gmem_hva(&vm->mem, GUEST_SCRIPT_GPA, sizeof(*s));

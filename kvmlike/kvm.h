@@ -14,8 +14,9 @@
 #include "kvmlike/guest/guest.h"
 #include "kvmlike/vm.h"
 
-/* 0; -EOPNOTSUPP without VMX/SVM with EPT/NPT; -ENOMEM; a backend error
- * when enabling virtualization failed. */
+/* 0; -EOPNOTSUPP without VMX/SVM with EPT/NPT; -E2BIG (the stub over
+ * GUEST_CODE_MAX); -ENOMEM; a backend error when enabling virtualization
+ * failed. */
 int vm_create(struct vm *vm, enum wbinvd_policy policy);
 void vm_destroy(struct vm *vm);
 /* 0, -EOPNOTSUPP or -ENOMEM. The vCPU starts at the guest stub. */
@@ -38,8 +39,9 @@ int vm_detach_domain(struct vm *vm, struct vtd_domain *d);
 int vm_domain_upgraded(struct vm *vm, struct vtd_domain *d);
 bool vm_has_noncoherent_dma(const struct vm *vm);
 
-/* Copy the stub and @steps into guest memory and restart every vCPU at
- * the stub's entry (vcpu_restart). -E2BIG, -EINVAL. */
+/* Put the stub back and @steps into guest memory and restart every vCPU
+ * at the stub's entry (vcpu_restart). -E2BIG (over GUEST_MAX_STEPS),
+ * -EINVAL. */
 int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr);
 
 /* Map a fresh zeroed page at @gpa (outside RAM) and have every vCPU drop
