@@ -108,8 +108,12 @@ static bool take_record(struct vtd_unit *u, unsigned i)
 
 /* 7.1.3.1: FSTS.FRI names the oldest record when PPF is set; records
  * fill in circular order from there, so reading from FRI until a record
- * without F gives the faults oldest first. A second pass catches records
- * a non-conforming unit filled out of order. */
+ * without F gives the faults oldest first. A second pass over the records
+ * the first did not reach catches those a non-conforming unit filled out
+ * of order. The records the first pass read are not read again: one
+ * filled there since is a new fault, in order, whose interrupt (PPF set
+ * again, 7.4.1) brings the next drain; reading it now would count it out
+ * of order. */
 unsigned vtd_fault_drain(struct vtd_unit *u)
 {
 	u64 flags = irq_save();
@@ -117,10 +121,10 @@ unsigned vtd_fault_drain(struct vtd_unit *u)
 	u32 fsts = vtd_read32(u, VTD_REG_FSTS);
 	unsigned first = (unsigned)FIELD_GET(VTD_FSTS_FRI, fsts) % nfr;
 
-	for (unsigned k = 0; k < nfr && take_record(u, (first + k) % nfr); k++)
+	while (n < nfr && take_record(u, (first + n) % nfr))
 		n++;
-	for (unsigned i = 0; i < nfr; i++)
-		if (take_record(u, i)) {
+	for (unsigned k = n + 1; k < nfr; k++)
+		if (take_record(u, (first + k) % nfr)) {
 			n++;
 			u->stats.out_of_order++;
 		}
