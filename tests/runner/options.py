@@ -28,6 +28,8 @@ Exit status:
        matrix expects, screen, ACPI tables, reports)
   2    usage error (bad option, no lane matches, unreadable matrix)
   130  interrupted (Ctrl-C or SIGTERM); the emulators are killed
+  141  the standard output was closed early (tests/run -l | head); the
+       emulators are killed
 """
 
 

@@ -130,6 +130,17 @@ class WholeRunTest(unittest.TestCase):
         self.assertEqual(proc.stderr.splitlines()[-1],
                          "4 passed, 0 failed, 0 skipped")
 
+    def test_closed_stdout_ends_quietly(self):
+        # tests/run -l | head: the reader is gone before the list is out
+        proc = subprocess.Popen([sys.executable, str(HERE / "run"), "-l"],
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        proc.stdout.close()
+        with proc.stderr:
+            err = proc.stderr.read().decode()
+        self.assertEqual(proc.wait(), 141)
+        self.assertEqual(err, "")
+
     def test_timeout_kills_the_emulator(self):
         proc, seconds, _ = self.run_lane("mode=hang", timeout=1)
         self.assertEqual(proc.returncode, 1)
