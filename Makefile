@@ -105,8 +105,11 @@ run: deps
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory format-check
+	$(call say,KUNIT,tools/kunit.sh)
+	$(Q)tools/kunit.sh >$(O)/kunit.dir
 	$(call say,SELFTEST,tests/runner)
-	$(Q)$(PYTHON) tests/runner/selftest.py >$(O)/selftest.log 2>&1 || \
+	$(Q)KUNIT_DIR=$$(cat $(O)/kunit.dir) \
+		$(PYTHON) tests/runner/selftest.py >$(O)/selftest.log 2>&1 || \
 		{ cat $(O)/selftest.log; exit 1; }
 	$(call say,LAYERS,tools/layers.py)
 	$(Q)$(PYTHON) tools/layers.py $(O)
@@ -114,6 +117,8 @@ check: deps
 	$(Q){ $(PYTHON) tests/run --out $(O) $(if $(LANES),--lanes $(LANES)); \
 	    echo $$? >$(O)/run.rc; } | tee $(O)/run.log; \
 	$(LAVA_PYTHON) tests/runner/junit_check.py $(O) || exit 1; \
+	$(PYTHON) tests/runner/kunit_check.py $(O) $$(cat $(O)/kunit.dir) || \
+		exit 1; \
 	tail -1 $(O)/run.log; exit $$(cat $(O)/run.rc)
 
 bench: deps

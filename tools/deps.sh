@@ -14,7 +14,7 @@ qemu10() {
 PKGS="build-essential binutils make python3 qemu-system-x86 ovmf \
 bochs bochsbios vgabios grub-pc-bin grub-efi-amd64-bin grub-common \
 xorriso mtools acpica-tools libcmocka-dev pkg-config clang-format clang libclang-rt-14-dev valgrind \
-lava-common python3-yaml python3-junitparser gdb"
+lava-common python3-yaml python3-junitparser gdb linux-source-6.1"
 
 missing=""
 for p in $PKGS; do

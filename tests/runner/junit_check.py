@@ -15,28 +15,13 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runner.ktap import (DIVERGE, FAIL, PASS, SKIP,  # noqa: E402
-                         KtapParser, read_lines)
+from runner.ktap import file_results  # noqa: E402
 
 try:
     from junitparser import Error, Failure, JUnitXml, Skipped
 except ImportError:
     sys.exit("junit_check: no junitparser: install python3-junitparser "
              "(tools/deps.sh) and run this with /usr/bin/python3")
-
-KIND = {PASS: "passed", FAIL: "failed", SKIP: "skipped", DIVERGE: "skipped"}
-
-
-def ktap_results(path):
-    """{suite.test: passed|failed|skipped} of one KTAP file."""
-    p = KtapParser()
-    for line in read_lines(path):
-        p.feed(line)
-    p.finish("the file ended")
-    out = {f"{s.name}.{t.name}": KIND[t.status]
-           for s in p.suites for t in s.tests}
-    return out  # its problems are the runner's, in runner.ktap
-
 
 def folder_results(out):
     """{lane: Counter of kinds} from the lane folders' KTAP files."""
@@ -47,7 +32,7 @@ def folder_results(out):
         found = {}
         for name in ("ktap.txt", "runner.ktap"):
             if (d / name).exists():
-                found.update(ktap_results(d / name))
+                found.update(file_results(d / name))
         lanes[d.name] = Counter(found.values())
     return lanes
 

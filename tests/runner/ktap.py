@@ -271,6 +271,21 @@ class KtapParser:
         self.on_suite(suite)
 
 
+KIND = {PASS: "passed", FAIL: "failed", SKIP: "skipped", DIVERGE: "skipped"}
+
+
+def file_results(path):
+    """{suite.test: passed|failed|skipped} of one KTAP file, as a KTAP
+    consumer counts them (a known divergence is a skip); its problems are
+    the runner's, in runner.ktap."""
+    p = KtapParser()
+    for line in read_lines(path):
+        p.feed(line)
+    p.finish("the file ended")
+    return {f"{s.name}.{t.name}": KIND[t.status]
+            for s in p.suites for t in s.tests}
+
+
 def suite_line_problems(suite, line):
     """Where a suite's own result line disagrees with its tests."""
     out = []
