@@ -100,6 +100,7 @@ static inline void cpu_relax(void)
 {
 	asm volatile("pause" ::: "memory");
 }
+#ifndef HOST_TEST
 static inline void irq_enable(void)
 {
 	asm volatile("sti" ::: "memory");
@@ -107,6 +108,30 @@ static inline void irq_enable(void)
 static inline void irq_disable(void)
 {
 	asm volatile("cli" ::: "memory");
+}
+#else
+/* The host tests run kernel code in user space, where CLI and STI are
+ * privileged (#GP at IOPL 0): there is no interrupt to hold off. */
+static inline void irq_enable(void)
+{
+}
+static inline void irq_disable(void)
+{
+}
+#endif
+/* Interrupts off on this CPU; the RFLAGS to give back to irq_restore(). */
+static inline u64 irq_save(void)
+{
+	u64 flags = read_rflags();
+
+	irq_disable();
+	return flags;
+}
+/* Interrupts back on if they were on at the irq_save() that gave @flags. */
+static inline void irq_restore(u64 flags)
+{
+	if (flags & X86_RFLAGS_IF)
+		irq_enable();
 }
 static inline void clflush(const volatile void *p)
 {

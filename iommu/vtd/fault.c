@@ -36,21 +36,8 @@ static u32 frcd_off(const struct vtd_unit *u, unsigned i)
 }
 
 /* The log is filled from the fault interrupt and read by tests: both
- * sides run with interrupts off on this CPU (the fault interrupt is
- * routed to the CPU that set it up, which runs the suites). */
-static u64 irq_save(void)
-{
-	u64 flags = read_rflags();
-
-	irq_disable();
-	return flags;
-}
-
-static void irq_restore(u64 flags)
-{
-	if (flags & X86_RFLAGS_IF)
-		irq_enable();
-}
+ * sides run with interrupts off on this CPU (irq_save; the fault
+ * interrupt is routed to the CPU that set it up, which runs the suites). */
 
 int vtd_fault_irq_setup(struct vtd_unit *u, u8 vector)
 {
