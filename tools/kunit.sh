@@ -21,9 +21,11 @@ fi
 DIR=$REPO/.cache/kunit-$version
 TOOL=$DIR/$PKG/tools/testing/kunit
 if [ ! -f "$TOOL/kunit.py" ]; then
-	rm -rf "$DIR"
-	mkdir -p "$DIR"
+	# Unpacked aside and renamed: an interrupted run leaves no half folder.
+	rm -rf "$DIR" "$DIR.tmp"
+	mkdir -p "$DIR.tmp"
 	echo "kunit: unpacking tools/testing/kunit from $TARBALL ($version)" >&2
-	tar -xJf "$TARBALL" -C "$DIR" --wildcards "$PKG/tools/testing/kunit/*.py"
+	tar -xJf "$TARBALL" -C "$DIR.tmp" --wildcards "$PKG/tools/testing/kunit/*.py"
+	mv "$DIR.tmp" "$DIR"
 fi
 echo "$TOOL"
