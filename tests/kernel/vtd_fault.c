@@ -317,8 +317,8 @@ TEST(vtd_fault, storm_of_1000_faults_all_accounted)
 	u64 us = tsc_read_us() - t0, irqs = trap_count(VEC_VTD_FAULT) - irq0;
 	u64 got = f->unit->stats.faults - s0.faults;
 	u64 pfo = f->unit->stats.pfo - s0.pfo;
-	/* TSC time: virtual under QEMU -icount and Bochs, where each edu
-	 * transfer takes 100 ms of it. */
+	/* TSC time: virtual under QEMU -icount (an edu transfer takes 100
+	 * ms of it) and under Bochs. */
 	test_diag("fault storm: %u faulting DMAs from %u device(s) at once "
 		  "in %lu us of TSC time: %lu recorded, %lu overflow (PFO) "
 		  "events, %lu fault interrupts, %lu records out of FRI order",

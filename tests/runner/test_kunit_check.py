@@ -1,6 +1,7 @@
 """kunit_check against Linux's kunit.py (KUNIT_DIR, set by make check from
 tools/kunit.sh): it agrees on a conforming document, and it catches a
-directive kunit.py counts differently and a result that is missing."""
+directive kunit.py counts differently and a result that is missing; an
+output folder without lanes fails before kunit.py is needed."""
 
 import os
 import tempfile
@@ -76,3 +77,13 @@ class KunitCheckTest(unittest.TestCase):
         rc, _, errors = self.check(CUT)
         self.assertEqual(rc, 1)
         self.assertTrue(errors)
+
+
+class NothingReadTest(unittest.TestCase):
+    def test_folder_without_lanes_fails(self):
+        # No lanes/ at all, then lanes/ whose folder holds no result: both
+        # fail rather than report agreement over nothing.
+        with tempfile.TemporaryDirectory() as tmp:
+            self.assertEqual(kunit_check.main(tmp, "/nonexistent"), 1)
+            (Path(tmp) / "lanes" / "x").mkdir(parents=True)
+            self.assertEqual(kunit_check.main(tmp, "/nonexistent"), 1)
