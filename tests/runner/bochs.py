@@ -9,7 +9,8 @@ import time
 from .ktap import clean, log_tail, read_lines
 from .lanes import (emulator, emulator_result, kernel_args, lane_dir,
                     lane_failure, setup_failure, watch, write_cmds)
-from .procs import DEPS_FIX, file_missing, launch, reap, tool_missing
+from .procs import (DEPS_FIX, REPO, file_missing, launch, reap,
+                    tool_missing)
 
 
 def grub_quote(text):
@@ -36,12 +37,18 @@ def bochs_iso(lane, ctx, d):
     shutil.copytree(ctx.out / "isodir", tree)
     (tree / "boot/lane.cfg").write_text(
         f"set lane_args={grub_quote(kernel_args(lane, ctx))}\n")
-    cmd = ["grub-mkrescue", "-o", str(d / "lane.iso"), str(tree)]
     log = d / "grub-mkrescue.log"
-    proc = launch(cmd, log)
-    if reap(proc, 120) or proc.returncode:
-        return cmd, [f"grub-mkrescue failed (status {proc.returncode})",
-                     *log_tail(log)]
+    cmd = [str(REPO / "tools/mkrescue.sh"), str(d / "lane.iso"), str(tree),
+           str(log)]
+    notes = d / "mkrescue.out"  # its word on xorriso's crashes, if any
+    proc = launch(cmd, notes)
+    timed_out = reap(proc, 120)
+    for note in read_lines(notes):
+        ctx.console.progress(f"[{lane['name']}] {clean(note)}")
+    if timed_out or proc.returncode:
+        said = ("timed out after 120 s" if timed_out
+                else f"failed (status {proc.returncode})")
+        return cmd, [f"grub-mkrescue {said}", *log_tail(log)]
     return cmd, []
 
 
