@@ -86,7 +86,7 @@ $(ISO): $(KERNEL) boot/grub.cfg
 	@rm -rf $(O)/isodir && mkdir -p $(O)/isodir/boot/grub
 	$(Q)cp $(KERNEL) $(O)/isodir/boot/kernel.elf
 	$(Q)cp boot/grub.cfg $(O)/isodir/boot/grub/grub.cfg
-	$(Q)tools/mkrescue.sh $@ $(O)/isodir $(O)/grub-mkrescue.log || \
+	$(Q)timeout 120 tools/mkrescue.sh $@ $(O)/isodir $(O)/grub-mkrescue.log || \
 		{ cat $(O)/grub-mkrescue.log; exit 1; }
 
 # Host unit tests (cmocka) of the pure modules, and host benchmarks.

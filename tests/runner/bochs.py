@@ -30,6 +30,9 @@ def bochs_needs(ctx, lane):
             file_missing(b["vgaromimage"], DEPS_FIX)]
 
 
+MKRESCUE_TIMEOUT = 120  # s, for all of tools/mkrescue.sh's attempts
+
+
 def bochs_iso(lane, ctx, d):
     """Builds lane.iso: the kernel's ISO tree plus boot/lane.cfg carrying the
     kernel arguments (Bochs has no fw_cfg). Returns the command and errors."""
@@ -42,11 +45,11 @@ def bochs_iso(lane, ctx, d):
            str(log)]
     notes = d / "mkrescue.out"  # its word on xorriso's crashes, if any
     proc = launch(cmd, notes)
-    timed_out = reap(proc, 120)
+    timed_out = reap(proc, MKRESCUE_TIMEOUT)
     for note in read_lines(notes):
         ctx.console.progress(f"[{lane['name']}] {clean(note)}")
     if timed_out or proc.returncode:
-        said = ("timed out after 120 s" if timed_out
+        said = (f"timed out after {MKRESCUE_TIMEOUT} s" if timed_out
                 else f"failed (status {proc.returncode})")
         return cmd, [f"grub-mkrescue {said}", *log_tail(log)]
     return cmd, []
