@@ -338,6 +338,7 @@ static enum vcpu_next vcpu_handle(struct vcpu *v, struct vcpu_exit *e)
 
 int vcpu_run(struct vcpu *v, enum vcpu_stop *stop)
 {
+	u64 t0 = tsc_read_us();
 	deadline_t end = deadline_in_us(v->run_us);
 	u64 flags = read_rflags();
 	int cpu = (int)smp_cpu(), ret = -ETIMEDOUT;
@@ -351,6 +352,7 @@ int vcpu_run(struct vcpu *v, enum vcpu_stop *stop)
 
 		memset(e, 0, sizeof(*e));
 		ret = vcpu_enter_once(v, cpu, e, end);
+		v->ran_us = tsc_read_us() - t0;
 		if (ret)
 			break;
 		next = vcpu_handle(v, e);

@@ -205,6 +205,7 @@ struct vcpu {
 	struct vcpu_msrs msrs;
 	struct vcpu_contained contained; /* the last one */
 	u64 run_us;			 /* a run's time budget */
+	u64 ran_us; /* the last run: its start to its last exit */
 	struct vcpu_report reports[VCPU_MAX_REPORTS];
 	unsigned nr_reports;
 	bool done; /* the guest reported GHC_DONE */
