@@ -2,12 +2,17 @@
  * framebuffer (multiboot2 tag 8; under UEFI the GOP mode that GRUB's
  * efi_gop driver reports).
  *
- * The framebuffer is mapped uncached (mm_map offers no write-combining: the
- * power-on PAT has no WC entry), and reads of it are slower still, so the
- * console never reads it back. It keeps two grids of cells, what should be
- * on the screen and what was drawn, and draws only the cells that differ.
- * Scrolling moves the wanted grid up by half the screen at once (a "jump
- * scroll"): redrawing costs about the same for one line or many.
+ * The framebuffer is mapped write-combining (the kernel's PAT, mm.h): the
+ * CPU merges the glyph stores into bursts instead of sending each one to
+ * the graphics device on its own, as uncached memory does. Without the PAT
+ * it is uncached. Reads of it are slow either way, so the console never
+ * reads it back. It keeps two grids of cells, what should be on the screen
+ * and what was drawn, and draws only the cells that differ. Scrolling
+ * moves the wanted grid up by half the screen at once (a "jump scroll"):
+ * redrawing costs about the same for one line or many. Write-combined
+ * stores may wait in the CPU's buffers; an SFENCE after each line, each
+ * cell and each redraw sends them (SDM vol. 3A 12.3.1), so what the kernel
+ * printed last is on the screen even if it then halts.
  *
  * Pixel layout: multiboot2 gives the colour field positions, but boot_info
  * keeps only the depth, so 32 and 24 bpp are taken as x8r8g8b8 / r8g8b8
@@ -112,6 +117,12 @@ static void draw_glyph(unsigned px, unsigned py, char c, u8 attr, unsigned s)
 	}
 }
 
+/* Drain the write-combining buffers to the framebuffer. */
+static void fb_flush(void)
+{
+	asm volatile("sfence" ::: "memory");
+}
+
 static void sync_cell(unsigned x, unsigned y)
 {
 	u16 v = want[y][x];
@@ -146,6 +157,7 @@ static void scroll(void)
 	fill_rows(keep, n, TEXT_ATTR);
 	fb.row = keep;
 	sync_all();
+	fb_flush();
 }
 
 static void fb_putc(char c)
@@ -156,8 +168,10 @@ static void fb_putc(char c)
 		fb.col = 0;
 		if (++fb.row == fb.ops.rows)
 			scroll();
-		if (c == '\n')
+		if (c == '\n') {
+			fb_flush();
 			return;
+		}
 	}
 	want[fb.row][fb.col] = TEXT_ATTR << 8 | (u8)c;
 	sync_cell(fb.col++, fb.row);
@@ -169,12 +183,14 @@ static void fb_cell(unsigned x, unsigned y, char c, u8 attr)
 		return;
 	want[y][x] = (u16)attr << 8 | (u8)c;
 	sync_cell(x, y);
+	fb_flush();
 }
 
 static void fb_clear(u8 attr)
 {
 	fill_rows(0, fb.ops.rows, attr);
 	sync_all();
+	fb_flush();
 	fb.col = fb.row = 0;
 }
 
@@ -184,6 +200,7 @@ static void fb_big(unsigned x, unsigned y, char c, unsigned scale, u8 attr)
 		return;
 	draw_glyph(x * 8 * fb.scale, y * 16 * fb.scale, c, attr,
 		   scale * fb.scale);
+	fb_flush();
 	for (unsigned j = y; j < y + scale; j++)
 		for (unsigned i = x; i < x + scale; i++)
 			want[j][i] = shown[j][i] = CELL_UNKNOWN;
@@ -234,7 +251,7 @@ const struct screen_ops *fb_init(const struct boot_fb *f, const char **why)
 {
 	if ((*why = fb_check(f)))
 		return NULL;
-	fb.base = mm_map(f->addr, (u64)f->pitch * f->height, CACHE_UC);
+	fb.base = mm_map(f->addr, (u64)f->pitch * f->height, CACHE_WC);
 	if (!fb.base) {
 		*why = "cannot map the framebuffer";
 		return NULL;
@@ -267,8 +284,10 @@ const struct screen_ops *fb_init(const struct boot_fb *f, const char **why)
 static void fb_describe(char *buf, size_t cap)
 {
 	ksnprintf(buf, cap,
-		  "framebuffer %ux%u, %u bpp, pitch %u at 0x%lx (uncached), "
+		  "framebuffer %ux%u, %u bpp, pitch %u at 0x%lx (%s), "
 		  "%ux%u cells of 8x16 at scale %u",
 		  fb.width, fb.height, fb.bytespp * 8, fb.pitch, fb.pa,
+		  mm_cache_type(fb.pa) == CACHE_WC ? "write-combining"
+						   : "uncached",
 		  fb.ops.cols, fb.ops.rows, fb.scale);
 }

@@ -3,7 +3,9 @@
  *   63    52 51                 12 11  8 7  6 5 4   3   2  1 0
  *  | NX |   | physical address    |    |PS| |A|PCD|PWT|US|W|P|
  *
- * UC is PCD|PWT with the power-on PAT (entry 3 = UC); WB is neither. */
+ * The PAT index is PAT:PCD:PWT (bit 7 of a PTE, bit 12 of a large page,
+ * never set here). With MM_PAT, loaded at mm_init: WB is neither, WC is
+ * PWT, UC is PCD|PWT (entry 3, UC in the power-on PAT too). */
 #include "arch/x86/mm.h"
 #include "arch/x86/cpu.h"
 #include "boot/bootinfo.h"
@@ -66,9 +68,49 @@ void page_free_contig(void *va, u64 npages)
 	pmm_free_range(&pmm, (hpa_t)va, npages);
 }
 
+static bool have_pat;
+
+static bool cpu_has_pat(void)
+{
+	return cpuid(1, 0).edx & BIT(16);
+}
+
+/* SDM vol. 3A 12.12.4 defers to the MTRR sequence of 12.11.8 for a PAT
+ * change: no-fill cache mode (CR0.CD=1, NW=0), WBINVD, TLBs flushed,
+ * the write, WBINVD and TLBs again, caches back on. A CPU that cached
+ * lines under the old types keeps no stale one. */
+void mm_pat_load(void)
+{
+	u64 flags, cr0;
+
+	if (!cpu_has_pat())
+		return;
+	flags = irq_save();
+	cr0 = read_cr0();
+	write_cr0((cr0 | X86_CR0_CD) & ~(u64)X86_CR0_NW);
+	wbinvd();
+	write_cr3(read_cr3());
+	wrmsr(MSR_IA32_PAT, MM_PAT);
+	wbinvd();
+	write_cr3(read_cr3());
+	write_cr0(cr0);
+	irq_restore(flags);
+}
+
 static u64 cache_bits(enum cache_type c)
 {
-	return c == CACHE_UC ? PTE_CACHE : 0;
+	if (c == CACHE_WC && have_pat)
+		return PTE_PWT;
+	return c == CACHE_WB ? 0 : PTE_CACHE;
+}
+
+/* The type of PCD:PWT @bits under MM_PAT (PCD alone, UC-, counts as UC);
+ * without the PAT, PWT alone would be WT, which this kernel never maps. */
+static int cache_type_of(u64 bits)
+{
+	if (!(bits & PTE_CACHE))
+		return CACHE_WB;
+	return bits == PTE_PWT && have_pat ? CACHE_WC : CACHE_UC;
 }
 
 /* Replace the large page in *e (an entry of a level-@l table, l = 2 for
@@ -148,7 +190,7 @@ int mm_cache_type(hpa_t pa)
 		if (!(e & PTE_P))
 			return -ENOENT;
 		if (l == 0 || (e & PTE_PS))
-			return (e & PTE_CACHE) ? CACHE_UC : CACHE_WB;
+			return cache_type_of(e & PTE_CACHE);
 		table = (u64 *)(e & PTE_ADDR);
 	}
 	return -ENOENT;
@@ -179,6 +221,10 @@ int mm_init(const struct boot_info *bi, const struct mem_range *extra,
 	pml4 = page_alloc();
 	if (!pml4)
 		return -ENOMEM;
+	/* The PAT first: firmware may have left any layout, and the tables
+	 * built next select entries by index. */
+	mm_pat_load();
+	have_pat = cpu_has_pat();
 	/* Low megabyte: RAM and ROM write-back, the VGA window uncached. */
 	err = map_range(0, 0xa0000, CACHE_WB) ?:
 	      map_range(0xa0000, 0x20000, CACHE_UC) ?:

@@ -5,7 +5,19 @@
 
 #include "arch/x86/pmm.h"
 
-enum cache_type { CACHE_WB, CACHE_UC };
+/* WC (write-combining: stores buffered and merged, never read into the
+ * cache) is for a framebuffer; it needs the PAT, else it is UC. */
+enum cache_type { CACHE_WB, CACHE_UC, CACHE_WC };
+
+/* The kernel's PAT (SDM vol. 3A 12.12.2, encodings table 12-10): the
+ * power-on layout (WB, WT, UC-, UC, twice) with WT replaced by WC, so PWT
+ * alone selects WC and PCD|PWT still UC. */
+#define MM_PAT 0x0007010600070106ULL
+
+/* Load MM_PAT on this CPU (mm_init on the boot CPU, each AP as it starts)
+ * by the SDM's sequence: caches off and flushed around the write. No-op
+ * on a CPU without the PAT (CPUID.1:EDX[16]); then CACHE_WC maps UC. */
+void mm_pat_load(void);
 
 struct boot_info;
 

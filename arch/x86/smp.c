@@ -40,7 +40,7 @@ static u64 ap_pdpt[512] __attribute__((aligned(4096)));
 static u64 ap_pd[512] __attribute__((aligned(4096)));
 
 static struct smp_info info;
-static u64 bsp_cr4, bsp_pat;
+static u64 bsp_cr4;
 static struct {
 	u16 limit;
 	u64 base;
@@ -159,7 +159,6 @@ static int trampoline_install(hpa_t page)
 	      (u32)(EFER_LME | (rdmsr(MSR_EFER) & EFER_NXE)));
 	ap_boot.cr3 = read_cr3();
 	bsp_cr4 = read_cr4() & ~X86_CR4_VMXE;
-	bsp_pat = rdmsr(MSR_IA32_PAT);
 	asm volatile("sidt %0" : "=m"(bsp_idtr));
 	return 0;
 }
@@ -255,7 +254,7 @@ void smp_ap_main(unsigned cpu)
 	struct percpu *pc = smp_percpu(cpu);
 
 	write_cr4(bsp_cr4);
-	wrmsr(MSR_IA32_PAT, bsp_pat);
+	mm_pat_load(); /* the boot CPU's PAT (SDM 12.12.4, 12.11.8) */
 	load_gdt(pc);
 	asm volatile("lidt %0" ::"m"(bsp_idtr));
 	apic_cpu_init();

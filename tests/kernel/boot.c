@@ -3,6 +3,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
@@ -155,6 +156,45 @@ TEST(boot, mmio_mapped_uncached)
 	EXPECT_EQ(
 	    mm_cache_type(rdmsr(MSR_IA32_APIC_BASE) & GENMASK_ULL(51, 12)),
 	    CACHE_UC);
+}
+
+static void read_pat(void *arg)
+{
+	((u64 *)arg)[smp_cpu()] = rdmsr(MSR_IA32_PAT);
+}
+
+/* Every CPU runs with the kernel's PAT (mm.h), whatever firmware left, and
+ * all alike (SDM vol. 3A 12.12.4 and the multiprocessor procedure of
+ * 12.11.8 it refers to); so the mappings mean what mm.c says:
+ * the VGA window uncached, the framebuffer the console draws on
+ * write-combining. Every x86-64 CPU has the PAT (CPUID.1:EDX[16]). */
+TEST(boot, pat_is_the_kernels_on_every_cpu)
+{
+	static u64 pat[MAX_CPUS];
+	const struct boot_fb *f = &kstate.boot.fb;
+	unsigned cpu;
+	int fb;
+
+	ASSERT_TRUE(cpuid(1, 0).edx & BIT(16));
+	memset(pat, 0, sizeof(pat));
+	ASSERT_OK(on_cpus(smp_online_mask(), read_pat, pat));
+	for_each_cpu(cpu, smp_online_mask())
+	{
+		if (pat[cpu] != MM_PAT)
+			test_fail("cpu %u: PAT 0x%016lx, not the kernel's "
+				  "0x%016llx",
+				  cpu, pat[cpu], MM_PAT);
+	}
+	EXPECT_EQ(mm_cache_type(0xb8000), CACHE_UC);
+	/* type 1: RGB (the console's); 2, EGA text, is the VGA window */
+	fb = f->present && f->type == 1 ? mm_cache_type(f->addr) : -ENOENT;
+	if (fb >= 0)
+		EXPECT_EQ(fb, CACHE_WC);
+	test_diag("PAT 0x%016llx on %u CPU(s); framebuffer %s", MM_PAT,
+		  cpumask_weight(smp_online_mask()),
+		  fb < 0	   ? "none mapped"
+		  : fb == CACHE_WC ? "write-combining"
+				   : "not write-combining");
 }
 
 static void do_ud2(void *arg)

@@ -74,7 +74,7 @@ class ScreenTest(unittest.TestCase):
 
     def test_judge_finds_the_totals_line(self):
         text = ["# console: screen: framebuffer 1280x800, 32 bpp, pitch 5120 "
-                "at 0xc0000000 (uncached), 160x50 cells of 8x16 at scale 1",
+                "at 0xc0000000 (write-combining), 160x50 cells of 8x16 at scale 1",
                 "# Totals: pass:1 fail:0 skip:0 todo:0 checks:3",
                 "# screen: verdict page drawn (PASS)"]
         ok = self.judge(["PASS", "Totals: pass:1 fail:0 skip:0 todo:0 checks:3"],
