@@ -344,6 +344,7 @@ int vcpu_run(struct vcpu *v, enum vcpu_stop *stop)
 	int cpu = (int)smp_cpu(), ret = -ETIMEDOUT;
 	struct vcpu_exit *e = &v->last_exit;
 
+	v->ran_us = 0;
 	if (v->dead)
 		return -EIO;
 	irq_disable();
