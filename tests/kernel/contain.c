@@ -451,8 +451,8 @@ static bool host_xcr0(u64 *v)
  * #GP, and the host's XCR0 is what it was.
  * QEMU 7.2 does not check the SVM intercept for XSETBV (QEMU added it in
  * 8.2: "target/i386: check intercept for XSETBV", October 2023): the
- * guest's XSETBV writes the vCPU's XCR0 and the guest runs on (seen with
- * -cpu max; the lanes' qemu64 has no XSAVE, so there the test skips). */
+ * guest's XSETBV writes the vCPU's XCR0 and the guest runs on. The qemu
+ * lanes run -cpu max for this (qemu64 has no XSAVE: there it skips). */
 TEST(contain, xsetbv_is_refused)
 {
 	const struct guest_step s[] = { { .op = GOP_XSETBV, .lo = 0x7 } };
