@@ -8,13 +8,6 @@
 
 #include "kvmlike/vcpu.h"
 
-#define MSR_MTRRCAP	      0xfe /* SDM vol. 3A 12.11.1 */
-#define MSR_MTRR_PHYSBASE0    0x200
-#define MSR_MTRR_FIX64K_00000 0x250
-#define MSR_MTRR_FIX16K_80000 0x258
-#define MSR_MTRR_FIX16K_A0000 0x259
-#define MSR_MTRR_FIX4K_C0000  0x268 /* ..0x26f */
-#define MSR_MTRR_DEF_TYPE     0x2ff
 #define MSR_IA32_SYSENTER_CS  0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176

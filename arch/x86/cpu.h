@@ -8,6 +8,13 @@
 #define MSR_IA32_APIC_BASE	 0x1b
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_PAT		 0x277
+#define MSR_MTRRCAP		 0xfe  /* SDM vol. 3A 12.11.1 */
+#define MSR_MTRR_PHYSBASE0	 0x200 /* PHYSMASKn = PHYSBASE0 + 2n + 1 */
+#define MSR_MTRR_FIX64K_00000	 0x250
+#define MSR_MTRR_FIX16K_80000	 0x258
+#define MSR_MTRR_FIX16K_A0000	 0x259
+#define MSR_MTRR_FIX4K_C0000	 0x268 /* ..0x26f */
+#define MSR_MTRR_DEF_TYPE	 0x2ff
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;

@@ -75,22 +75,90 @@ static bool cpu_has_pat(void)
 	return cpuid(1, 0).edx & BIT(16);
 }
 
-/* SDM vol. 3A 12.12.4 defers to the MTRR sequence of 12.11.8 for a PAT
- * change: no-fill cache mode (CR0.CD=1, NW=0), WBINVD, TLBs flushed,
- * the write, WBINVD and TLBs again, caches back on. A CPU that cached
- * lines under the old types keeps no stale one. */
-void mm_pat_load(void)
+/* The MTRRs (SDM vol. 3A 12.11) the boot CPU had from firmware, which
+ * every AP gets too (mm_memtypes_load). */
+static struct {
+	u64 def, val[MM_MTRR_MSRS];
+	unsigned n;
+	bool saved;
+} boot_mtrrs;
+
+static bool cpu_has_mtrr(void)
 {
+	return cpuid(1, 0).edx & BIT(12);
+}
+
+unsigned mm_mtrr_msrs(u32 *msr, unsigned cap)
+{
+	static const u32 fixed[] = { MSR_MTRR_FIX64K_00000,
+				     MSR_MTRR_FIX16K_80000,
+				     MSR_MTRR_FIX16K_A0000 };
+	u64 mtrrcap;
+	unsigned n = 0;
+
+	if (!cpu_has_mtrr())
+		return 0;
+	mtrrcap = rdmsr(MSR_MTRRCAP);
+	/* Variable ranges: VCNT (bits 7:0) PHYSBASE/PHYSMASK pairs. */
+	for (unsigned i = 0; i < 2 * (mtrrcap & 0xff) && n < cap; i++)
+		msr[n++] = MSR_MTRR_PHYSBASE0 + i;
+	if (!(mtrrcap & BIT(8))) /* FIX: fixed ranges supported */
+		return n;
+	for (unsigned i = 0; i < ARRAY_SIZE(fixed) && n < cap; i++)
+		msr[n++] = fixed[i];
+	for (unsigned i = 0; i < 8 && n < cap; i++)
+		msr[n++] = MSR_MTRR_FIX4K_C0000 + i;
+	return n;
+}
+
+static void mtrr_save(void)
+{
+	u32 msr[MM_MTRR_MSRS];
+
+	if (!cpu_has_mtrr())
+		return;
+	boot_mtrrs.n = mm_mtrr_msrs(msr, MM_MTRR_MSRS);
+	for (unsigned i = 0; i < boot_mtrrs.n; i++)
+		boot_mtrrs.val[i] = rdmsr(msr[i]);
+	boot_mtrrs.def = rdmsr(MSR_MTRR_DEF_TYPE);
+	boot_mtrrs.saved = true;
+}
+
+/* With the MTRRs disabled (E, bit 11 of the default type, clear), as
+ * 12.11.8 step 8 asks, then the default type, E included, last. */
+static void mtrr_load(void)
+{
+	u32 msr[MM_MTRR_MSRS];
+	unsigned n = mm_mtrr_msrs(msr, MM_MTRR_MSRS);
+
+	if (n != boot_mtrrs.n)
+		return; /* not the boot CPU's kind: keep its own */
+	wrmsr(MSR_MTRR_DEF_TYPE, rdmsr(MSR_MTRR_DEF_TYPE) & ~BIT_ULL(11));
+	for (unsigned i = 0; i < n; i++)
+		wrmsr(msr[i], boot_mtrrs.val[i]);
+	wrmsr(MSR_MTRR_DEF_TYPE, boot_mtrrs.def);
+}
+
+/* SDM vol. 3A 12.11.8 (to which 12.12.4 sends a PAT change too): no-fill
+ * cache mode (CR0.CD=1, NW=0), WBINVD, TLBs flushed, the writes, WBINVD
+ * and TLBs again, caches back on. A CPU that cached lines under the old
+ * types keeps no stale one. */
+void mm_memtypes_load(bool ap)
+{
+	bool pat = cpu_has_pat(), mtrr = ap && boot_mtrrs.saved;
 	u64 flags, cr0;
 
-	if (!cpu_has_pat())
+	if (!pat && !mtrr)
 		return;
 	flags = irq_save();
 	cr0 = read_cr0();
 	write_cr0((cr0 | X86_CR0_CD) & ~(u64)X86_CR0_NW);
 	wbinvd();
 	write_cr3(read_cr3());
-	wrmsr(MSR_IA32_PAT, MM_PAT);
+	if (mtrr)
+		mtrr_load();
+	if (pat)
+		wrmsr(MSR_IA32_PAT, MM_PAT);
 	wbinvd();
 	write_cr3(read_cr3());
 	write_cr0(cr0);
@@ -222,8 +290,10 @@ int mm_init(const struct boot_info *bi, const struct mem_range *extra,
 	if (!pml4)
 		return -ENOMEM;
 	/* The PAT first: firmware may have left any layout, and the tables
-	 * built next select entries by index. */
-	mm_pat_load();
+	 * built next select entries by index. The MTRRs stay firmware's;
+	 * they are kept for the APs. */
+	mtrr_save();
+	mm_memtypes_load(false);
 	have_pat = cpu_has_pat();
 	/* Low megabyte: RAM and ROM write-back, the VGA window uncached. */
 	err = map_range(0, 0xa0000, CACHE_WB) ?:

@@ -14,10 +14,24 @@ enum cache_type { CACHE_WB, CACHE_UC, CACHE_WC };
  * alone selects WC and PCD|PWT still UC. */
 #define MM_PAT 0x0007010600070106ULL
 
-/* Load MM_PAT on this CPU (mm_init on the boot CPU, each AP as it starts)
- * by the SDM's sequence: caches off and flushed around the write. No-op
- * on a CPU without the PAT (CPUID.1:EDX[16]); then CACHE_WC maps UC. */
-void mm_pat_load(void);
+/* This CPU's memory types, by the SDM's sequence (caches off and flushed
+ * around the writes): MM_PAT (not on a CPU without the PAT,
+ * CPUID.1:EDX[16]; then CACHE_WC maps UC), and on an AP (@ap) the MTRRs
+ * the boot CPU had from firmware. mm_init loads the boot CPU's; each AP
+ * loads its own as it starts.
+ * The SDM (12.11.8) wants every CPU's MTRRs alike. Firmware sets them on
+ * each, and INIT leaves them unchanged (the SDM's table of processor state
+ * after power-up, reset or INIT), but an emulator may not keep them
+ * (measured: under QEMU 7.2 and 10.0 an AP the kernel starts has every
+ * MTRR 0, IA32_MTRR_DEF_TYPE included, so all its memory is UC); so, as
+ * Linux's mtrr_ap_init, every AP takes the boot CPU's. */
+void mm_memtypes_load(bool ap);
+
+/* The MTRR MSRs this CPU has, besides IA32_MTRR_DEF_TYPE: its variable
+ * ranges' base and mask, then the fixed ranges; at most @cap of them into
+ * @msr, how many returned (0 without MTRRs, CPUID.1:EDX[12]). */
+#define MM_MTRR_MSRS 80 /* 32 variable pairs and 11 fixed, with room */
+unsigned mm_mtrr_msrs(u32 *msr, unsigned cap);
 
 struct boot_info;
 

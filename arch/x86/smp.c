@@ -254,7 +254,7 @@ void smp_ap_main(unsigned cpu)
 	struct percpu *pc = smp_percpu(cpu);
 
 	write_cr4(bsp_cr4);
-	mm_pat_load(); /* the boot CPU's PAT (SDM 12.12.4, 12.11.8) */
+	mm_memtypes_load(true); /* the boot CPU's MTRRs, the kernel's PAT */
 	load_gdt(pc);
 	asm volatile("lidt %0" ::"m"(bsp_idtr));
 	apic_cpu_init();

@@ -197,6 +197,49 @@ TEST(boot, pat_is_the_kernels_on_every_cpu)
 				   : "not write-combining");
 }
 
+static struct {
+	u32 msr[MM_MTRR_MSRS];
+	unsigned n;
+	u64 val[MAX_CPUS][1 + MM_MTRR_MSRS]; /* [0]: IA32_MTRR_DEF_TYPE */
+} mtrrs;
+
+static void read_mtrrs(void *arg)
+{
+	u64 *v = mtrrs.val[smp_cpu()];
+
+	v[0] = rdmsr(MSR_MTRR_DEF_TYPE);
+	for (unsigned i = 0; i < mtrrs.n; i++)
+		v[1 + i] = rdmsr(mtrrs.msr[i]);
+}
+
+/* Every CPU has the boot CPU's MTRRs, as SDM vol. 3A 12.11.8 requires:
+ * otherwise the same memory has one type on one CPU and another on the
+ * next, and what a WBINVD leaves in memory differs with the CPU it ran
+ * on. Under QEMU 7.2 and 10.0 an AP the kernel starts has every MTRR 0;
+ * the kernel loads the boot CPU's on every AP (mm_memtypes_load). */
+TEST(boot, mtrrs_alike_on_every_cpu)
+{
+	unsigned cpu, bad = 0;
+
+	if (!(cpuid(1, 0).edx & BIT(12)))
+		test_skip("the CPU has no MTRRs");
+	mtrrs.n = mm_mtrr_msrs(mtrrs.msr, MM_MTRR_MSRS);
+	ASSERT_OK(on_cpus(smp_online_mask(), read_mtrrs, NULL));
+	for_each_cpu(cpu, smp_online_mask())
+	{
+		for (unsigned i = 0; i <= mtrrs.n; i++) {
+			if (mtrrs.val[cpu][i] == mtrrs.val[0][i] || bad++ >= 4)
+				continue;
+			test_fail("cpu %u: MSR 0x%x is 0x%lx, cpu 0's 0x%lx",
+				  cpu, i ? mtrrs.msr[i - 1] : MSR_MTRR_DEF_TYPE,
+				  mtrrs.val[cpu][i], mtrrs.val[0][i]);
+		}
+	}
+	EXPECT_EQ(bad, 0);
+	test_diag("default type 0x%lx and %u range MSRs alike on %u CPU(s)",
+		  mtrrs.val[0][0], mtrrs.n, cpumask_weight(smp_online_mask()));
+}
+
 static void do_ud2(void *arg)
 {
 	asm volatile("ud2");
