@@ -158,9 +158,25 @@ TEST(boot, mmio_mapped_uncached)
 	    CACHE_UC);
 }
 
-static void read_pat(void *arg)
+/* MSRs @msr[0..@n) of every online CPU, into msrs.val[cpu][i]: what the
+ * PAT and MTRR tests compare across CPUs. */
+static struct {
+	const u32 *msr;
+	unsigned n;
+	u64 val[MAX_CPUS][1 + MM_MTRR_MSRS];
+} msrs;
+
+static void read_msrs(void *arg)
 {
-	((u64 *)arg)[smp_cpu()] = rdmsr(MSR_IA32_PAT);
+	for (unsigned i = 0; i < msrs.n; i++)
+		msrs.val[smp_cpu()][i] = rdmsr(msrs.msr[i]);
+}
+
+static int msrs_of_every_cpu(const u32 *msr, unsigned n)
+{
+	msrs.msr = msr;
+	msrs.n = n;
+	return on_cpus(smp_online_mask(), read_msrs, NULL);
 }
 
 /* Every CPU runs with the kernel's PAT (mm.h), whatever firmware left, and
@@ -170,20 +186,19 @@ static void read_pat(void *arg)
  * write-combining. Every x86-64 CPU has the PAT (CPUID.1:EDX[16]). */
 TEST(boot, pat_is_the_kernels_on_every_cpu)
 {
-	static u64 pat[MAX_CPUS];
+	static const u32 pat = MSR_IA32_PAT;
 	const struct boot_fb *f = &kstate.boot.fb;
 	unsigned cpu;
 	int fb;
 
 	ASSERT_TRUE(cpuid(1, 0).edx & BIT(16));
-	memset(pat, 0, sizeof(pat));
-	ASSERT_OK(on_cpus(smp_online_mask(), read_pat, pat));
+	ASSERT_OK(msrs_of_every_cpu(&pat, 1));
 	for_each_cpu(cpu, smp_online_mask())
 	{
-		if (pat[cpu] != MM_PAT)
+		if (msrs.val[cpu][0] != MM_PAT)
 			test_fail("cpu %u: PAT 0x%016lx, not the kernel's "
 				  "0x%016llx",
-				  cpu, pat[cpu], MM_PAT);
+				  cpu, msrs.val[cpu][0], MM_PAT);
 	}
 	EXPECT_EQ(mm_cache_type(0xb8000), CACHE_UC);
 	/* type 1: RGB (the console's); 2, EGA text, is the VGA window */
@@ -197,21 +212,6 @@ TEST(boot, pat_is_the_kernels_on_every_cpu)
 				   : "not write-combining");
 }
 
-static struct {
-	u32 msr[MM_MTRR_MSRS];
-	unsigned n;
-	u64 val[MAX_CPUS][1 + MM_MTRR_MSRS]; /* [0]: IA32_MTRR_DEF_TYPE */
-} mtrrs;
-
-static void read_mtrrs(void *arg)
-{
-	u64 *v = mtrrs.val[smp_cpu()];
-
-	v[0] = rdmsr(MSR_MTRR_DEF_TYPE);
-	for (unsigned i = 0; i < mtrrs.n; i++)
-		v[1 + i] = rdmsr(mtrrs.msr[i]);
-}
-
 /* Every CPU has the boot CPU's MTRRs, as SDM vol. 3A 12.11.8 requires:
  * otherwise the same memory has one type on one CPU and another on the
  * next, and what a WBINVD leaves in memory differs with the CPU it ran
@@ -219,25 +219,26 @@ static void read_mtrrs(void *arg)
  * the kernel loads the boot CPU's on every AP (mm_memtypes_load). */
 TEST(boot, mtrrs_alike_on_every_cpu)
 {
-	unsigned cpu, bad = 0;
+	static u32 msr[1 + MM_MTRR_MSRS] = { MSR_MTRR_DEF_TYPE };
+	unsigned cpu, n, bad = 0;
 
 	if (!(cpuid(1, 0).edx & BIT(12)))
 		test_skip("the CPU has no MTRRs");
-	mtrrs.n = mm_mtrr_msrs(mtrrs.msr, MM_MTRR_MSRS);
-	ASSERT_OK(on_cpus(smp_online_mask(), read_mtrrs, NULL));
+	n = 1 + mm_mtrr_msrs(msr + 1, MM_MTRR_MSRS);
+	ASSERT_OK(msrs_of_every_cpu(msr, n));
 	for_each_cpu(cpu, smp_online_mask())
 	{
-		for (unsigned i = 0; i <= mtrrs.n; i++) {
-			if (mtrrs.val[cpu][i] == mtrrs.val[0][i] || bad++ >= 4)
+		for (unsigned i = 0; i < n; i++) {
+			if (msrs.val[cpu][i] == msrs.val[0][i] || bad++ >= 4)
 				continue;
 			test_fail("cpu %u: MSR 0x%x is 0x%lx, cpu 0's 0x%lx",
-				  cpu, i ? mtrrs.msr[i - 1] : MSR_MTRR_DEF_TYPE,
-				  mtrrs.val[cpu][i], mtrrs.val[0][i]);
+				  cpu, msr[i], msrs.val[cpu][i],
+				  msrs.val[0][i]);
 		}
 	}
 	EXPECT_EQ(bad, 0);
 	test_diag("default type 0x%lx and %u range MSRs alike on %u CPU(s)",
-		  mtrrs.val[0][0], mtrrs.n, cpumask_weight(smp_online_mask()));
+		  msrs.val[0][0], n - 1, cpumask_weight(smp_online_mask()));
 }
 
 static void do_ud2(void *arg)

@@ -463,25 +463,30 @@ TEST(contain, xsetbv_is_refused)
 	readable = host_xcr0(&xcr0); /* before the fixture and its VM */
 	if (!contain_begin())
 		return;
-	if (platform_kind() == PLATFORM_QEMU &&
-	    vm_ops(&fix.vm)->vendor == VCPU_SVM)
-		test_todo("QEMU 7.2: an SVM guest's XSETBV is not intercepted, "
-			  "so it writes the CPU's XCR0 and runs on");
 	if (kvm_run_script(&fix, s, 1)) {
 		diag_contained("CR4.OSXSAVE, then XSETBV XCR0 <- x87|SSE|AVX");
+		/* The divergence only when it is what QEMU 7.2 does: no exit
+		 * at all and the guest ran on; any other failure is ours. */
+		if (platform_kind() == PLATFORM_QEMU &&
+		    vm_ops(&fix.vm)->vendor == VCPU_SVM &&
+		    fix.v->contained.exit.kind != VCPU_EXIT_XSETBV &&
+		    report_n(GREP_RAN, 0))
+			test_todo("QEMU 7.2: an SVM guest's XSETBV is not "
+				  "intercepted, so it writes the CPU's XCR0 "
+				  "and runs on");
 		EXPECT_EQ(fix.v->contained.exit.kind, VCPU_EXIT_XSETBV);
 		EXPECT_EQ(fix.v->contained.injected, X86_VEC_GP);
 		expect_guest_exception(X86_VEC_GP, 0);
 		EXPECT_TRUE(report_n(GREP_RAN, 0) == NULL);
 	}
 	contain_end();
-	if (readable && EXPECT_TRUE(host_xcr0(&after))) {
+	if (!readable) {
+		test_diag("host XCR0 not readable: XGETBV faults with "
+			  "CR4.OSXSAVE set");
+	} else if (EXPECT_TRUE(host_xcr0(&after))) {
 		test_diag("host XCR0 0x%lx before the VM, 0x%lx after", xcr0,
 			  after);
 		EXPECT_EQ(after, xcr0);
-	} else if (!readable) {
-		test_diag("host XCR0 not readable: XGETBV faults with "
-			  "CR4.OSXSAVE set");
 	}
 }
 
