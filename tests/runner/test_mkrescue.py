@@ -11,11 +11,13 @@ SCRIPT = Path(__file__).resolve().parent.parent.parent / "tools/mkrescue.sh"
 
 # Attempt N (counted in the file "n") does what the word N of $PLAN says:
 # "crash" writes the image and then dies as xorriso 1.5.4 was seen to,
-# "fail" fails on its own, "ok" builds the image.
+# "fail" fails on its own, "ok" builds the image. Each attempt first makes
+# its work folder under TMPDIR, as grub-mkrescue does, and leaves it.
 FAKE = """\
 #!/bin/sh
 n=$(($(cat "$STATE/n" 2>/dev/null || echo 0) + 1))
 echo $n >"$STATE/n"
+mktemp -d -t grub.XXXXXX >>"$STATE/workdirs" || exit 1
 what=$(echo $PLAN | cut -d' ' -f$n)
 echo image >"$2"
 echo "Writing to 'stdio:$2' completed successfully."
@@ -28,10 +30,11 @@ esac
 
 
 class MkrescueTest(unittest.TestCase):
-    def build(self, plan):
-        """Runs the script against the fake; returns (status, stderr, the
-        folder holding out.iso and mk.log)."""
-        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
+    def build(self, plan, tmp=None):
+        """Runs the script against the fake (in @tmp, a new folder if
+        None); returns (status, stderr, the folder holding out.iso and
+        mk.log)."""
+        tmp = tmp or Path(self.enterContext(tempfile.TemporaryDirectory()))
         fake = tmp / "grub-mkrescue"
         fake.write_text(FAKE)
         fake.chmod(0o755)
@@ -42,6 +45,15 @@ class MkrescueTest(unittest.TestCase):
                               capture_output=True, text=True)
         return proc.returncode, proc.stderr, tmp
 
+    def assert_no_work_left(self, tmp, attempts):
+        """Every attempt worked in out.iso.tmp, and nothing of it is
+        left."""
+        dirs = (tmp / "workdirs").read_text().split()
+        self.assertEqual(len(dirs), attempts)
+        for d in dirs:
+            self.assertEqual(Path(d).parent, tmp / "out.iso.tmp")
+        self.assertFalse((tmp / "out.iso.tmp").exists())
+
     def test_a_crash_is_built_again_and_said(self):
         status, err, tmp = self.build("crash ok")
         self.assertEqual(status, 0)
@@ -51,6 +63,7 @@ class MkrescueTest(unittest.TestCase):
                 f"SIGSEGV errno= 0) in attempt 1, whose log is {tmp}/mk.log.1")
         self.assertEqual(err.splitlines(), [note])
         self.assertEqual((tmp / "mk.log").read_text().splitlines()[0], note)
+        self.assert_no_work_left(tmp, 2)
 
     def test_three_crashes_fail_and_leave_no_image(self):
         status, err, tmp = self.build("crash crash crash ok")
@@ -60,6 +73,7 @@ class MkrescueTest(unittest.TestCase):
         self.assertEqual(len(err.splitlines()), 2)
         self.assertTrue((tmp / "mk.log.2").exists())
         self.assertIn("UNIX-SIGNAL", (tmp / "mk.log").read_text())
+        self.assert_no_work_left(tmp, 3)
 
     def test_another_failure_is_final_at_once(self):
         status, err, tmp = self.build("fail ok")
@@ -73,6 +87,14 @@ class MkrescueTest(unittest.TestCase):
         status, err, tmp = self.build("ok")
         self.assertEqual((status, err), (0, ""))
         self.assertEqual((tmp / "n").read_text().strip(), "1")
+        self.assert_no_work_left(tmp, 1)
+
+    def test_a_killed_build_is_cleaned_by_the_next(self):
+        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        (tmp / "out.iso.tmp" / "grub.left").mkdir(parents=True)
+        status, _, tmp = self.build("ok", tmp)
+        self.assertEqual(status, 0)
+        self.assert_no_work_left(tmp, 1)
 
 
 if __name__ == "__main__":
