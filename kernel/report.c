@@ -204,8 +204,9 @@ static void unit_json(const struct vtd_unit *u, struct json *j)
 	for (unsigned i = 1, k = 0; i <= 3; i++)
 		if (vtd_sagaw_supports(u, i))
 			jcat(j, "%s%u", k++ ? "," : "", 30 + 9 * i);
-	jcat(j, "],\"sc\":%s,\"c\":%s",
-	     u->ecap & VTD_ECAP_SC ? "true" : "false",
+	jcat(j, "],\"dma_translation\":%s",
+	     vtd_translates_dma(u) ? "true" : "false");
+	jcat(j, ",\"sc\":%s,\"c\":%s", u->ecap & VTD_ECAP_SC ? "true" : "false",
 	     u->ecap & VTD_ECAP_C ? "true" : "false");
 	json_str(j, "mode", vtd_unit_mode_name(u));
 	json_fields(j, "cap_fields", u->cap, cap_fields,
@@ -274,10 +275,13 @@ void report_coherency(const struct options *o)
 	kprintf("# domain  units  devices  enforcing  why\n");
 	for (unsigned i = 0; i < vtd_nr_units(); i++) {
 		const struct vtd_unit *u = vtd_unit(i);
-		bool sc = u->ecap & VTD_ECAP_SC;
+		bool dma = vtd_translates_dma(u);
+		bool sc = dma && (u->ecap & VTD_ECAP_SC);
 		const char *why =
-		    sc ? "every unit has ECAP.SC: leaves carry SNP"
-		       : "a unit lacks ECAP.SC (snoop control)";
+		    !dma ? "the unit translates no DMA (SAGAW names no "
+			   "width): its devices' DMA is not remapped"
+		    : sc ? "every unit has ECAP.SC: leaves carry SNP"
+			 : "a unit lacks ECAP.SC (snoop control)";
 		unsigned n = served(u, devs, PCI_MAX_DEVS);
 		kprintf("# dom%-4u vtd%-2u  %-7u  %-9s  %s\n", i, u->index, n,
 			yes_no(sc), why);

@@ -111,7 +111,8 @@ int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 	memset(a, 0, sizeof(*a));
 	a->vm = vm;
 	a->eng = e;
-	a->unit = vtd_unit_for_device(pci->seg, pci->bus, pci->devfn);
+	/* A unit that remaps interrupts only cannot confine the device. */
+	a->unit = vtd_dma_unit_for_device(pci->seg, pci->bus, pci->devfn);
 	if (!a->unit || pci->bar[0].io || !pci->bar[0].size)
 		return -ENODEV;
 	a->bar_gpa = bar_gpa;

@@ -40,9 +40,9 @@ struct assigned_dev {
 
 /* Assign @e to @vm: its domain maps the guest's RAM (not pages mapped
  * later by vm_map_page), the device is attached, BAR 0 appears at
- * @bar_gpa. 0; -ENODEV (no unit serves the device, no memory BAR), -EPERM
- * (the VM's policy refuses a non-coherent domain: vm->err says why), or an
- * error of the layer that failed. Nothing is left behind on error. */
+ * @bar_gpa. 0; -ENODEV (no unit translates the device's DMA, no memory
+ * BAR), -EPERM (the VM's policy refuses a non-coherent domain: vm->err
+ * says why), or an error of the layer that failed. Nothing is left behind on error. */
 int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 		  gpa_t bar_gpa, unsigned flags);
 /* Quiesce the device (wait for its DMA to end), clear its context

@@ -25,6 +25,14 @@ bool vtd_sagaw_supports(const struct vtd_unit *u, unsigned aw_field)
 	return FIELD_GET(VTD_CAP_SAGAW, u->cap) & BIT(aw_field);
 }
 
+bool vtd_translates_dma(const struct vtd_unit *u)
+{
+	for (unsigned width = 39; width <= 57; width += 9)
+		if (vtd_sagaw_supports(u, vtd_aw_field(width)))
+			return true;
+	return false;
+}
+
 unsigned vtd_aw_field(unsigned width)
 {
 	unsigned levels = pt_levels_for_width(width);

@@ -8,6 +8,14 @@ unsigned vtd_nr_domains(const struct vtd_unit *u);
 unsigned vtd_mgaw(const struct vtd_unit *u);
 unsigned vtd_nr_fault_regs(const struct vtd_unit *u);
 bool vtd_sagaw_supports(const struct vtd_unit *u, unsigned aw_field);
+/* Whether the unit can translate DMA through second-level tables, the
+ * only ones legacy mode has: SAGAW names an address width (11.4.2), and a
+ * context entry's AW must be one SAGAW names (9.3). A unit with none
+ * remaps interrupts only: QEMU's intel-iommu with dma-translation=off,
+ * which then ignores GCMD.TE; Linux leaves such a unit out of DMA
+ * remapping (drivers/iommu/intel/dmar.c: "No supported address widths").
+ * With translation off the devices behind it reach memory untranslated. */
+bool vtd_translates_dma(const struct vtd_unit *u);
 /* Context AW field for an address width: 39 -> 1, 48 -> 2, 57 -> 3. */
 unsigned vtd_aw_field(unsigned width);
 

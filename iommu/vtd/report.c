@@ -7,7 +7,7 @@
 #include "arch/x86/console.h"
 #include "lib/printf.h"
 
-static void report_sagaw(const struct vtd_unit *u, char *buf)
+static void report_sagaw(const struct vtd_unit *u, char *buf, size_t size)
 {
 	static const char *const names[] = { "", "39-bit/3-level ",
 					     "48-bit/4-level ",
@@ -19,6 +19,10 @@ static void report_sagaw(const struct vtd_unit *u, char *buf)
 		     *s;)
 			*p++ = *s++;
 	*p = 0;
+	if (!vtd_translates_dma(u))
+		ksnprintf(buf, size,
+			  "none (no DMA translation: interrupts "
+			  "only) ");
 }
 
 const char *vtd_unit_mode_name(const struct vtd_unit *u)
@@ -53,7 +57,7 @@ void vtd_unit_report(const struct vtd_unit *u)
 	char sagaw[64];
 	u64 c = u->cap, e = u->ecap;
 
-	report_sagaw(u, sagaw);
+	report_sagaw(u, sagaw, sizeof(sagaw));
 	kprintf("# vtd%u: registers 0x%lx, version %u.%u, CAP 0x%016lx "
 		"ECAP 0x%016lx\n",
 		u->index, u->reg_pa, (unsigned)FIELD_GET(VTD_VER_MAJOR, u->ver),

@@ -8,6 +8,7 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/trap.h"
+#include "iommu/vtd/caps.h"
 #include "iommu/vtd/context.h"
 #include "iommu/vtd/fault.h"
 #include "iommu/vtd/inval.h"
@@ -44,6 +45,13 @@ struct vtd_unit *vtd_unit_for_device(u16 seg, u8 bus, u8 devfn)
 		if (unit_dmar[i] == d)
 			return &units[i];
 	return NULL;
+}
+
+struct vtd_unit *vtd_dma_unit_for_device(u16 seg, u8 bus, u8 devfn)
+{
+	struct vtd_unit *u = vtd_unit_for_device(seg, bus, devfn);
+
+	return u && vtd_translates_dma(u) ? u : NULL;
 }
 
 static void on_fault_irq(struct trap_frame *f, void *ctx)

@@ -20,5 +20,10 @@ unsigned vtd_nr_units(void);
 struct vtd_unit *vtd_unit(unsigned i);
 /* The unit whose scope holds the device, or NULL. */
 struct vtd_unit *vtd_unit_for_device(u16 seg, u8 bus, u8 devfn);
+/* The unit that can translate the device's DMA: its unit, if that one
+ * translates DMA at all (vtd_translates_dma, caps.h), else NULL. A unit
+ * that remaps interrupts only still serves the device's interrupts
+ * (vtd_unit_for_device). */
+struct vtd_unit *vtd_dma_unit_for_device(u16 seg, u8 bus, u8 devfn);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
+#include "iommu/vtd/caps.h"
 #include "iommu/vtd/domain.h"
 #include "lib/errno.h"
 #include "tests/host/fake_hw.h"
@@ -157,6 +158,26 @@ static void narrower_unit_refused(void **state)
 	vtd_domain_destroy(&d);
 }
 
+/* A unit whose SAGAW names no width translates no DMA (it remaps
+ * interrupts only: QEMU's dma-translation=off), and no domain is made
+ * over it. Bit 0 (30 bits, 2 levels) is reserved since VT-d 2.0 and
+ * counts for nothing; any one of 39, 48 or 57 bits does. */
+static void unit_without_width_translates_nothing(void **state)
+{
+	struct vtd_domain d;
+
+	unit_caps(&b, 0x0, 39, 3, true);
+	assert_false(vtd_translates_dma(&b));
+	assert_int_equal(vtd_domain_init(&d, &b, 0), -EOPNOTSUPP);
+	assert_int_equal(vtd_domain_init(&d, &b, 39), -EOPNOTSUPP);
+	unit_caps(&b, 0x11, 39, 3, true);
+	assert_false(vtd_translates_dma(&b));
+	for (unsigned bit = 1; bit <= 3; bit++) {
+		unit_caps(&b, 1u << bit, 57, 3, true);
+		assert_true(vtd_translates_dma(&b));
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -167,6 +188,7 @@ int main(void)
 		T(non_coherent_unit_reflushes_tables),
 		T(superpages_narrow_to_every_unit),
 		T(narrower_unit_refused),
+		T(unit_without_width_translates_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "iommu/vtd/vtd.h"
 #include "lib/string.h"
 #include "lib/test.h"
+#include "tests/kernel/vtd_fix.h"
 
 static struct assigned_fix fixture;
 
@@ -62,14 +63,14 @@ struct dma_engine *afix_edu(unsigned i)
 	e = dma_find("edu", i);
 	if (!e)
 		test_skip("no edu device %u on this machine", i);
-	if (!vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn))
-		test_skip("no VT-d unit serves %s", e->name);
+	if (!afix_unit(e))
+		fix_skip_untranslated(e->pci, e->name);
 	return e;
 }
 
 struct vtd_unit *afix_unit(struct dma_engine *e)
 {
-	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+	return vtd_dma_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
 }
 
 u16 afix_sid(struct dma_engine *e)

@@ -46,9 +46,10 @@ struct assigned_fix *afix_vm(enum wbinvd_policy policy);
 /* The same with edu0 assigned (assign_device @flags) at GUEST_BAR_GPA,
  * its unit's fault log empty; skips without a VT-d unit or edu0. */
 struct assigned_fix *afix_begin(enum wbinvd_policy policy, unsigned flags);
-/* The @i'th edu device behind a VT-d unit, or skip ("no VT-d unit" when
- * the machine has none). */
+/* The @i'th edu device behind a VT-d unit that translates its DMA, or
+ * skip ("no VT-d unit" when the machine has none). */
 struct dma_engine *afix_edu(unsigned i);
+/* The unit that translates @e's DMA, or NULL. */
 struct vtd_unit *afix_unit(struct dma_engine *e);
 /* The source id the unit records for @e's requests: its own, or the last
  * DMA alias when a bridge above it takes them over (iommu/vtd/alias.h). */

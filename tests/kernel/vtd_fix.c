@@ -175,9 +175,10 @@ static iova_t engine_iova(void)
 		  "or firmware memory");
 }
 
+/* The unit that translates the engine's DMA, or NULL. */
 static struct vtd_unit *unit_of(const struct dma_engine *e)
 {
-	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+	return vtd_dma_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
 }
 
 unsigned fix_engines(struct dma_engine **out, unsigned max)
@@ -262,25 +263,49 @@ struct dma_engine *fix_other_engine(struct vtd_fix *f)
 	return same;
 }
 
-/* Which engines there are without a unit, for the skip reason. */
-static const char *engines_without_unit(void)
+void fix_skip_untranslated(const struct pci_dev *p, const char *what)
+{
+	const struct vtd_unit *u = vtd_unit_for_device(p->seg, p->bus,
+						       p->devfn);
+
+	if (u)
+		test_skip("vtd%u serves %s but remaps interrupts only (its "
+			  "SAGAW names no width): nothing translates its DMA",
+			  u->index, what);
+	test_skip("no VT-d unit serves %s", what);
+}
+
+/* No engine has a unit that translates its DMA: skip, naming the engines
+ * there are and, when a unit serves one but remaps interrupts only
+ * (vtd_translates_dma), that unit. */
+static __attribute__((noreturn)) void skip_without_engine(void)
 {
 	static char buf[64];
+	const struct vtd_unit *ir_only = NULL;
 	size_t len = 0;
 
 	buf[0] = 0;
 	for (unsigned i = 0; i < dma_count(NULL) && len + 1 < sizeof(buf);
 	     i++) {
 		struct dma_engine *e = dma_find(NULL, i);
+		if (e->pci && !ir_only)
+			ir_only = vtd_unit_for_device(e->pci->seg, e->pci->bus,
+						      e->pci->devfn);
 		ksnprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
 			  e->name);
 		len = strlen(buf);
 	}
 	if (!len)
-		return "no engine at all";
+		test_skip("no DMA engine behind a VT-d unit on this machine "
+			  "(no engine at all)");
+	if (ir_only)
+		test_skip("no DMA engine behind a VT-d unit that translates "
+			  "DMA (%s: vtd%u remaps interrupts only, its SAGAW "
+			  "names no width)",
+			  buf, ir_only->index);
 	if (len + 1 < sizeof(buf))
 		ksnprintf(buf + len, sizeof(buf) - len, ": no unit serves it");
-	return buf;
+	test_skip("no DMA engine behind a VT-d unit on this machine (%s)", buf);
 }
 
 struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
@@ -291,9 +316,7 @@ struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
 	memset(f, 0, sizeof(*f));
 	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
 	if (!n)
-		test_skip("no DMA engine behind a VT-d unit on this machine "
-			  "(%s)",
-			  engines_without_unit());
+		skip_without_engine();
 	if (test_round() + 1 < n)
 		test_repeat();
 	f->dev = eng[test_round()];

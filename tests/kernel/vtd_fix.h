@@ -59,9 +59,14 @@ enum fix_need {
 	FIX_FREE_FORM = 1,
 };
 
-/* The engines a unit serves that the VT-d suites run over: the first of
- * each kind behind each unit (edu0, xhci0), in probe order. */
+/* The engines a unit translates for that the VT-d suites run over: the
+ * first of each kind behind each unit (edu0, xhci0), in probe order. */
 unsigned fix_engines(struct dma_engine **out, unsigned max);
+/* Skip: no unit translates the DMA of @p (named @what in the reason):
+ * "no VT-d unit serves @what", or the unit that serves it remaps
+ * interrupts only (vtd_translates_dma). */
+__attribute__((noreturn)) void fix_skip_untranslated(const struct pci_dev *p,
+						     const char *what);
 
 /* Set up the fixture over one engine, or skip the test (no engine behind
  * a unit, the unit lacks the invalidation interface asked for, the engine

@@ -30,7 +30,7 @@
 struct xfix {
 	struct xhci *x;
 	struct dma_engine *e;
-	struct vtd_unit *unit; /* NULL: no IOMMU in the path */
+	struct vtd_unit *unit; /* NULL: nothing translates its DMA */
 	struct vtd_domain dom;
 	bool dom_live;
 	struct guarded t;
@@ -115,9 +115,10 @@ static struct xfix *xfix_setup(int translated)
 	f->e = xfix_engine();
 	f->x = f->e->priv;
 	struct pci_dev *p = f->e->pci;
-	f->unit = vtd_unit_for_device(p->seg, p->bus, p->devfn);
+	/* A unit that remaps interrupts only leaves the DMA untranslated. */
+	f->unit = vtd_dma_unit_for_device(p->seg, p->bus, p->devfn);
 	if (translated == 1 && !f->unit)
-		test_skip("no VT-d unit serves the xHCI");
+		fix_skip_untranslated(p, "the xHCI");
 	if (translated == 0 && f->unit)
 		test_skip("a VT-d unit serves the xHCI: plain DMA is for "
 			  "machines without one");
@@ -238,7 +239,8 @@ TEST(xhci, handoff_and_reset_leave_it_halted)
 		test_diag("found in D%u, put in D0", f->x->woken_from);
 	test_diag("%s sid %02x:%02x.%u %s, %s", f->e->name, f->x->pci->bus,
 		  f->x->pci->devfn >> 3, f->x->pci->devfn & 7,
-		  f->unit ? "behind a VT-d unit" : "no IOMMU", f->e->status);
+		  f->unit ? "behind a VT-d unit" : "no unit translates its DMA",
+		  f->e->status);
 }
 
 TEST(xhci, noop_command_completes)
