@@ -3,6 +3,7 @@
  * every leaf carries SNP and no non-leaf entry does. Without SC a set SNP
  * is a reserved-bit fault (reason 0xc) and enforcement is refused. */
 #include "arch/x86/mm.h"
+#include "arch/x86/platform.h"
 #include "arch/x86/smp.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/inval.h"
@@ -204,7 +205,16 @@ static void forced_snp(bool leaf)
 	*e |= VTD_SL_SNP;
 	vtd_flush_struct(f->unit, e, 8);
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, f->dom.did, 0, 0));
-	expect_blocked(f, fix_write(f, IOVA), true);
+	int err = fix_write(f, IOVA);
+	/* QEMU 7.2 and 10.0 clear SNP from their reserved-bit masks when
+	 * x-scalable-mode (or snoop-control) is on, whatever ECAP.SC says
+	 * and whatever mode the unit runs in. */
+	if (leaf && !err && platform_kind() == PLATFORM_QEMU &&
+	    (f->unit->ecap & VTD_ECAP_SMTS))
+		test_todo("QEMU 7.2 and 10.0 with x-scalable-mode=on: SNP in "
+			  "a leaf is accepted without ECAP.SC, in legacy mode "
+			  "too (no fault 0xc)");
+	expect_blocked(f, err, true);
 	expect_one_fault(f, VTD_FR_SL_RSVD, IOVA, VTD_ACC_WRITE);
 	guarded_intact(&f->dst, 0, 0);
 	*e &= ~VTD_SL_SNP;

@@ -349,8 +349,18 @@ TEST(vtd, reserved_leaf_bit_faults_0xc)
 	fault_case(f, VTD_FR_SL_RSVD, IOVA_T, true);
 }
 
+/* The reason of the oldest fault the unit has logged, not taken; 0 when
+ * none is. */
+static unsigned oldest_logged_reason(struct vtd_unit *u)
+{
+	vtd_fault_drain(u);
+	return u->log_count ? u->log[u->log_head].reason : 0;
+}
+
 /* Translated addresses in 0xfee00000-0xfeefffff are interrupt requests,
- * never memory: remapping them for DMA is a fault (7.1.3, reason 0xe). */
+ * never memory: remapping them for DMA is a fault (7.1.3, reason 0xe). The
+ * reason set is the legacy one whenever the unit runs in legacy mode
+ * (RTADDR.TTM=0), whatever else the unit supports. */
 TEST(vtd, interrupt_range_output_faults_0xe)
 {
 	struct vtd_fix *f;
@@ -358,7 +368,17 @@ TEST(vtd, interrupt_range_output_faults_0xe)
 	f = fix_setup(0, FIX_INV_PREFERRED);
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA_T, 0xfee00000ULL, PAGE_SIZE,
 				 PT_READ | PT_WRITE));
-	fault_case(f, VTD_FR_INTR_RANGE, IOVA_T, true);
+	expect_blocked(f, fix_write(f, IOVA_T), true);
+	/* QEMU 7.2 and 10.0 choose the reason by their x-scalable-mode
+	 * property, not by the mode the unit runs in. */
+	if (platform_kind() == PLATFORM_QEMU &&
+	    (f->unit->ecap & VTD_ECAP_SMTS) &&
+	    oldest_logged_reason(f->unit) == 0x87)
+		test_todo("QEMU 7.2 and 10.0 with x-scalable-mode=on: "
+			  "interrupt-range output faults 0x87 (a scalable-mode "
+			  "reason), in legacy mode too");
+	expect_one_fault(f, VTD_FR_INTR_RANGE, IOVA_T, VTD_ACC_WRITE);
+	guarded_intact(&f->dst, 0, 0);
 }
 
 TEST(vtd, address_beyond_width_faults_4)
