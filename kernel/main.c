@@ -74,7 +74,7 @@ static void platform_up(void)
 	kstate.mm_err = mm_init(&kstate.boot, keep, acpi_ranges(keep, 16));
 	console_screen_init(kstate.mm_err == 0);
 	kstate.tsc_err = tsc_calibrate();
-	kstate.apic_err = apic_init();
+	kstate.apic_err = apic_init(kstate.opts.x2apic);
 	smp_init(&kstate.boot); /* outcome: smp_info() */
 	kstate.pci_err = pci_init();
 	vtd_platform_init(

@@ -18,6 +18,9 @@ struct options {
 	unsigned nr_tests;
 	bool list, verbose, report, acpidump;
 	bool hold; /* wait for a key on the verdict screen before leaving */
+	/* x2apic: the APICs in x2APIC mode even when firmware left them in
+	 * xAPIC mode (it is kept when firmware left it on). */
+	bool x2apic;
 	/* exit=: the platform's exit modes (arch/x86/platform.h), which
 	 * lib/ does not know: the word as given, "" when absent. */
 	char exit[CMDLINE_WORD_LEN];

@@ -1,5 +1,6 @@
-/* Local APIC in xAPIC mode. The legacy 8259 PICs are masked so that only
- * the APIC delivers interrupts. */
+/* Local APIC in xAPIC mode (its registers a page of MMIO) or x2APIC mode
+ * (the same registers as MSRs, SDM vol. 3A 11.12). The legacy 8259 PICs
+ * are masked so that only the APIC delivers interrupts. */
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
@@ -7,17 +8,37 @@
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 
-static volatile u8 *apic;
+static bool up;		  /* apic_init() chose the mode */
+static bool x2apic;	  /* x2APIC mode: the registers are MSRs */
+static volatile u8 *apic; /* xAPIC mode: the register page */
+static const char *why_mode = "";
 static u64 timer_khz; /* APIC timer ticks per ms at divide-by-16 */
 
+/* @reg is the xAPIC offset; in x2APIC mode the MSR is 0x800 + @reg / 16
+ * (SDM 11.12.1.2). */
 static u32 apic_read(u32 reg)
 {
+	if (x2apic)
+		return (u32)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
 	return *(volatile u32 *)(apic + reg);
 }
 
 static void apic_write(u32 reg, u32 v)
 {
-	*(volatile u32 *)(apic + reg) = v;
+	if (x2apic)
+		wrmsr(MSR_X2APIC_BASE + (reg >> 4), v);
+	else
+		*(volatile u32 *)(apic + reg) = v;
+}
+
+bool apic_x2apic(void)
+{
+	return x2apic;
+}
+
+const char *apic_mode_why(void)
+{
+	return why_mode;
 }
 
 /* The timer counts at the bus clock divided by 16 (SDM 11.5.4): measure it
@@ -56,13 +77,13 @@ void apic_timer_oneshot(u64 us)
 {
 	u64 ticks = timer_khz * us / 1000;
 
-	if (!apic)
+	if (!up)
 		return;
 	apic_write(APIC_REG_TIMER_INIT,
 		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
 }
 
-int apic_init(void)
+int apic_init(bool want_x2apic)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
 
@@ -70,9 +91,21 @@ int apic_init(void)
 		return -ENODEV;
 	outb(0x21, 0xff); /* mask both 8259s */
 	outb(0xa1, 0xff);
-	apic = mm_map(base & GENMASK_ULL(51, 12), PAGE_SIZE, CACHE_UC);
-	if (!apic)
-		return -ENOMEM;
+	if (base & APIC_BASE_EXTD) {
+		x2apic = true;
+		why_mode = "left on by firmware";
+	} else if (want_x2apic && (cpuid(1, 0).ecx & CPUID1_ECX_X2APIC)) {
+		x2apic = true;
+		why_mode = "asked for (x2apic)";
+	} else if (want_x2apic) {
+		why_mode = "the CPU has no x2APIC (CPUID.1:ECX[21]=0)";
+	}
+	if (!x2apic) {
+		apic = mm_map(base & GENMASK_ULL(51, 12), PAGE_SIZE, CACHE_UC);
+		if (!apic)
+			return -ENOMEM;
+	}
+	up = true;
 	apic_cpu_init();
 	if (timer_calibrate())
 		return -EIO;
@@ -80,9 +113,28 @@ int apic_init(void)
 	return 0;
 }
 
+/* Into the boot CPU's mode. The valid transitions (SDM 11.12.5, figure
+ * 11-27): disabled to xAPIC, xAPIC to x2APIC, x2APIC back only through
+ * disabled; disabled to x2APIC in one write is not one of them. */
+static void apic_mode_set(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (!x2apic && (base & APIC_BASE_EXTD)) {
+		base &= ~(APIC_BASE_EN | APIC_BASE_EXTD);
+		wrmsr(MSR_IA32_APIC_BASE, base);
+	}
+	if (!(base & APIC_BASE_EN)) {
+		base |= APIC_BASE_EN;
+		wrmsr(MSR_IA32_APIC_BASE, base);
+	}
+	if (x2apic && !(base & APIC_BASE_EXTD))
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+}
+
 void apic_cpu_init(void)
 {
-	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | BIT(11));
+	apic_mode_set();
 	apic_write(APIC_REG_TPR, 0);
 	apic_write(APIC_REG_LVT_LINT0, APIC_LVT_MASKED);
 	apic_write(APIC_REG_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
@@ -103,8 +155,17 @@ int apic_send_ipi(u32 dest, u32 icr)
 	bool irq = read_rflags() & X86_RFLAGS_IF;
 	int err;
 
-	if (!apic)
+	if (!up)
 		return -ENODEV;
+	if (x2apic) {
+		/* A WRMSR to the ICR is not serializing (SDM 11.12.3): what
+		 * the target is to read is made globally visible first (the
+		 * fences Linux's weak_wrmsr_fence uses). One write, no
+		 * delivery status to wait for (11.12.9). */
+		asm volatile("mfence; lfence" ::: "memory");
+		wrmsr(MSR_X2APIC_ICR, (u64)dest << 32 | icr);
+		return 0;
+	}
 	/* An interrupt handler sending an IPI between the two writes would
 	 * leave this one with its destination. */
 	irq_disable();
@@ -118,17 +179,24 @@ int apic_send_ipi(u32 dest, u32 icr)
 
 u32 apic_id(void)
 {
-	return apic ? apic_read(APIC_REG_ID) >> 24 : 0;
+	if (!up)
+		return 0;
+	/* x2APIC: the whole 32-bit register (SDM 11.12.5.1) */
+	return x2apic ? apic_read(APIC_REG_ID) : apic_read(APIC_REG_ID) >> 24;
 }
 
 void apic_eoi(void)
 {
-	if (apic)
+	if (up)
 		apic_write(APIC_REG_EOI, 0);
 }
 
 void apic_self_ipi(u8 vector)
 {
+	if (x2apic) { /* the SELF IPI register (SDM 11.12.11) */
+		wrmsr(MSR_X2APIC_SELF_IPI, vector);
+		return;
+	}
 	/* Destination shorthand "self" (bits 19:18 = 01), fixed delivery. */
 	apic_write(APIC_REG_ICR_HI, 0);
 	apic_write(APIC_REG_ICR_LO, (1u << 18) | vector);

@@ -1,4 +1,5 @@
-/* Local APIC (xAPIC, MMIO). SDM vol. 3A chapter 11. */
+/* Local APIC, in xAPIC mode (MMIO) or x2APIC mode (MSRs). SDM vol. 3A
+ * chapter 11; x2APIC: 11.12. */
 #ifndef ARCH_X86_APIC_H
 #define ARCH_X86_APIC_H
 
@@ -28,14 +29,35 @@
 
 #define APIC_MSI_ADDR 0xfee00000ULL
 
-int apic_init(void);
+/* IA32_APIC_BASE (SDM 11.4.4, 11.12.1) and the x2APIC MSRs: register
+ * offset >> 4 from 0x800 (SDM 11.12.1.2, table 11-6). */
+#define APIC_BASE_EXTD	    BIT(10) /* x2APIC mode */
+#define APIC_BASE_EN	    BIT(11)
+#define MSR_X2APIC_BASE	    0x800
+#define MSR_X2APIC_ICR	    0x830 /* one 64-bit register: 63:32 destination */
+#define MSR_X2APIC_SELF_IPI 0x83f
+#define CPUID1_ECX_X2APIC   BIT(21)
+
+/* Bring up the boot CPU's APIC and calibrate its timer. The mode: x2APIC
+ * when firmware left it on (the way back is only through a disabled
+ * APIC, and an id above 255 has no xAPIC form), or when @want_x2apic and
+ * the CPU has one (as firmware does on many recent boards); else xAPIC.
+ * 0, -ENODEV (no APIC), -ENOMEM, -EIO (the timer does not count). */
+int apic_init(bool want_x2apic);
+/* Whether the APICs run in x2APIC mode, and why ("left on by firmware",
+ * "asked for (x2apic)"; "" in xAPIC mode, or "the CPU has no x2APIC"
+ * when one was asked for). */
+bool apic_x2apic(void);
+const char *apic_mode_why(void);
+/* This CPU's APIC id: 8 bits in xAPIC mode, 32 in x2APIC mode. */
 u32 apic_id(void);
-/* The part of apic_init() every CPU does for itself: enable, TPR 0, LINT0
- * masked, spurious vector. For APs; apic_init() calls it on the BSP. */
+/* The part of apic_init() every CPU does for itself: enable in the boot
+ * CPU's mode, TPR 0, LINT0 masked, spurious vector. For APs; apic_init()
+ * calls it on the BSP. */
 void apic_cpu_init(void);
-/* Send @icr (delivery mode, level, vector) to the APIC with xAPIC id
- * @dest and wait until it is sent: 0, or -EIO after 1 ms (SDM vol. 3A
- * 11.6.1, delivery status). */
+/* Send @icr (delivery mode, level, vector) to the APIC with id @dest and
+ * wait until it is sent: 0, or -EIO after 1 ms (SDM vol. 3A 11.6.1,
+ * delivery status; x2APIC mode has none, 11.12.9: 0 once written). */
 int apic_send_ipi(u32 dest, u32 icr);
 void apic_eoi(void);
 /* Send a fixed interrupt with @vector to this CPU. */

@@ -51,7 +51,14 @@ unsigned smp_cpu(void)
 	asm("lsl %2, %0" : "=r"(limit), "=@ccz"(ok) : "r"(PERCPU_SEL_CPU));
 	if (ok && limit < MAX_CPUS)
 		return limit;
-	n = nr_cpus ? apic_to_cpu[apic_id() & 0xff] : 0;
+	u32 id = apic_id();
+	if (id >= ARRAY_SIZE(apic_to_cpu)) { /* x2APIC: a wide id */
+		for (unsigned i = 0; i < nr_cpus; i++)
+			if (cpus[i].apic_id == id)
+				return i;
+		return 0;
+	}
+	n = nr_cpus ? apic_to_cpu[id] : 0;
 	return n ? n - 1u : 0;
 }
 

@@ -24,7 +24,7 @@ enum cpu_state {
 	CPU_STARTING,	 /* INIT and SIPI sent */
 	CPU_ONLINE,	 /* idling or working */
 	CPU_NO_ANSWER,	 /* did not check in before its deadline */
-	CPU_UNREACHABLE, /* x2APIC id > 254: no xAPIC IPI can name it */
+	CPU_UNREACHABLE, /* x2APIC id > 254 in xAPIC mode: no IPI names it */
 };
 
 typedef void (*smp_fn_t)(void *arg);

@@ -66,7 +66,7 @@ static void madt_add(const struct madt_cpu *c, u32 bsp, u8 rev)
 	info.madt_hotplug += use == MADT_HOTPLUG;
 	if (use == MADT_HOTPLUG)
 		state = CPU_HOTPLUG;
-	else if (c->apic_id > XAPIC_MAX_ID)
+	else if (c->apic_id > XAPIC_MAX_ID && !apic_x2apic())
 		state = CPU_UNREACHABLE;
 	if (c->apic_id != bsp && percpu_add(c->apic_id, state) == -ENOSPC)
 		info.why = "more processors than MAX_CPUS: the rest ignored";

@@ -2,6 +2,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/ioapic.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
@@ -150,12 +151,21 @@ TEST(boot, tsc_calibrated)
 	EXPECT_GE(tsc_read_us() - t0, 1000);
 }
 
+/* Device registers are mapped uncached: the local APIC's page (in x2APIC
+ * mode it has none: its registers are MSRs) and the I/O APIC's. */
 TEST(boot, mmio_mapped_uncached)
 {
+	struct ioapic io;
+
 	ASSERT_OK(kstate.apic_err);
-	EXPECT_EQ(
-	    mm_cache_type(rdmsr(MSR_IA32_APIC_BASE) & GENMASK_ULL(51, 12)),
-	    CACHE_UC);
+	if (!apic_x2apic())
+		EXPECT_EQ(mm_cache_type(rdmsr(MSR_IA32_APIC_BASE) &
+					GENMASK_ULL(51, 12)),
+			  CACHE_UC);
+	if (ioapic_find(&io) == 0)
+		EXPECT_EQ(mm_cache_type(io.pa), CACHE_UC);
+	else if (apic_x2apic())
+		test_skip("x2APIC mode and no I/O APIC: no APIC page mapped");
 }
 
 /* MSRs @msr[0..@n) of every online CPU, into msrs.val[cpu][i]: what the
@@ -265,6 +275,31 @@ static volatile unsigned ipi_seen;
 static void on_test_ipi(struct trap_frame *f, void *ctx)
 {
 	ipi_seen++;
+}
+
+/* Every CPU's APIC is enabled and in the boot CPU's mode (SDM 11.12.5:
+ * the mode is each CPU's own; a CPU left in the other mode would answer
+ * neither the kernel's register accesses nor, for an x2APIC id above
+ * 255, its IPIs). x2APIC when firmware left it on, or when asked. */
+TEST(boot, apic_mode_alike_on_every_cpu)
+{
+	static const u32 base = MSR_IA32_APIC_BASE;
+	unsigned cpu;
+
+	ASSERT_OK(kstate.apic_err);
+	test_diag("%s mode%s%s", apic_x2apic() ? "x2APIC" : "xAPIC",
+		  apic_mode_why()[0] ? ": " : "", apic_mode_why());
+	if (kstate.opts.x2apic && !apic_x2apic())
+		test_skip("x2apic asked for: %s", apic_mode_why());
+	ASSERT_OK(msrs_of_every_cpu(&base, 1));
+	for_each_cpu(cpu, smp_online_mask())
+	{
+		u64 v = msrs.val[cpu][0];
+		if (!(v & APIC_BASE_EN) ||
+		    !(v & APIC_BASE_EXTD) != !apic_x2apic())
+			test_fail("cpu %u: IA32_APIC_BASE 0x%lx, not %s", cpu,
+				  v, apic_x2apic() ? "x2APIC" : "xAPIC");
+	}
 }
 
 TEST(boot, apic_delivers_self_ipi)
