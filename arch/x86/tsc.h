@@ -6,9 +6,19 @@
 #include "arch/x86/cpu.h"
 #include "lib/errno.h"
 
-/* Calibrate; returns 0, or -ETIMEDOUT if the PIT never counted down (then
- * a 1 GHz TSC is assumed so that waits still end). */
+/* Calibrate from the first reference that answers: CPUID leaf 15H, the
+ * 8254 PIT, the HPET. 0, or -ETIMEDOUT when none does (then a 1 GHz TSC
+ * is assumed so that waits still end). */
 int tsc_calibrate(void);
+/* Which reference the kernel's TSC frequency came from. */
+const char *tsc_source(void);
+/* The TSC frequency each reference gives, each on its own: 0 and *khz,
+ * -ENODEV (the reference is not there: CPUID.15H states no frequency, no
+ * HPET table), -ETIMEDOUT (it never answered: a clock-gated 8254), or
+ * another error of hpet_find. Each takes about 10 ms but CPUID's. */
+int tsc_khz_cpuid(u64 *khz);
+int tsc_khz_pit(u64 *khz);
+int tsc_khz_hpet(u64 *khz);
 u64 tsc_khz(void);
 u64 tsc_read_us(void);
 /* @us microseconds: halted for all of it where this CPU can halt (an

@@ -144,11 +144,50 @@ TEST(boot, acpi_checksums_valid)
 TEST(boot, tsc_calibrated)
 {
 	EXPECT_OK(kstate.tsc_err);
-	test_diag("TSC %lu kHz", tsc_khz());
+	test_diag("TSC %lu kHz from %s", tsc_khz(), tsc_source());
 	EXPECT_GE(tsc_khz(), 1000);
 	u64 t0 = tsc_read_us();
 	udelay(1000);
 	EXPECT_GE(tsc_read_us() - t0, 1000);
+}
+
+/* Every reference the machine has gives the TSC frequency the kernel
+ * uses, within 1%: a CPUID leaf 15H that states a wrong crystal, or a PIT
+ * or HPET that runs off, would stretch or shrink every timeout. A missing
+ * reference (a clock-gated 8254, no HPET table) is said, not failed. */
+TEST(boot, tsc_references_agree)
+{
+	static const struct {
+		const char *name;
+		int (*khz)(u64 *);
+	} refs[] = { { "CPUID.15H", tsc_khz_cpuid },
+		     { "8254 PIT", tsc_khz_pit },
+		     { "HPET", tsc_khz_hpet } };
+	unsigned n = 0;
+
+	ASSERT_OK(kstate.tsc_err);
+	for (unsigned i = 0; i < ARRAY_SIZE(refs); i++) {
+		u64 k = 0, ref = tsc_khz();
+		int err = refs[i].khz(&k);
+		if (err) {
+			test_diag("%s: %s", refs[i].name,
+				  err == -ENODEV      ? "not there"
+				  : err == -ETIMEDOUT ? "never answered"
+						      : strerror_k(err));
+			continue;
+		}
+		n++;
+		u64 off = k > ref ? k - ref : ref - k;
+		test_diag("%s: %lu kHz (%s%lu.%02lu%% from the kernel's)",
+			  refs[i].name, k, k >= ref ? "+" : "-",
+			  off * 100 / ref, off * 10000 / ref % 100);
+		if (off * 100 > ref)
+			test_fail("%s gives %lu kHz, the kernel uses %lu kHz "
+				  "(from %s)",
+				  refs[i].name, k, ref, tsc_source());
+	}
+	if (n < 2)
+		test_skip("%u reference for the TSC: nothing to compare", n);
 }
 
 /* Device registers are mapped uncached: the local APIC's page (in x2APIC
