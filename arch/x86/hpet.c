@@ -28,8 +28,8 @@ int hpet_find(struct hpet *h)
 		return -EINVAL;
 	cfg = *(volatile u64 *)(h->regs + HPET_REG_CONFIG);
 	if (!(cfg & HPET_CONFIG_ENABLE))
-		*(volatile u64 *)(h->regs + HPET_REG_CONFIG) =
-		    cfg | HPET_CONFIG_ENABLE;
+		*(volatile u64 *)(h->regs +
+				  HPET_REG_CONFIG) = cfg | HPET_CONFIG_ENABLE;
 	return 0;
 }
 

@@ -14,13 +14,14 @@
 
 /* The block's registers (2.3.1): capabilities and period, configuration,
  * main counter. */
-#define HPET_REG_CAP	     0x000
-#define HPET_CAP_PERIOD_SHIFT 32 /* femtoseconds per tick, 31:0 of the high half */
-#define HPET_CAP_64BIT	     BIT(13)
-#define HPET_REG_CONFIG	     0x010
-#define HPET_CONFIG_ENABLE   BIT(0)
-#define HPET_REG_COUNTER     0x0f0
-#define HPET_MAX_PERIOD_FS   100000000ULL /* 2.3.4: at most 100 ns */
+#define HPET_REG_CAP 0x000
+#define HPET_CAP_PERIOD_SHIFT \
+	32 /* femtoseconds per tick, 31:0 of the high half */
+#define HPET_CAP_64BIT	   BIT(13)
+#define HPET_REG_CONFIG	   0x010
+#define HPET_CONFIG_ENABLE BIT(0)
+#define HPET_REG_COUNTER   0x0f0
+#define HPET_MAX_PERIOD_FS 100000000ULL /* 2.3.4: at most 100 ns */
 
 struct hpet {
 	hpa_t pa;

@@ -14,8 +14,6 @@
 static u64 khz = 1000000; /* until calibrated: assume 1 GHz */
 static const char *source = "none (1 GHz assumed)";
 
-/* SDM vol. 2A, CPUID leaf 15H: TSC = crystal (ECX, Hz) * EBX /
- * EAX; a 0 in any of them says the leaf does not state it. */
 int tsc_khz_cpuid(u64 *out)
 {
 	struct cpuid_regs r;
@@ -23,9 +21,7 @@ int tsc_khz_cpuid(u64 *out)
 	if (cpuid(0, 0).eax < 0x15)
 		return -ENODEV;
 	r = cpuid(0x15, 0);
-	if (!r.eax || !r.ebx || !r.ecx)
-		return -ENODEV;
-	*out = (u64)r.ecx * r.ebx / r.eax / 1000;
+	*out = tsc_khz_of_leaf15(r.eax, r.ebx, r.ecx);
 	return *out ? 0 : -ENODEV;
 }
 

@@ -17,6 +17,13 @@ const char *tsc_source(void);
  * HPET table), -ETIMEDOUT (it never answered: a clock-gated 8254), or
  * another error of hpet_find. Each takes about 10 ms but CPUID's. */
 int tsc_khz_cpuid(u64 *khz);
+/* What CPUID leaf 15H states, in kHz (SDM vol. 2A, CPUID: the TSC runs at
+ * the crystal's ECX Hz times EBX / EAX); 0 when a 0 in any of them says
+ * it states nothing. Pure. */
+static inline u64 tsc_khz_of_leaf15(u32 eax, u32 ebx, u32 ecx)
+{
+	return eax && ebx && ecx ? (u64)ecx * ebx / eax / 1000 : 0;
+}
 int tsc_khz_pit(u64 *khz);
 int tsc_khz_hpet(u64 *khz);
 u64 tsc_khz(void);
