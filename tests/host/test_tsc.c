@@ -16,8 +16,7 @@ static void crystal_times_ratio(void **state)
 	assert_int_equal(tsc_khz_of_leaf15(2, 176, 24000000), 2112000);
 	assert_int_equal(tsc_khz_of_leaf15(2, 200, 25000000), 2500000);
 	/* the widest values the registers hold do not overflow */
-	assert_int_equal(tsc_khz_of_leaf15(0xffffffff, 0xffffffff,
-					   0xffffffff),
+	assert_int_equal(tsc_khz_of_leaf15(0xffffffff, 0xffffffff, 0xffffffff),
 			 4294967);
 }
 
