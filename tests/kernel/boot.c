@@ -152,9 +152,11 @@ TEST(boot, tsc_calibrated)
 }
 
 /* Every reference the machine has gives the TSC frequency the kernel
- * uses, within 1%: a CPUID leaf 15H that states a wrong crystal, or a PIT
- * or HPET that runs off, would stretch or shrink every timeout. A missing
- * reference (a clock-gated 8254, no HPET table) is said, not failed. */
+ * uses, within 2%: a CPUID leaf 15H that states a wrong crystal (24 MHz
+ * for 25 is 4% off), or a PIT or HPET that runs off, would stretch or
+ * shrink every timeout. The margin is for an SMI that delays the read
+ * ending a 10 ms measurement. A missing reference (a clock-gated 8254, no
+ * HPET table) is said, not failed. */
 TEST(boot, tsc_references_agree)
 {
 	static const struct {
@@ -181,7 +183,7 @@ TEST(boot, tsc_references_agree)
 		test_diag("%s: %lu kHz (%s%lu.%02lu%% from the kernel's)",
 			  refs[i].name, k, k >= ref ? "+" : "-",
 			  off * 100 / ref, off * 10000 / ref % 100);
-		if (off * 100 > ref)
+		if (off * 50 > ref)
 			test_fail("%s gives %lu kHz, the kernel uses %lu kHz "
 				  "(from %s)",
 				  refs[i].name, k, ref, tsc_source());
