@@ -8,7 +8,6 @@
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 
-static bool up;		  /* apic_init() chose the mode */
 static bool x2apic;	  /* x2APIC mode: the registers are MSRs */
 static volatile u8 *apic; /* xAPIC mode: the register page */
 static const char *why_mode = "";
@@ -29,6 +28,12 @@ static void apic_write(u32 reg, u32 v)
 		wrmsr(MSR_X2APIC_BASE + (reg >> 4), v);
 	else
 		*(volatile u32 *)(apic + reg) = v;
+}
+
+/* apic_init() has chosen the mode (and mapped the page xAPIC needs). */
+static bool apic_up(void)
+{
+	return x2apic || apic;
 }
 
 bool apic_x2apic(void)
@@ -77,7 +82,7 @@ void apic_timer_oneshot(u64 us)
 {
 	u64 ticks = timer_khz * us / 1000;
 
-	if (!up)
+	if (!apic_up())
 		return;
 	apic_write(APIC_REG_TIMER_INIT,
 		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
@@ -105,7 +110,6 @@ int apic_init(bool want_x2apic)
 		if (!apic)
 			return -ENOMEM;
 	}
-	up = true;
 	apic_cpu_init();
 	if (timer_calibrate())
 		return -EIO;
@@ -155,7 +159,7 @@ int apic_send_ipi(u32 dest, u32 icr)
 	bool irq = read_rflags() & X86_RFLAGS_IF;
 	int err;
 
-	if (!up)
+	if (!apic_up())
 		return -ENODEV;
 	if (x2apic) {
 		/* A WRMSR to the ICR is not serializing (SDM 11.12.3): what
@@ -179,7 +183,7 @@ int apic_send_ipi(u32 dest, u32 icr)
 
 u32 apic_id(void)
 {
-	if (!up)
+	if (!apic_up())
 		return 0;
 	/* x2APIC: the whole 32-bit register (SDM 11.12.5.1) */
 	return x2apic ? apic_read(APIC_REG_ID) : apic_read(APIC_REG_ID) >> 24;
@@ -187,7 +191,7 @@ u32 apic_id(void)
 
 void apic_eoi(void)
 {
-	if (up)
+	if (apic_up())
 		apic_write(APIC_REG_EOI, 0);
 }
 
