@@ -156,7 +156,7 @@ void apic_cpu_init(void)
 
 int apic_send_ipi(u32 dest, u32 icr)
 {
-	bool irq = read_rflags() & X86_RFLAGS_IF;
+	bool irq;
 	int err;
 
 	if (!apic_up())
@@ -172,6 +172,7 @@ int apic_send_ipi(u32 dest, u32 icr)
 	}
 	/* An interrupt handler sending an IPI between the two writes would
 	 * leave this one with its destination. */
+	irq = read_rflags() & X86_RFLAGS_IF;
 	irq_disable();
 	apic_write(APIC_REG_ICR_HI, dest << 24);
 	apic_write(APIC_REG_ICR_LO, icr);

@@ -25,12 +25,19 @@ bool vtd_sagaw_supports(const struct vtd_unit *u, unsigned aw_field)
 	return FIELD_GET(VTD_CAP_SAGAW, u->cap) & BIT(aw_field);
 }
 
+unsigned vtd_widest_aw(const struct vtd_unit *u)
+{
+	static const unsigned widths[] = { 57, 48, 39 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(widths); i++)
+		if (vtd_sagaw_supports(u, vtd_aw_field(widths[i])))
+			return widths[i];
+	return 0;
+}
+
 bool vtd_translates_dma(const struct vtd_unit *u)
 {
-	for (unsigned width = 39; width <= 57; width += 9)
-		if (vtd_sagaw_supports(u, vtd_aw_field(width)))
-			return true;
-	return false;
+	return vtd_widest_aw(u) != 0;
 }
 
 unsigned vtd_aw_field(unsigned width)

@@ -8,6 +8,8 @@ unsigned vtd_nr_domains(const struct vtd_unit *u);
 unsigned vtd_mgaw(const struct vtd_unit *u);
 unsigned vtd_nr_fault_regs(const struct vtd_unit *u);
 bool vtd_sagaw_supports(const struct vtd_unit *u, unsigned aw_field);
+/* The widest address width the unit walks (SAGAW), 0 if none. */
+unsigned vtd_widest_aw(const struct vtd_unit *u);
 /* Whether the unit can translate DMA through second-level tables, the
  * only ones legacy mode has: SAGAW names an address width (11.4.2), and a
  * context entry's AW must be one SAGAW names (9.3). A unit with none

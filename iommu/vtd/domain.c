@@ -27,16 +27,6 @@ void vtd_did_free(u16 did)
 	did_used[did / 64] &= ~BIT_ULL(did % 64);
 }
 
-unsigned vtd_widest_aw(const struct vtd_unit *u)
-{
-	static const unsigned widths[] = { 57, 48, 39 };
-
-	for (unsigned i = 0; i < ARRAY_SIZE(widths); i++)
-		if (vtd_sagaw_supports(u, vtd_aw_field(widths[i])))
-			return widths[i];
-	return 0;
-}
-
 /* @aw picks the walk (SAGAW: 3, 4 or 5 levels, the context entry's AW);
  * the IOVAs accepted stop at MGAW when that is narrower (11.4.2: an
  * address above MGAW faults with reason 4 whatever the walk). */

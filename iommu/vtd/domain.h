@@ -35,8 +35,6 @@ struct vtd_domain {
  * (vtd_domain_attach). */
 int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u,
 		    unsigned aw);
-/* The widest address width the unit walks (SAGAW), 0 if none. */
-unsigned vtd_widest_aw(const struct vtd_unit *u);
 void vtd_domain_destroy(struct vtd_domain *d);
 /* Map/unmap and invalidate once per call on every unit of the domain:
  * page-selective when CAP.PSI and MAMV allow, else domain-selective. */

@@ -14,15 +14,17 @@ static void report_sagaw(const struct vtd_unit *u, char *buf, size_t size)
 					     "57-bit/5-level " };
 	char *p = buf;
 
+	if (!vtd_translates_dma(u)) {
+		ksnprintf(buf, size,
+			  "none (no DMA translation: interrupts "
+			  "only) ");
+		return;
+	}
 	for (unsigned i = 1; i <= 3; i++)
 		for (const char *s = vtd_sagaw_supports(u, i) ? names[i] : "";
 		     *s;)
 			*p++ = *s++;
 	*p = 0;
-	if (!vtd_translates_dma(u))
-		ksnprintf(buf, size,
-			  "none (no DMA translation: interrupts "
-			  "only) ");
 }
 
 const char *vtd_unit_mode_name(const struct vtd_unit *u)

@@ -263,14 +263,17 @@ struct dma_engine *fix_other_engine(struct vtd_fix *f)
 	return same;
 }
 
+/* How the skips name a unit that translates no DMA (vtd_translates_dma). */
+#define IR_ONLY "remaps interrupts only (SAGAW names no width)"
+
 void fix_skip_untranslated(const struct pci_dev *p, const char *what)
 {
 	const struct vtd_unit *u = vtd_unit_for_device(p->seg, p->bus,
 						       p->devfn);
 
 	if (u)
-		test_skip("vtd%u serves %s but remaps interrupts only (its "
-			  "SAGAW names no width): nothing translates its DMA",
+		test_skip("vtd%u serves %s but " IR_ONLY
+			  ": nothing translates its DMA",
 			  u->index, what);
 	test_skip("no VT-d unit serves %s", what);
 }
@@ -300,8 +303,7 @@ static __attribute__((noreturn)) void skip_without_engine(void)
 			  "(no engine at all)");
 	if (ir_only)
 		test_skip("no DMA engine behind a VT-d unit that translates "
-			  "DMA (%s: vtd%u remaps interrupts only, its SAGAW "
-			  "names no width)",
+			  "DMA (%s: vtd%u " IR_ONLY ")",
 			  buf, ir_only->index);
 	if (len + 1 < sizeof(buf))
 		ksnprintf(buf + len, sizeof(buf) - len, ": no unit serves it");
