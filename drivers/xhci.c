@@ -749,8 +749,12 @@ static int open_common(struct xhci *x, u64 bar_size, iova_t base)
 	x->owned = true;
 	if (x->pci) {
 		trap_set_handler(VEC_XHCI, on_xhci_irq, NULL);
-		x->msi = pci_msi_enable(x->pci, VEC_XHCI) == 0 ||
-			 pci_msix_enable(x->pci, VEC_XHCI) == 0;
+		/* MSI-X only where MSI is absent: an APIC id that MSI
+		 * cannot name, MSI-X cannot either. */
+		err = pci_msi_enable(x->pci, VEC_XHCI);
+		if (err == -ENODEV)
+			err = pci_msix_enable(x->pci, VEC_XHCI);
+		x->msi = err == 0;
 		x->eng.vector = x->msi ? VEC_XHCI : 0;
 	}
 	if ((err = reset_hw(x)))

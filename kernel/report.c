@@ -321,13 +321,15 @@ void report_engines(void)
 		const struct pci_dev *p = e->pci;
 		const struct vtd_unit *u = vtd_unit_for_device(p->seg, p->bus,
 							       p->devfn);
-		char unit[8] = "none", sid[16];
+		char unit[8] = "none", sid[16], vec[8] = "polled";
 		if (u)
 			ksnprintf(unit, sizeof(unit), "vtd%u", u->index);
+		if (e->vector) /* 0: no MSI (see pci_msi_enable) */
+			ksnprintf(vec, sizeof(vec), "0x%x", e->vector);
 		ksnprintf(sid, sizeof(sid), "%02x:%02x.%u", p->bus,
 			  p->devfn >> 3, p->devfn & 7);
-		kprintf("# %-7s %-5s %-10s %-5s 0x%-4x  %u\n", e->name, e->kind,
-			sid, unit, e->vector, e->addr_bits);
+		kprintf("# %-7s %-5s %-10s %-5s %-6s  %u\n", e->name, e->kind,
+			sid, unit, vec, e->addr_bits);
 		json_begin(&j, "dma_engine");
 		json_str(&j, "name", e->name);
 		json_str(&j, "kind", e->kind);

@@ -28,6 +28,16 @@
 #define APIC_REG_TIMER_DIV  0x3e0
 
 #define APIC_MSI_ADDR 0xfee00000ULL
+/* A compatibility-format MSI to one APIC, fixed delivery, physical
+ * destination (SDM vol. 3A 11.11.1): address bits 19:12 hold the id, so
+ * no such address names an x2APIC id above 255; an interrupt to one is
+ * remapped (VT-d 5.1.4), or is a VT-d unit's own, whose upper address
+ * register carries the id's bits 31:8 (VT-d 5.1.6, 11.4.9.5). */
+#define APIC_MSI_DEST_MAX 0xffu
+static inline u32 apic_msi_addr(u32 dest)
+{
+	return (u32)APIC_MSI_ADDR | (dest & APIC_MSI_DEST_MAX) << 12;
+}
 
 /* IA32_APIC_BASE (SDM 11.4.4, 11.12.1) and the x2APIC MSRs: register
  * offset >> 4 from 0x800 (SDM 11.12.1.2, table 11-6). */

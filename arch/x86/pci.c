@@ -231,8 +231,10 @@ int pci_msi_enable(struct pci_dev *d, u8 vector)
 		return -ENODEV;
 	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSI_CTRL, 2);
 	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
-	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4,
-		      (u32)APIC_MSI_ADDR | apic_id() << 12);
+	u32 dest = apic_id();
+	if (dest > APIC_MSI_DEST_MAX)
+		return -ERANGE;
+	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, apic_msi_addr(dest));
 	if (is64)
 		pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);
 	pci_dev_write(d, cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2,
@@ -259,13 +261,16 @@ int pci_msix_enable(struct pci_dev *d, u8 vector)
 	u64 off = tbl & ~(u32)PCI_MSIX_BIR;
 	if (bir >= 6 || d->bar[bir].io || off + 16 > d->bar[bir].size)
 		return -EINVAL;
+	u32 dest = apic_id();
+	if (dest > APIC_MSI_DEST_MAX)
+		return -ERANGE;
 	u8 *bar = pci_map_bar(d, bir);
 	if (!bar)
 		return -ENOMEM;
 	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
 		      ctrl | PCI_MSIX_ENABLE | PCI_MSIX_MASKALL);
 	volatile u32 *e = (volatile u32 *)(bar + off);
-	e[0] = (u32)APIC_MSI_ADDR | apic_id() << 12;
+	e[0] = apic_msi_addr(dest);
 	e[1] = 0;
 	e[2] = vector;
 	e[3] = 0; /* vector control: unmasked */

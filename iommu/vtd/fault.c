@@ -4,6 +4,7 @@
 #include "iommu/vtd/fault.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 
 static const char *const reason_names[] = {
@@ -39,11 +40,19 @@ static u32 frcd_off(const struct vtd_unit *u, unsigned i)
  * sides run with interrupts off on this CPU (irq_save; the fault
  * interrupt is routed to the CPU that set it up, which runs the suites). */
 
+/* The unit's own interrupt is not remapped (5.1.6): FEADDR bits 19:12
+ * hold the destination's bits 7:0 and, in x2APIC mode, FEUADDR bits 31:8
+ * its bits 31:8 (11.4.9.4, 11.4.9.5), a register only units with EIM
+ * have. Linux fills FEUADDR the same way since 2.6.37. */
 int vtd_fault_irq_setup(struct vtd_unit *u, u8 vector)
 {
+	u32 dest = apic_id();
+
+	if (dest > APIC_MSI_DEST_MAX && !(u->ecap & VTD_ECAP_EIM))
+		return -ERANGE;
 	vtd_write32(u, VTD_REG_FEDATA, vector);
-	vtd_write32(u, VTD_REG_FEADDR, (u32)APIC_MSI_ADDR | apic_id() << 12);
-	vtd_write32(u, VTD_REG_FEUADDR, 0);
+	vtd_write32(u, VTD_REG_FEADDR, apic_msi_addr(dest));
+	vtd_write32(u, VTD_REG_FEUADDR, dest & ~APIC_MSI_DEST_MAX);
 	vtd_fault_mask(u, false);
 	return 0;
 }

@@ -4,6 +4,8 @@
 
 #include "iommu/vtd/unit.h"
 
+/* Route the fault event interrupt to this CPU with @vector, unmasked:
+ * 0, or -ERANGE (an APIC id above 255 on a unit without EIM). */
 int vtd_fault_irq_setup(struct vtd_unit *u, u8 vector);
 void vtd_fault_mask(struct vtd_unit *u, bool masked);
 /* Read every recorded fault into the log, oldest first (from FSTS.FRI),

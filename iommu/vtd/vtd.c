@@ -3,6 +3,7 @@
  * by one fault interrupt. */
 #include "iommu/vtd/vtd.h"
 #include "arch/x86/acpi.h"
+#include "arch/x86/apic.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
@@ -143,8 +144,11 @@ static int start_unit(struct vtd_unit *u)
 		err = -EOPNOTSUPP; /* no way to invalidate at all */
 	if (!err)
 		err = vtd_root_table_install(u);
-	if (!err)
-		err = vtd_fault_irq_setup(u, VEC_VTD_FAULT);
+	if (!err && (err = vtd_fault_irq_setup(u, VEC_VTD_FAULT)) == -ERANGE)
+		kprintf("# vtd%u: this CPU's APIC id %u is above 255 and the "
+			"unit has no ECAP.EIM: no address reaches it for the "
+			"fault interrupt\n",
+			u->index, apic_id());
 	return err;
 }
 

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "iommu/vtd/fault.h"
+#include "iommu/vtd/regs.h"
+#include "lib/errno.h"
 
 #define FRO	 0x20 /* records at 0x200 (CAP.FRO counts 16-byte units) */
 #define NFR	 4
@@ -22,9 +24,11 @@
 static u8 regs[REGS_LEN] __attribute__((aligned(16)));
 static struct vtd_unit u;
 
-u32 apic_id(void) /* vtd_fault_irq_setup's MSI destination */
+static u32 this_apic_id; /* the CPU that sets up the fault interrupt */
+
+u32 apic_id(void)
 {
-	return 0;
+	return this_apic_id;
 }
 
 void cache_flush_range(const void *p, size_t len) /* caps.c, unused here */
@@ -37,6 +41,7 @@ static int setup(void **state)
 	memset(&u, 0, sizeof(u));
 	u.regs = regs;
 	u.cap = (u64)FRO << 24 | (u64)(NFR - 1) << 40;
+	this_apic_id = 0;
 	return 0;
 }
 
@@ -152,6 +157,47 @@ static void overflow_is_counted_and_cleared(void **state)
 	assert_int_equal(dword(regs + VTD_REG_FSTS), VTD_FSTS_PFO);
 }
 
+/* The fault interrupt's message (5.1.6, 11.4.9): vector in FEDATA, the
+ * destination's bits 7:0 at FEADDR 19:12, its bits 31:8 at FEUADDR 31:8;
+ * unmasked. */
+static void fault_irq_to(u32 id, u32 feaddr, u32 feuaddr)
+{
+	this_apic_id = id;
+	memset(regs + VTD_REG_FEUADDR, 0xa5, 4);
+	assert_int_equal(vtd_fault_irq_setup(&u, 0x42), 0);
+	assert_int_equal(dword(regs + VTD_REG_FEDATA), 0x42);
+	assert_int_equal(dword(regs + VTD_REG_FEADDR), feaddr);
+	assert_int_equal(dword(regs + VTD_REG_FEUADDR), feuaddr);
+	assert_int_equal(dword(regs + VTD_REG_FECTL) & VTD_FECTL_IM, 0);
+}
+
+static void fault_irq_names_an_xapic_id(void **state)
+{
+	fault_irq_to(0x7, 0xfee07000, 0);
+	fault_irq_to(0xff, 0xfeeff000, 0);
+}
+
+/* An x2APIC id above 255 (SDM vol. 3A 11.12): only a unit with EIM has
+ * the upper address register that carries its high bits. */
+static void fault_irq_names_a_wide_x2apic_id_with_eim(void **state)
+{
+	u.ecap = VTD_ECAP_EIM;
+	fault_irq_to(0x12345, 0xfee45000, 0x12300);
+	fault_irq_to(0x100, 0xfee00000, 0x100);
+}
+
+static void fault_irq_refuses_a_wide_id_without_eim(void **state)
+{
+	u32 masked = VTD_FECTL_IM;
+
+	memcpy(regs + VTD_REG_FECTL, &masked, 4);
+	this_apic_id = 0x100;
+	assert_int_equal(vtd_fault_irq_setup(&u, 0x42), -ERANGE);
+	/* nothing written: not an interrupt to CPU 0 instead */
+	assert_int_equal(dword(regs + VTD_REG_FEADDR), 0);
+	assert_int_equal(dword(regs + VTD_REG_FECTL), VTD_FECTL_IM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +207,11 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(empty_unit_logs_nothing, setup),
 		cmocka_unit_test_setup(overflow_is_counted_and_cleared, setup),
+		cmocka_unit_test_setup(fault_irq_names_an_xapic_id, setup),
+		cmocka_unit_test_setup(
+		    fault_irq_names_a_wide_x2apic_id_with_eim, setup),
+		cmocka_unit_test_setup(fault_irq_refuses_a_wide_id_without_eim,
+				       setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
