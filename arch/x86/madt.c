@@ -33,7 +33,7 @@ static int decode(const u8 *s, u8 len, struct madt_cpu *c)
 	}
 }
 
-int madt_cpus(const void *buf, size_t len, struct madt_cpu *out, unsigned cap,
+int madt_walk(const void *buf, size_t len, madt_cpu_fn *fn, void *ctx,
 	      u32 *bad_off)
 {
 	const u8 *t = buf;
@@ -53,8 +53,8 @@ int madt_cpus(const void *buf, size_t len, struct madt_cpu *out, unsigned cap,
 			*bad_off = off;
 			return r;
 		}
-		if (r && n < cap)
-			out[n] = c;
+		if (r && fn)
+			fn(&c, ctx);
 		n += r;
 	}
 	return (int)n;

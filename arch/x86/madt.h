@@ -28,10 +28,12 @@ struct madt_cpu {
 	bool x2apic;
 };
 
-/* Store up to @cap processors in @out and return how many the table
- * lists (may exceed @cap), or -EBADMSG with *@bad_off set to the offset of
- * the malformed structure (0: the table itself is too short). */
-int madt_cpus(const void *buf, size_t len, struct madt_cpu *out, unsigned cap,
+/* Call @fn (if not NULL) with each processor in table order and return
+ * how many the table lists, or -EBADMSG with *@bad_off set to the offset
+ * of the malformed structure (0: the table itself is too short); then
+ * @fn has seen the processors before it. */
+typedef void madt_cpu_fn(const struct madt_cpu *c, void *ctx);
+int madt_walk(const void *buf, size_t len, madt_cpu_fn *fn, void *ctx,
 	      u32 *bad_off);
 
 enum madt_use { MADT_START, MADT_HOTPLUG, MADT_UNUSABLE };

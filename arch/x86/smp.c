@@ -55,12 +55,19 @@ const struct smp_info *smp_info(void)
 	return &info;
 }
 
-static void madt_add(const struct madt_cpu *c, u32 bsp, u8 rev)
+struct madt_pass {
+	u32 bsp;
+	u8 rev;
+	bool enabled; /* this pass takes the enabled processors, or the rest */
+};
+
+static void madt_add(const struct madt_cpu *c, void *ctx)
 {
-	enum madt_use use = madt_cpu_use(c->flags, rev);
+	const struct madt_pass *p = ctx;
+	enum madt_use use = madt_cpu_use(c->flags, p->rev);
 	enum cpu_state state = CPU_STARTING;
 
-	if (use == MADT_UNUSABLE)
+	if (use == MADT_UNUSABLE || (use == MADT_START) != p->enabled)
 		return;
 	info.madt_enabled += use == MADT_START;
 	info.madt_hotplug += use == MADT_HOTPLUG;
@@ -68,29 +75,38 @@ static void madt_add(const struct madt_cpu *c, u32 bsp, u8 rev)
 		state = CPU_HOTPLUG;
 	else if (c->apic_id > XAPIC_MAX_ID && !apic_x2apic())
 		state = CPU_UNREACHABLE;
-	if (c->apic_id != bsp && percpu_add(c->apic_id, state) == -ENOSPC)
+	if (c->apic_id != p->bsp && percpu_add(c->apic_id, state) == -ENOSPC)
 		info.why = "more processors than MAX_CPUS: the rest ignored";
 }
 
-/* Every processor of the MADT, the BSP first as logical CPU 0. */
+/* Every processor of the MADT, the BSP first as logical CPU 0, then the
+ * enabled ones, then hot-plug slots: past MAX_CPUS entries a slot is left
+ * out before a processor that runs. (Firmware may list slots first or
+ * among its processors: QEMU does, with maxcpus=512 and a CPU in the
+ * second socket, whose id 256 came after 255 slots.) A malformed table
+ * starts none. */
 static int madt_parse(u32 bsp)
 {
 	const struct acpi_header *h = acpi_find("APIC");
-	static struct madt_cpu c[MAX_CPUS + 1];
+	struct madt_pass p = { bsp, 0, true };
 	u32 bad;
 	int n;
 
 	percpu_add(bsp, CPU_ONLINE);
 	if (!h)
 		return -ENOENT;
-	n = madt_cpus(h, h->length, c, ARRAY_SIZE(c), &bad);
-	if (n < 0)
+	p.rev = h->revision;
+	n = madt_walk(h, h->length, NULL, NULL, &bad);
+	if (n < 0) {
 		kprintf("# error: smp: MADT structure at offset %u is "
 			"malformed\n",
 			bad);
-	for (int i = 0; i < MIN(n, (int)ARRAY_SIZE(c)); i++)
-		madt_add(&c[i], bsp, h->revision);
-	return n < 0 ? n : 0;
+		return n;
+	}
+	madt_walk(h, h->length, madt_add, &p, &bad);
+	p.enabled = false;
+	madt_walk(h, h->length, madt_add, &p, &bad);
+	return 0;
 }
 
 static bool overlaps(hpa_t pa, const struct mem_range *r)

@@ -25,43 +25,116 @@ int tsc_khz_cpuid(u64 *out)
 	return *out ? 0 : -ENODEV;
 }
 
-int tsc_khz_pit(u64 *out)
+/* Each end of a measurement is known to lie between two TSC reads: the
+ * one before the access that started (or saw) it and the one after. An
+ * SMI or a host that preempts the virtual CPU between them widens that
+ * bracket; a measurement whose brackets add up to more than CAL_SLACK
+ * (0.1%) of its window is taken again, up to CAL_TRIES times, keeping the
+ * narrowest (Linux's pit_calibrate_tsc likewise rejects a loop whose
+ * reads took too long). Each end is taken at its bracket's middle. */
+#define CAL_TRIES 5
+#define CAL_SLACK 1000 /* the brackets may add up to window / CAL_SLACK */
+
+struct cal {
+	u64 cycles; /* TSC cycles across the window */
+	u64 slack;  /* both brackets' widths */
+};
+
+static int best_of(int (*once)(struct cal *, void *), void *ctx, u64 *khz)
+{
+	struct cal best = { 0, ~0ULL }, c;
+
+	for (unsigned i = 0; i < CAL_TRIES; i++) {
+		int err = once(&c, ctx);
+		if (err)
+			return err;
+		if (c.slack < best.slack)
+			best = c;
+		if (best.slack * CAL_SLACK <= best.cycles)
+			break;
+	}
+	*khz = best.cycles / CAL_MS;
+	return *khz ? 0 : -ETIMEDOUT;
+}
+
+/* Channel 2 in mode 0 drives OUT2 low from the control word, counts down
+ * from the moment its count is written, and drives OUT2 high when the
+ * count runs out (8254 datasheet). */
+static int pit_once(struct cal *c, void *ctx)
 {
 	u16 count = (u16)(PIT_HZ * CAL_MS / 1000);
-	u8 gate = inb(PIT_GATE);
-	u64 t0, t1;
+	u8 gate = *(u8 *)ctx;
+	u64 s0, s1, e0, e1;
 	int err = 0;
 
-	outb(PIT_GATE, (gate & ~0x02) | 0x01); /* gate on, speaker off */
+	outb(PIT_CMD, PIT_CH2_MODE0);
+	outb(PIT_CH2, count & 0xff);
+	s0 = rdtsc();
+	outb(PIT_CH2, count >> 8);
+	s1 = rdtsc();
+	/* High already: there is no 8254 counting (QEMU with pit=off reads
+	 * it high at once, which would make the TSC a thousand times slower
+	 * than it is). */
+	if (inb(PIT_GATE) & 0x20)
+		return -ENODEV;
+	/* Bounded in TSC cycles and in reads: a gated or missing 8254 must
+	 * not hold the boot. */
+	e0 = s1;
+	for (u64 spin = 0;; spin++) {
+		u64 t = rdtsc();
+		if (inb(PIT_GATE) & 0x20)
+			break;
+		e0 = t;
+		if (spin > 50000000 || t - s1 > CAL_GIVE_UP) {
+			err = -ETIMEDOUT;
+			break;
+		}
+	}
+	e1 = rdtsc();
+	outb(PIT_GATE, gate);
+	if (err || e1 <= s1)
+		return -ETIMEDOUT;
+	c->cycles = (e0 + e1) / 2 - (s0 + s1) / 2;
+	c->slack = (e1 - e0) + (s1 - s0);
+	return 0;
+}
+
+int tsc_khz_pit(u64 *out)
+{
+	u8 gate = inb(PIT_GATE);
+	int err;
+
 	/* The firmware's 18.2 Hz tick on channel 0 (ISA IRQ 0) is stopped:
 	 * the kernel keeps time with the TSC and the local APIC timer, and a
 	 * periodic timer it never listens to would only wake the machine
 	 * (under QEMU -icount, every tick ends a jump of virtual time). */
 	outb(PIT_CMD, PIT_CH0_MODE0);
-	outb(PIT_CMD, PIT_CH2_MODE0);
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
-	t0 = rdtsc();
-	/* Mode 0 drives OUT2 low from the control word until the count runs
-	 * out (8254 datasheet): high already, there is no 8254 counting
-	 * (QEMU with pit=off reads it high at once, which would make the
-	 * TSC a thousand times slower than it is). */
-	if (inb(PIT_GATE) & 0x20) {
-		outb(PIT_GATE, gate);
-		return -ENODEV;
-	}
-	/* Bounded in TSC cycles and in reads: a gated or missing 8254 must
-	 * not hold the boot. */
-	for (u64 spin = 0; !(inb(PIT_GATE) & 0x20); spin++)
-		if (spin > 50000000 || rdtsc() - t0 > CAL_GIVE_UP) {
-			err = -ETIMEDOUT;
-			break;
-		}
-	t1 = rdtsc();
+	outb(PIT_GATE, (gate & ~0x02) | 0x01); /* gate on, speaker off */
+	err = best_of(pit_once, &gate, out);
 	outb(PIT_GATE, gate);
-	if (err || t1 <= t0)
-		return -ETIMEDOUT;
-	*out = (t1 - t0) / CAL_MS;
+	return err;
+}
+
+static int hpet_once(struct cal *c, void *ctx)
+{
+	const struct hpet *h = ctx;
+	u64 mask = h->wide ? ~0ULL : 0xffffffffULL;
+	u64 ticks = CAL_MS * 1000000000000ULL / h->period_fs, n;
+	u64 s0 = rdtsc(), c0 = hpet_counter(h), s1 = rdtsc(), e0, e1;
+
+	do {
+		e0 = rdtsc();
+		n = (hpet_counter(h) - c0) & mask;
+		e1 = rdtsc();
+		if (e1 - s1 > CAL_GIVE_UP)
+			return -ETIMEDOUT;
+	} while (n < ticks);
+	/* The window is n ticks, not quite CAL_MS: cycles per ms, with the
+	 * time in picoseconds (no overflow below 2^34 cycles, more than
+	 * CAL_GIVE_UP), scaled to CAL_MS. */
+	u64 ps = n * h->period_fs / 1000, span = (e0 + e1) / 2 - (s0 + s1) / 2;
+	c->cycles = span * 1000000000ULL / ps * CAL_MS;
+	c->slack = ((e1 - e0) + (s1 - s0)) * 1000000000ULL / ps * CAL_MS;
 	return 0;
 }
 
@@ -70,21 +143,7 @@ int tsc_khz_hpet(u64 *out)
 	struct hpet h;
 	int err = hpet_find(&h);
 
-	if (err)
-		return err;
-	u64 mask = h.wide ? ~0ULL : 0xffffffffULL;
-	u64 ticks = CAL_MS * 1000000000000ULL / h.period_fs, n;
-	u64 c0 = hpet_counter(&h), t0 = rdtsc(), t;
-	do {
-		n = (hpet_counter(&h) - c0) & mask;
-		t = rdtsc();
-		if (t - t0 > CAL_GIVE_UP)
-			return -ETIMEDOUT;
-	} while (n < ticks);
-	/* kHz = cycles / ms, with the time in picoseconds (no overflow for
-	 * any TSC below 1.8 THz over 10 ms) */
-	*out = (t - t0) * 1000000000ULL / (n * h.period_fs / 1000);
-	return *out ? 0 : -ETIMEDOUT;
+	return err ? err : best_of(hpet_once, &h, out);
 }
 
 int tsc_calibrate(void)

@@ -15,7 +15,9 @@ const char *tsc_source(void);
 /* The TSC frequency each reference gives, each on its own: 0 and *khz,
  * -ENODEV (the reference is not there: CPUID.15H states no frequency, no
  * HPET table), -ETIMEDOUT (it never answered: a clock-gated 8254), or
- * another error of hpet_find. Each takes about 10 ms but CPUID's. */
+ * another error of hpet_find. Each takes about 10 ms but CPUID's, up to
+ * five times that when SMIs or a preempting host disturb the reads that
+ * bracket its ends (tsc.c). */
 int tsc_khz_cpuid(u64 *khz);
 /* What CPUID leaf 15H states, in kHz (SDM vol. 2A, CPUID: the TSC runs at
  * the crystal's ECX Hz times EBX / EAX); 0 when a 0 in any of them says

@@ -54,6 +54,21 @@ static void raw(struct table *t, u8 type, u8 len)
 	t->len += len ? len : 2;
 }
 
+struct store {
+	struct madt_cpu *out;
+	unsigned cap, n;
+};
+
+/* Up to cap processors, in the order the walk gives them. */
+static void store(const struct madt_cpu *c, void *ctx)
+{
+	struct store *s = ctx;
+
+	if (s->n < s->cap)
+		s->out[s->n] = *c;
+	s->n++;
+}
+
 /* Parse a heap copy of exactly len bytes. */
 static int parse(const struct table *t, size_t len, struct madt_cpu *out,
 		 unsigned cap, u32 *bad)
@@ -62,7 +77,9 @@ static int parse(const struct table *t, size_t len, struct madt_cpu *out,
 	int n;
 
 	memcpy(copy, t->b, len);
-	n = madt_cpus(copy, len, out, cap, bad);
+	struct store st = { out, cap, 0 };
+	n = madt_walk(copy, len, store, &st, bad);
+	assert_true(n < 0 || (unsigned)n == st.n);
 	free(copy);
 	return n;
 }

@@ -8,6 +8,8 @@ A machine or lane may carry:
   "kind", "emulator", "boot", "timeout", "cpu", "megs", "acpidump",
   "screendump", "reports", "about", "groups"   replace the inherited value
   "rc"      Bochs only: lines added to the bochsrc ("usb_xhci: enabled=1")
+  "icount"  QEMU only: false drops the common line's -icount (the guest's
+            clocks then follow the host's)
   "line"    the QEMU machine line, one option a string ("-m 256M")
   "set"     {"-m": "1100M"}: replace the value of an option of the line
   "device"  {"intel-iommu": "snoop-control=on"}: add properties to every
@@ -29,7 +31,7 @@ MATRIX = Path(__file__).resolve().parent.parent / "matrix.json"
 KINDS = ("host", "qemu", "bochs")
 BOOTS = ("kernel", "iso-bios", "iso-uefi")
 PLAIN = ("kind", "emulator", "boot", "timeout", "cpu", "megs", "acpidump",
-         "screendump", "reports", "about", "groups", "rc")
+         "screendump", "reports", "about", "groups", "rc", "icount")
 
 
 class UsageError(Exception):

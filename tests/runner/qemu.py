@@ -31,7 +31,11 @@ def qemu_command(lane, ctx, d, qmp=None):
     q = ctx.matrix["qemu"]
     emu = emulator(ctx, lane)
     args = kernel_args(lane, ctx)
-    cmd = [emu.binary, *emu.args, *q["common"], *lane["argv"]]
+    common = list(q["common"])
+    if lane.get("icount") is False:
+        at = common.index("-icount")
+        del common[at:at + 2]
+    cmd = [emu.binary, *emu.args, *common, *lane["argv"]]
     if qmp:
         cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
     if lane["boot"] == "kernel":

@@ -75,6 +75,12 @@ class HelpersTest(unittest.TestCase):
                                 ctx, None, "/q.sock")
         self.assertIn("unix:/q.sock,server=on,wait=off", cmd)
         self.assertEqual(cmd[-1], "k=1 x=a,b hold")
+        self.assertEqual(cmd.count("-icount"), 1)
+        cmd = qemu.qemu_command(dict(lane, boot="kernel", icount=False),
+                                ctx, None)
+        self.assertNotIn("-icount", cmd)
+        self.assertNotIn("shift=10,sleep=off", cmd)
+        self.assertIn("-nodefaults", cmd)
 
 
 class MatrixTest(unittest.TestCase):
