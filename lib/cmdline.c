@@ -94,18 +94,24 @@ static bool set_int(int *field, const char *v, size_t n)
 }
 
 /* Comma-separated globs; an empty list or an empty glob is an error, so
- * that an empty variable in a script does not silently select all. */
-static bool set_globs(struct options *o, const char *v, size_t n)
+ * that an empty variable in a script does not silently select all. NULL,
+ * or what is wrong (a format for the option's text). */
+static const char *set_globs(struct options *o, const char *v, size_t n)
 {
 	if (!n || v[n - 1] == ',')
-		return false;
+		return "empty glob in option '%s'";
 	while (n) {
 		size_t len = 0;
 		while (len < n && v[len] != ',')
 			len++;
-		if (o->nr_tests == CMDLINE_MAX_GLOBS ||
-		    !copy_word(o->tests[o->nr_tests], CMDLINE_GLOB_LEN, v, len))
-			return false;
+		if (o->nr_tests == CMDLINE_MAX_GLOBS)
+			return "more than " CMDLINE_MAX_GLOBS_STR
+			       " globs in option '%s'";
+		if (!len)
+			return "empty glob in option '%s'";
+		if (!copy_word(o->tests[o->nr_tests], CMDLINE_GLOB_LEN, v, len))
+			return "a glob of more than " CMDLINE_GLOB_MAX_STR
+			       " characters in option '%s'";
 		o->nr_tests++;
 		v += len;
 		n -= len;
@@ -114,33 +120,35 @@ static bool set_globs(struct options *o, const char *v, size_t n)
 			n--;
 		}
 	}
-	return true;
+	return NULL;
 }
 
-static bool apply(struct options *o, const struct opt *op, const char *v,
-		  size_t n, bool has_value)
+/* NULL, or what is wrong (a format for the option's text). */
+static const char *apply(struct options *o, const struct opt *op, const char *v,
+			 size_t n, bool has_value)
 {
+	static const char bad[] = "bad value in option '%s'";
 	void *field = (char *)o + op->off;
 
 	if (op->kind == OPT_FLAG) {
 		if (has_value)
-			return false;
+			return bad;
 		*(bool *)field = true;
-		return true;
+		return NULL;
 	}
 	if (!has_value)
-		return false;
+		return bad;
 	switch (op->kind) {
 	case OPT_ENUM:
-		return set_enum(op, field, v, n);
+		return set_enum(op, field, v, n) ? NULL : bad;
 	case OPT_INT:
-		return set_int(field, v, n);
+		return set_int(field, v, n) ? NULL : bad;
 	case OPT_STR:
-		return copy_word(field, op->cap, v, n);
+		return copy_word(field, op->cap, v, n) ? NULL : bad;
 	case OPT_GLOBS:
 		return set_globs(o, v, n);
 	default:
-		return false;
+		return bad;
 	}
 }
 
@@ -156,8 +164,10 @@ static void parse_word(struct options *o, const char *w, size_t n)
 			continue;
 		bool has_value = klen < n;
 		const char *v = w + klen + has_value;
-		if (!apply(o, op, v, n - klen - has_value, has_value))
-			error(o, "bad value in option '%s'", w, n);
+		const char *why = apply(o, op, v, n - klen - has_value,
+					has_value);
+		if (why)
+			error(o, why, w, n);
 		return;
 	}
 	error(o, "unknown option '%s'", w, n);

@@ -5,11 +5,13 @@
 
 #include "lib/types.h"
 
-#define CMDLINE_MAX_GLOBS  16
-#define CMDLINE_GLOB_LEN   64
-#define CMDLINE_MAX_ERRORS 4
-#define CMDLINE_ERR_LEN	   96
-#define CMDLINE_WORD_LEN   16
+#define CMDLINE_MAX_GLOBS     32 /* every suite, and some tests besides */
+#define CMDLINE_MAX_GLOBS_STR "32"
+#define CMDLINE_GLOB_LEN      64 /* a glob of up to 63 characters */
+#define CMDLINE_GLOB_MAX_STR  "63"
+#define CMDLINE_MAX_ERRORS    4
+#define CMDLINE_ERR_LEN	      96
+#define CMDLINE_WORD_LEN      16
 
 enum virt_expect { VIRT_UNSET, VIRT_NONE, VIRT_SVM, VIRT_VMX };
 
