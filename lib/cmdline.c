@@ -107,7 +107,7 @@ static const char *set_globs(struct options *o, const char *v, size_t n)
 		if (o->nr_tests == CMDLINE_MAX_GLOBS)
 			return "more than " CMDLINE_MAX_GLOBS_STR
 			       " globs in option '%s'";
-		if (!len)
+		if (!len || (len == 1 && *v == '-'))
 			return "empty glob in option '%s'";
 		if (!copy_word(o->tests[o->nr_tests], CMDLINE_GLOB_LEN, v, len))
 			return "a glob of more than " CMDLINE_GLOB_MAX_STR
@@ -216,13 +216,18 @@ bool cmdline_selects(const struct options *o, const char *suite,
 		     const char *name)
 {
 	char full[2 * CMDLINE_GLOB_LEN];
+	bool any = false, in = false;
 
-	if (!o->nr_tests)
-		return true;
 	ksnprintf(full, sizeof(full), "%s.%s", suite, name);
-	for (unsigned i = 0; i < o->nr_tests; i++)
-		if (glob_match(o->tests[i], suite) ||
-		    glob_match(o->tests[i], full))
-			return true;
-	return false;
+	for (unsigned i = 0; i < o->nr_tests; i++) {
+		const char *g = o->tests[i];
+		bool out = *g == '-';
+		bool hit = glob_match(g + out, suite) ||
+			   glob_match(g + out, full);
+		if (out && hit)
+			return false;
+		any |= !out;
+		in |= !out && hit;
+	}
+	return !any || in;
 }

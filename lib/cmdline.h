@@ -52,7 +52,9 @@ unsigned cmdline_parse(const char *s, struct options *o);
  * (printf-like @fmt with one %s: @arg). */
 void cmdline_add_error(struct options *o, const char *fmt, const char *arg);
 
-/* Does "suite.name" pass the tests= selection? (No selection: all do.) */
+/* Does "suite.name" pass the tests= selection? A glob with a leading '-'
+ * leaves out what it matches; the others take in what they match, or
+ * everything when there are none (no selection: all pass). */
 bool cmdline_selects(const struct options *o, const char *suite,
 		     const char *name);
 

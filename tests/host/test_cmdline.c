@@ -385,6 +385,41 @@ static void any_of_several_globs_selects(void **state)
 	assert_false(cmdline_selects(o, "boot", "memory_map"));
 }
 
+/* @line selects each "suite.name" of the space-separated @in, none of
+ * @out. */
+static void selection(const char *line, const char *in, const char *out)
+{
+	struct options *o = parse(line, 0);
+	char w[64], *dot;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (const char *p = pass ? out : in; *p;) {
+			size_t n = strcspn(p, " ");
+			snprintf(w, sizeof(w), "%.*s", (int)n, p);
+			dot = strchr(w, '.');
+			*dot = 0;
+			if (cmdline_selects(o, w, dot + 1) != !pass)
+				fail_msg("%s: %s.%s %sselected", line, w,
+					 dot + 1, pass ? "" : "not ");
+			p += n + (p[n] == ' ');
+		}
+}
+
+/* A leading '-' leaves out what the glob matches, over any glob that
+ * takes it in, whatever the order; with only such globs, everything else
+ * runs. */
+static void minus_glob_leaves_out(void **state)
+{
+	selection("tests=-vtd_fault", "vtd.anything boot.memory_map",
+		  "vtd_fault.storm");
+	selection("tests=smp,boot,-smp.apic_timer_*",
+		  "smp.cpus_started boot.memory_map",
+		  "smp.apic_timer_on_an_ap vtd.anything");
+	selection("tests=-smp.x,smp", "smp.y", "smp.x boot.x");
+	assert_string_equal(parse("tests=vtd,-", 1)->errors[0],
+			    "empty glob in option 'tests=vtd,-'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +450,7 @@ int main(void)
 		cmocka_unit_test(glob_match_handles_star_and_question_mark),
 		cmocka_unit_test(no_selection_selects_every_test),
 		cmocka_unit_test(suite_glob_selects_whole_suites),
+		cmocka_unit_test(minus_glob_leaves_out),
 		cmocka_unit_test(full_name_glob_selects_matching_tests),
 		cmocka_unit_test(question_mark_selects_one_character),
 		cmocka_unit_test(any_of_several_globs_selects),
