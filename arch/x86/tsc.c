@@ -1,10 +1,12 @@
 /* TSC calibration: from CPUID leaf 15H where it states the frequency,
  * else measured against channel 2 of the 8254 PIT, gated through port
  * 0x61 (the classic method: 1.193182 MHz on every PC), else against the
- * HPET's main counter: recent boards may leave the 8254 clock-gated. */
+ * HPET's main counter, else against the ACPI PM timer: recent boards may
+ * leave the 8254 clock-gated and the HPET switched off. */
 #include "arch/x86/tsc.h"
 #include "arch/x86/hpet.h"
 #include "arch/x86/pit.h"
+#include "arch/x86/pmtimer.h"
 
 #define CAL_MS 10
 /* A reference that has not answered after 2^32 TSC cycles (about a
@@ -12,7 +14,7 @@
 #define CAL_GIVE_UP (1ULL << 32)
 
 static u64 khz = 1000000; /* until calibrated: assume 1 GHz */
-static const char *source = "none (1 GHz assumed)";
+static const char *source = "none (1 GHz assumed)"; /* or a tsc_refs name */
 
 int tsc_khz_cpuid(u64 *out)
 {
@@ -115,16 +117,23 @@ int tsc_khz_pit(u64 *out)
 	return err;
 }
 
-static int hpet_once(struct cal *c, void *ctx)
+/* A free-running counter of @fs_per_tick femtoseconds a tick, @mask
+ * wide (the HPET's main counter, the ACPI PM timer). */
+struct counter {
+	u64 (*read)(const void *dev);
+	const void *dev;
+	u64 mask, fs_per_tick;
+};
+
+static int counter_once(struct cal *c, void *ctx)
 {
-	const struct hpet *h = ctx;
-	u64 mask = h->wide ? ~0ULL : 0xffffffffULL;
-	u64 ticks = CAL_MS * 1000000000000ULL / h->period_fs, n;
-	u64 s0 = rdtsc(), c0 = hpet_counter(h), s1 = rdtsc(), e0, e1;
+	const struct counter *k = ctx;
+	u64 ticks = CAL_MS * 1000000000000ULL / k->fs_per_tick, n;
+	u64 s0 = rdtsc(), c0 = k->read(k->dev), s1 = rdtsc(), e0, e1;
 
 	do {
 		e0 = rdtsc();
-		n = (hpet_counter(h) - c0) & mask;
+		n = (k->read(k->dev) - c0) & k->mask;
 		e1 = rdtsc();
 		if (e1 - s1 > CAL_GIVE_UP)
 			return -ETIMEDOUT;
@@ -132,34 +141,68 @@ static int hpet_once(struct cal *c, void *ctx)
 	/* The window is n ticks, not quite CAL_MS: cycles per ms, with the
 	 * time in picoseconds (no overflow below 2^34 cycles, more than
 	 * CAL_GIVE_UP), scaled to CAL_MS. */
-	u64 ps = n * h->period_fs / 1000, span = (e0 + e1) / 2 - (s0 + s1) / 2;
+	u64 ps = n * k->fs_per_tick / 1000;
+	u64 span = (e0 + e1) / 2 - (s0 + s1) / 2;
 	c->cycles = span * 1000000000ULL / ps * CAL_MS;
 	c->slack = ((e1 - e0) + (s1 - s0)) * 1000000000ULL / ps * CAL_MS;
 	return 0;
+}
+
+static u64 read_hpet(const void *dev)
+{
+	return hpet_counter(dev);
+}
+
+static u64 read_pmtimer(const void *dev)
+{
+	return pmtimer_read(dev);
 }
 
 int tsc_khz_hpet(u64 *out)
 {
 	struct hpet h;
 	int err = hpet_find(&h);
+	struct counter k = { read_hpet, &h, h.wide ? ~0ULL : 0xffffffffULL,
+			     h.period_fs };
 
-	return err ? err : best_of(hpet_once, &h, out);
+	return err ? err : best_of(counter_once, &k, out);
 }
+
+int tsc_khz_pmtimer(u64 *out)
+{
+	struct pmtimer p;
+	int err = pmtimer_find(&p);
+	struct counter k = { read_pmtimer, &p,
+			     p.wide ? 0xffffffffULL : 0xffffffULL,
+			     (1000000000000000ULL + PMTIMER_HZ / 2) /
+				 PMTIMER_HZ };
+
+	return err ? err : best_of(counter_once, &k, out);
+}
+
+const struct tsc_ref tsc_refs[TSC_NR_REFS] = {
+	{ "CPUID.15H", tsc_khz_cpuid },
+	{ "8254 PIT", tsc_khz_pit },
+	{ "HPET", tsc_khz_hpet },
+	{ "ACPI PM timer", tsc_khz_pmtimer },
+};
 
 int tsc_calibrate(void)
 {
+	int why = -ENODEV;
 	u64 k;
 
-	if (!tsc_khz_cpuid(&k))
-		source = "CPUID.15H";
-	else if (!tsc_khz_pit(&k))
-		source = "the 8254 PIT";
-	else if (!tsc_khz_hpet(&k))
-		source = "the HPET";
-	else
-		return -ETIMEDOUT;
-	khz = k;
-	return 0;
+	for (unsigned i = 0; i < TSC_NR_REFS; i++) {
+		int err = tsc_refs[i].khz(&k);
+		if (!err) {
+			source = tsc_refs[i].name;
+			khz = k;
+			return 0;
+		}
+		if (err != -ENODEV)
+			why = err;
+	}
+	return why;
 }
 
 const char *tsc_source(void)

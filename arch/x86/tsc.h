@@ -7,14 +7,16 @@
 #include "lib/errno.h"
 
 /* Calibrate from the first reference that answers: CPUID leaf 15H, the
- * 8254 PIT, the HPET. 0, or -ETIMEDOUT when none does (then a 1 GHz TSC
- * is assumed so that waits still end). */
+ * 8254 PIT, the HPET, the ACPI PM timer. 0; else (a 1 GHz TSC is then
+ * assumed so that waits still end) -ENODEV when the machine has none of
+ * them, or the error of one that is there and did not answer. */
 int tsc_calibrate(void);
-/* Which reference the kernel's TSC frequency came from. */
+/* Which reference the kernel's TSC frequency came from ("8254 PIT"), or
+ * "none (1 GHz assumed)". */
 const char *tsc_source(void);
 /* The TSC frequency each reference gives, each on its own: 0 and *khz,
  * -ENODEV (the reference is not there: CPUID.15H states no frequency, no
- * HPET table), -ETIMEDOUT (it never answered: a clock-gated 8254), or
+ * HPET table, a hardware-reduced ACPI platform without a PM timer), -ETIMEDOUT (it never answered: a clock-gated 8254), or
  * another error of hpet_find. Each takes about 10 ms but CPUID's, up to
  * five times that when SMIs or a preempting host disturb the reads that
  * bracket its ends (tsc.c). */
@@ -28,6 +30,14 @@ static inline u64 tsc_khz_of_leaf15(u32 eax, u32 ebx, u32 ecx)
 }
 int tsc_khz_pit(u64 *khz);
 int tsc_khz_hpet(u64 *khz);
+int tsc_khz_pmtimer(u64 *khz);
+/* The references in the order tsc_calibrate() asks them. */
+struct tsc_ref {
+	const char *name; /* "8254 PIT" */
+	int (*khz)(u64 *khz);
+};
+#define TSC_NR_REFS 4
+extern const struct tsc_ref tsc_refs[TSC_NR_REFS];
 u64 tsc_khz(void);
 u64 tsc_read_us(void);
 /* @us microseconds: halted for all of it where this CPU can halt (an

@@ -6,4 +6,4 @@ X86_OBJS += arch/x86/fb.o
 X86_OBJS += arch/x86/font8x16.o
 X86_OBJS += arch/x86/trap_catch.o
 X86_OBJS += arch/x86/madt.o arch/x86/percpu.o arch/x86/ipi.o arch/x86/smp.o arch/x86/trampoline.o
-X86_OBJS += arch/x86/ioapic.o arch/x86/hpet.o
+X86_OBJS += arch/x86/ioapic.o arch/x86/hpet.o arch/x86/pmtimer.o
