@@ -18,7 +18,12 @@ _start32:
 	movl %ebx, boot_info_pa
 	movl $boot_stack_top, %esp
 
-	/* No long mode: nothing sensible to do but stop. */
+	/* No long mode (CPUID 80000001H EDX bit 29, where the extended leaf
+	 * exists): say so and stop. */
+	movl $0x80000000, %eax
+	cpuid
+	cmpl $0x80000001, %eax
+	jb no_long_mode
 	movl $0x80000001, %eax
 	cpuid
 	btl $29, %edx
@@ -63,9 +68,32 @@ _start32:
 	lgdt boot_gdt_ptr
 	ljmp $GDT_KERNEL_CS, $start64
 
+/* The message goes to COM1 as firmware left it (each character after
+ * THRE, or after 65536 reads of LSR where no UART answers) and to the
+ * VGA text screen, white on red: nothing else of the kernel runs yet. */
 no_long_mode:
-	hlt
-	jmp no_long_mode
+	movl $no_long_mode_msg, %esi
+	movl $0xb8000, %edi
+1:	movb (%esi), %bl
+	testb %bl, %bl
+	jz 4f
+	cmpb $0x20, %bl
+	jb 2f
+	movb %bl, (%edi)
+	movb $0x4f, 1(%edi)
+	addl $2, %edi
+2:	movl $0x10000, %ecx
+	movw $0x3fd, %dx
+3:	inb %dx, %al
+	testb $0x20, %al
+	loopz 3b
+	movw $0x3f8, %dx
+	movb %bl, %al
+	outb %al, %dx
+	incl %esi
+	jmp 1b
+4:	hlt
+	jmp 4b
 
 	.code64
 start64:
@@ -86,6 +114,8 @@ start64:
 	jmp 3b
 
 	.section .rodata
+no_long_mode_msg:
+	.asciz "\r\nvtdtest: error: this CPU has no long mode (CPUID 80000001H EDX bit 29): the kernel needs an x86-64 CPU\r\n"
 	.align 16
 	.globl boot_gdt
 boot_gdt:
