@@ -48,8 +48,10 @@ static int best_of(int (*once)(struct cal *, void *), void *ctx, u64 *khz)
 
 	for (unsigned i = 0; i < CAL_TRIES; i++) {
 		int err = once(&c, ctx);
-		if (err)
+		if (err && !i)
 			return err;
+		if (err) /* it answered before: keep what it gave */
+			break;
 		if (c.slack < best.slack)
 			best = c;
 		if (best.slack * CAL_SLACK <= best.cycles)
@@ -60,12 +62,12 @@ static int best_of(int (*once)(struct cal *, void *), void *ctx, u64 *khz)
 }
 
 /* Channel 2 in mode 0 drives OUT2 low from the control word, counts down
- * from the moment its count is written, and drives OUT2 high when the
- * count runs out (8254 datasheet). */
+ * from the moment its count is written while its gate is on, and drives
+ * OUT2 high when the count runs out (8254 datasheet). The caller turns
+ * the gate on for every attempt and restores it after the last. */
 static int pit_once(struct cal *c, void *ctx)
 {
 	u16 count = (u16)(PIT_HZ * CAL_MS / 1000);
-	u8 gate = *(u8 *)ctx;
 	u64 s0, s1, e0, e1;
 	int err = 0;
 
@@ -93,7 +95,6 @@ static int pit_once(struct cal *c, void *ctx)
 		}
 	}
 	e1 = rdtsc();
-	outb(PIT_GATE, gate);
 	if (err || e1 <= s1)
 		return -ETIMEDOUT;
 	c->cycles = (e0 + e1) / 2 - (s0 + s1) / 2;
@@ -112,7 +113,7 @@ int tsc_khz_pit(u64 *out)
 	 * (under QEMU -icount, every tick ends a jump of virtual time). */
 	outb(PIT_CMD, PIT_CH0_MODE0);
 	outb(PIT_GATE, (gate & ~0x02) | 0x01); /* gate on, speaker off */
-	err = best_of(pit_once, &gate, out);
+	err = best_of(pit_once, NULL, out);
 	outb(PIT_GATE, gate);
 	return err;
 }
