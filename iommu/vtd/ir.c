@@ -122,8 +122,10 @@ struct vtd_irte vtd_irte_make(const struct vtd_ir *ir,
 			      const struct vtd_irte_cfg *c)
 {
 	u64 dst = ir->eim ? c->dest : FIELD_PREP(VTD_IRTE_DST_XAPIC, c->dest);
+	bool fits = ir->eim || c->dest <= 0xff;
 	struct vtd_irte e = {
-		.lo = VTD_IRTE_LO_P | (c->fpd ? VTD_IRTE_LO_FPD : 0) |
+		.lo = (fits ? VTD_IRTE_LO_P : 0) |
+		      (c->fpd ? VTD_IRTE_LO_FPD : 0) |
 		      (c->level ? VTD_IRTE_LO_TM : 0) |
 		      FIELD_PREP(VTD_IRTE_LO_V, c->vector) |
 		      FIELD_PREP(VTD_IRTE_LO_DST, dst),

@@ -118,7 +118,10 @@ void vtd_ir_fini(struct vtd_ir *ir);
 /* Compatibility-format interrupts pass (CFI set) or are blocked. */
 int vtd_ir_set_cfi(struct vtd_ir *ir, bool on);
 
-/* The 128 bits of a present entry for @c in @ir's destination mode. */
+/* The 128 bits of a present entry for @c in @ir's destination mode. A
+ * destination that mode cannot name (an id above 255 without EIME: DST
+ * 15:8, 9.10) gives the entry not present, so the interrupt is blocked
+ * (fault 0x22), never delivered to the CPU the truncated id names. */
 struct vtd_irte vtd_irte_make(const struct vtd_ir *ir,
 			      const struct vtd_irte_cfg *c);
 /* Write entry @index (high half first, present bit last) and invalidate it

@@ -339,6 +339,20 @@ TEST(ir, irte_not_present_blocks_0x22)
 	expect_blocked(f, f->dev, VTD_FR_IR_NOT_PRESENT, 30);
 }
 
+/* An x2APIC id above 255 in an xAPIC-format entry would read as its low
+ * 8 bits, another CPU: vtd_irte_make leaves such an entry not present. */
+TEST(ir, irte_for_an_id_above_255_without_eime_blocks_0x22)
+{
+	struct ir_fix *f = ir_setup(false);
+	struct vtd_irte_cfg c = { .vector = VEC_IR_A, .dest = 0x100 };
+	struct vtd_irte e = vtd_irte_make(&f->ir, &c);
+
+	EXPECT_EQ(e.lo & VTD_IRTE_LO_P, 0);
+	ASSERT_OK(vtd_irte_write(&f->ir, 31, e));
+	aim(f->dev, 31, false, 0);
+	expect_blocked(f, f->dev, VTD_FR_IR_NOT_PRESENT, 31);
+}
+
 TEST(ir, index_beyond_table_size_blocks_0x21)
 {
 	struct ir_fix *f = ir_setup(false);
