@@ -341,6 +341,38 @@ TEST(contain, wrmsr_apic_base_leaves_the_hosts_apic_alone)
 	contain_end();
 }
 
+/* The local APIC's registers in x2APIC mode are MSRs 0x800-0x8ff (SDM
+ * vol. 3A 11.12.1.2). With the host in that mode, a guest WRMSR to the
+ * ICR or to SELF IPI that reached the hardware would send interrupts as
+ * the host: each is #GP, and no interrupt arrives on the vector the guest
+ * named. (In xAPIC mode the hardware would #GP them anyway.) */
+TEST(contain, x2apic_msrs_are_gp_and_send_no_interrupt)
+{
+	struct guest_step s[] = {
+		{ .op = GOP_RDMSR,
+		  .arg = MSR_X2APIC_BASE + (APIC_REG_ID >> 4) },
+		{ .op = GOP_WRMSR, .arg = MSR_X2APIC_ICR, .lo = VEC_TEST },
+		{ .op = GOP_WRMSR, .arg = MSR_X2APIC_SELF_IPI, .lo = VEC_TEST },
+	};
+	u64 before = trap_count(VEC_TEST);
+
+	if (!contain_begin())
+		return;
+	s[1].hi = apic_id(); /* this CPU, the one the vCPU runs on */
+	if (kvm_run_script(&fix, s, ARRAY_SIZE(s))) {
+		diag_contained("WRMSR x2APIC SELF IPI <- VEC_TEST");
+		for (unsigned i = 0; i < ARRAY_SIZE(s); i++)
+			expect_guest_exception(X86_VEC_GP, i);
+		EXPECT_EQ(fix.v->stats.contained, 3);
+	}
+	udelay(1000);
+	test_diag("host APIC in %s mode; %lu interrupt(s) on vector 0x%x",
+		  apic_x2apic() ? "x2APIC" : "xAPIC",
+		  trap_count(VEC_TEST) - before, VEC_TEST);
+	EXPECT_EQ(trap_count(VEC_TEST), before);
+	contain_end();
+}
+
 /* The syscall MSRs: the guest's copy, read back as written; on SVM the
  * VMCB's set is switched around VMRUN by VMSAVE/VMLOAD as well. */
 TEST(contain, wrmsr_lstar_changes_only_the_guests_copy)
