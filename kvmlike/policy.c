@@ -98,32 +98,29 @@ void kvmc_note_entry(struct kvmc *c, unsigned cpu)
 {
 	if (!kvmc_noncoherent(c))
 		c->ran_coherent = true;
-	if (cpu < KVMC_MAX_CPUS)
-		c->ran_on |= BIT_ULL(cpu);
+	cpumask_set(&c->ran_on, cpu);
 }
 
 unsigned kvmc_take_transition_flush(struct kvmc *c, kvmc_flush_fn flush,
 				    void *ctx)
 {
-	unsigned n = 0;
+	unsigned n = 0, i;
 
 	if (!c->transition_flush)
 		return 0;
 	c->transition_flush = false;
-	for (unsigned i = 0; i < KVMC_MAX_CPUS; i++) {
-		if (c->ran_on & BIT_ULL(i)) {
-			flush(ctx, i);
-			n++;
-		}
+	for_each_cpu(i, c->ran_on)
+	{
+		flush(ctx, i);
+		n++;
 	}
 	return n;
 }
 
 void kvmc_vcpu_load(const struct kvmc *c, struct kvmc_dirty *d, unsigned cpu)
 {
-	if (cpu < KVMC_MAX_CPUS && kvmc_wbinvd_intercept(c) &&
-	    kvmc_wbinvd_action(c) == KVMC_FLUSH)
-		d->mask |= BIT_ULL(cpu);
+	if (kvmc_wbinvd_intercept(c) && kvmc_wbinvd_action(c) == KVMC_FLUSH)
+		cpumask_set(&d->mask, cpu);
 }
 
 bool kvmc_vcpu_moved(const struct kvmc *c, int from, unsigned to)
@@ -135,23 +132,21 @@ bool kvmc_vcpu_moved(const struct kvmc *c, int from, unsigned to)
 unsigned kvmc_wbinvd_exit(const struct kvmc *c, struct kvmc_dirty *d,
 			  unsigned cpu, kvmc_flush_fn flush, void *ctx)
 {
-	unsigned n = 0;
+	unsigned n = 0, i;
 
 	if (kvmc_wbinvd_action(c) == KVMC_SKIP)
 		return 0;
-	if (cpu < KVMC_MAX_CPUS) {
-		d->mask |= BIT_ULL(cpu);
-	} else { /* beyond the mask: flush where we are all the same */
+	if (!cpumask_set(&d->mask, cpu)) {
+		/* beyond the mask: flush where we are all the same */
 		flush(ctx, cpu);
 		n++;
 	}
-	for (unsigned i = 0; i < KVMC_MAX_CPUS; i++) {
-		if (d->mask & BIT_ULL(i)) {
-			flush(ctx, i);
-			n++;
-		}
+	for_each_cpu(i, d->mask)
+	{
+		flush(ctx, i);
+		n++;
 	}
-	d->mask = 0;
+	d->mask = cpumask_none();
 	return n;
 }
 

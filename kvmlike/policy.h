@@ -26,6 +26,7 @@
 #ifndef KVMLIKE_POLICY_H
 #define KVMLIKE_POLICY_H
 
+#include "arch/x86/cpumask.h"
 #include "lib/types.h"
 
 /* The policies; their names on the command line (wbinvd=NAME) and in
@@ -39,7 +40,6 @@ enum wbinvd_policy {
 };
 
 #define KVMC_MAX_DOMAINS 8
-#define KVMC_MAX_CPUS	 64 /* bits of a dirty mask */
 
 struct kvmc_domain {
 	const void *dom; /* the caller's domain, an opaque key */
@@ -54,12 +54,12 @@ struct kvmc {
 	bool ran_coherent;	 /* entered a guest while the counter was 0 */
 	bool refuse;		 /* strict: refuse instead of flushing */
 	bool transition_flush;	 /* strict: flush ran_on before next entry */
-	u64 ran_on;		 /* every CPU a vCPU entered on, ever */
+	cpumask_t ran_on;	 /* every CPU a vCPU entered on, ever */
 };
 
 /* Physical CPUs a vCPU ran on since its last emulated WBINVD. */
 struct kvmc_dirty {
-	u64 mask;
+	cpumask_t mask;
 };
 
 /* Flush the caches of logical CPU @cpu (WBINVD there, by IPI if need be). */

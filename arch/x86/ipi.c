@@ -123,7 +123,7 @@ static cpumask_t possible(void)
 {
 	unsigned n = percpu_nr();
 
-	return (cpumask_t){ n ? (n >= 64 ? ~0ULL : BIT_ULL(n) - 1) : 1 };
+	return cpumask_first_n(n ? n : 1);
 }
 
 static bool send(struct percpu *pc, struct smp_slot *s, smp_fn_t fn, void *arg,

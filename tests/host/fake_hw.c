@@ -42,13 +42,13 @@ void cache_wbinvd(void)
 /* Two CPUs online; a flush of a mask counts once and records the mask. */
 cpumask_t smp_online_mask(void)
 {
-	return (cpumask_t){ 3 };
+	return cpumask_first_n(2);
 }
 
 int wbinvd_on_cpus(cpumask_t mask)
 {
 	fake_hw.wbinvd++;
-	fake_hw.wbinvd_mask = mask.bits;
+	fake_hw.wbinvd_mask = mask;
 	return 0;
 }
 

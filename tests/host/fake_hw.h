@@ -4,6 +4,7 @@
 #ifndef TESTS_HOST_FAKE_HW_H
 #define TESTS_HOST_FAKE_HW_H
 
+#include "arch/x86/cpumask.h"
 #include "lib/types.h"
 
 struct vtd_unit;
@@ -24,8 +25,8 @@ struct fake_inv {
 struct fake_hw {
 	long pages; /* allocated and not freed */
 	unsigned flushes, wbinvd, last_iotlb_gran;
-	u64 wbinvd_mask; /* CPUs of the last wbinvd_on_cpus() */
-	unsigned nr_ops; /* all seen; the first FAKE_MAX_OPS kept */
+	cpumask_t wbinvd_mask; /* CPUs of the last wbinvd_on_cpus() */
+	unsigned nr_ops;       /* all seen; the first FAKE_MAX_OPS kept */
 	struct fake_inv ops[FAKE_MAX_OPS];
 };
 

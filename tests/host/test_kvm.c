@@ -16,7 +16,7 @@ static int dom[KVMC_MAX_DOMAINS + 1]; /* their addresses are the keys */
 
 struct flushes {
 	unsigned n;
-	u64 cpus; /* every CPU flushed */
+	cpumask_t cpus; /* every CPU flushed */
 	unsigned last;
 };
 
@@ -26,9 +26,24 @@ static void record_flush(void *ctx, unsigned cpu)
 
 	f->n++;
 	f->last = cpu;
-	if (cpu < 64)
-		f->cpus |= BIT_ULL(cpu);
+	cpumask_set(&f->cpus, cpu);
 }
+
+/* The set of the @n CPUs that follow. */
+static cpumask_t cpus(unsigned n, ...)
+{
+	cpumask_t m = cpumask_none();
+	va_list ap;
+
+	va_start(ap, n);
+	while (n--)
+		assert_true(cpumask_set(&m, va_arg(ap, unsigned)));
+	va_end(ap);
+	return m;
+}
+
+#define assert_cpus(m, n, ...) \
+	assert_true(cpumask_equal((m), cpus((n), ##__VA_ARGS__)))
 
 static struct kvmc vm(enum wbinvd_policy p)
 {
@@ -222,12 +237,13 @@ static void strict_flushes_every_cpu_it_ran_on_at_the_transition(void **state)
 	kvmc_note_entry(&c, 0);
 	kvmc_note_entry(&c, 5);
 	kvmc_note_entry(&c, 2);
+	kvmc_note_entry(&c, 200); /* a two-socket server's CPU */
 	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
 	assert_int_equal(kvmc_attach(&c, &dom[1], false), KVMC_CHANGED);
 	assert_false(kvmc_wbinvd_intercept(&c)); /* passed through, as auto */
-	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 3);
-	assert_int_equal(f.n, 3);
-	assert_int_equal(f.cpus, BIT_ULL(0) | BIT_ULL(2) | BIT_ULL(5));
+	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 4);
+	assert_int_equal(f.n, 4);
+	assert_cpus(f.cpus, 4, 0, 2, 5, 200);
 	assert_int_equal(kvmc_take_transition_flush(&c, record_flush, &f), 0);
 	/* A second non-coherent domain is no new transition. */
 	assert_int_equal(kvmc_attach(&c, &dom[2], false), 0);
@@ -262,10 +278,10 @@ static void coherent_exit_is_skipped_without_flush(void **state)
 	struct flushes f = { 0 };
 
 	kvmc_vcpu_load(&c, &d, 3);
-	assert_int_equal(d.mask, 0);
+	assert_cpus(d.mask, 0);
 	assert_int_equal(kvmc_wbinvd_exit(&c, &d, 3, record_flush, &f), 0);
 	assert_int_equal(f.n, 0);
-	assert_int_equal(d.mask, 0);
+	assert_cpus(d.mask, 0);
 }
 
 static void kvm_flushes_every_cpu_ran_on_then_clears_mask(void **state)
@@ -278,17 +294,18 @@ static void kvm_flushes_every_cpu_ran_on_then_clears_mask(void **state)
 	kvmc_vcpu_load(&c, &d, 0);
 	kvmc_vcpu_load(&c, &d, 2);
 	kvmc_vcpu_load(&c, &d, 63);
-	assert_int_equal(d.mask, BIT_ULL(0) | BIT_ULL(2) | BIT_ULL(63));
+	kvmc_vcpu_load(&c, &d, 64); /* past the first word of the mask */
+	kvmc_vcpu_load(&c, &d, MAX_CPUS - 1);
+	assert_cpus(d.mask, 5, 0, 2, 63, 64, MAX_CPUS - 1);
 	/* The exit happens on CPU 5, where the vCPU was never "loaded". */
-	assert_int_equal(kvmc_wbinvd_exit(&c, &d, 5, record_flush, &f), 4);
-	assert_int_equal(f.cpus,
-			 BIT_ULL(0) | BIT_ULL(2) | BIT_ULL(5) | BIT_ULL(63));
-	assert_int_equal(d.mask, 0);
+	assert_int_equal(kvmc_wbinvd_exit(&c, &d, 5, record_flush, &f), 6);
+	assert_cpus(f.cpus, 6, 0, 2, 5, 63, 64, MAX_CPUS - 1);
+	assert_cpus(d.mask, 0);
 	/* Next exit on the same CPU: only that CPU is dirty now. */
 	kvmc_vcpu_load(&c, &d, 5);
 	f = (struct flushes){ 0 };
 	assert_int_equal(kvmc_wbinvd_exit(&c, &d, 5, record_flush, &f), 1);
-	assert_int_equal(f.cpus, BIT_ULL(5));
+	assert_cpus(f.cpus, 1, 5);
 }
 
 static void single_cpu_flushes_once_per_exit(void **state)
@@ -303,7 +320,7 @@ static void single_cpu_flushes_once_per_exit(void **state)
 		kvmc_wbinvd_exit(&c, &d, 0, record_flush, &f);
 	}
 	assert_int_equal(f.n, 10);
-	assert_int_equal(f.cpus, BIT_ULL(0));
+	assert_cpus(f.cpus, 1, 0);
 }
 
 static void auto_noncoherent_tracks_nothing_while_passed_through(void **state)
@@ -314,7 +331,7 @@ static void auto_noncoherent_tracks_nothing_while_passed_through(void **state)
 
 	kvmc_attach(&c, &dom[0], false);
 	kvmc_vcpu_load(&c, &d, 1); /* no exits: the guest flushes itself */
-	assert_int_equal(d.mask, 0);
+	assert_cpus(d.mask, 0);
 	/* An exit that raced a pending request still flushes. */
 	assert_int_equal(kvmc_wbinvd_exit(&c, &d, 1, record_flush, &f), 1);
 	assert_int_equal(f.last, 1);
@@ -327,10 +344,11 @@ static void cpu_beyond_mask_is_flushed_all_the_same(void **state)
 	struct flushes f = { 0 };
 
 	kvmc_attach(&c, &dom[0], false);
-	kvmc_vcpu_load(&c, &d, 64);
-	assert_int_equal(d.mask, 0);
-	assert_int_equal(kvmc_wbinvd_exit(&c, &d, 64, record_flush, &f), 1);
-	assert_int_equal(f.last, 64);
+	kvmc_vcpu_load(&c, &d, MAX_CPUS);
+	assert_cpus(d.mask, 0);
+	assert_int_equal(kvmc_wbinvd_exit(&c, &d, MAX_CPUS, record_flush, &f),
+			 1);
+	assert_int_equal(f.last, MAX_CPUS);
 }
 
 /* Passed through and non-coherent: a move leaves the guest's lines on

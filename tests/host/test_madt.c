@@ -230,6 +230,40 @@ static void cpumask_bounds_and_counts(void **state)
 	assert_true(cpumask_equal(cpumask_and(m, cpumask_of(0)), m));
 }
 
+/* Past the first word: each word on its own, and the last CPU. */
+static void cpumask_words_past_the_first(void **state)
+{
+	cpumask_t m = cpumask_none(), n;
+	unsigned cpu, seen = 0, count = 0;
+
+	assert_true(MAX_CPUS > 64);
+	assert_true(cpumask_set(&m, 64));
+	assert_true(cpumask_set(&m, MAX_CPUS - 1));
+	assert_false(cpumask_test(m, 0));
+	assert_true(cpumask_test(m, 64));
+	assert_false(cpumask_test(m, 65));
+	assert_int_equal(cpumask_weight(m), 2);
+	for_each_cpu(cpu, m)
+	{
+		seen += cpu;
+		count++;
+	}
+	assert_int_equal(count, 2);
+	assert_int_equal(seen, 64 + MAX_CPUS - 1);
+	n = cpumask_or(m, cpumask_of(1));
+	assert_int_equal(cpumask_weight(n), 3);
+	assert_true(cpumask_equal(cpumask_andnot(n, cpumask_of(1)), m));
+	assert_false(cpumask_equal(m, cpumask_of(64)));
+	assert_true(cpumask_empty(cpumask_and(m, cpumask_first_n(64))));
+	assert_int_equal(cpumask_weight(cpumask_first_n(MAX_CPUS + 9)),
+			 MAX_CPUS);
+	assert_int_equal(cpumask_weight(cpumask_first_n(65)), 65);
+	assert_true(cpumask_test(cpumask_first_n(65), 64));
+	assert_false(cpumask_test(cpumask_first_n(65), 65));
+	cpumask_clear(&m, MAX_CPUS - 1);
+	assert_true(cpumask_equal(m, cpumask_of(64)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +278,7 @@ int main(void)
 		cmocka_unit_test(table_shorter_than_its_fixed_part),
 		cmocka_unit_test(use_follows_flags_and_revision),
 		cmocka_unit_test(cpumask_bounds_and_counts),
+		cmocka_unit_test(cpumask_words_past_the_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,23 +90,24 @@ TEST(kvm_smp, kvm_policy_flushes_every_cpu_the_vcpu_ran_on)
 	if (!n || !EXPECT_OK(vm_attach_domain(&fix.vm, n)) ||
 	    !run_script_on(1, idle, 1))
 		goto out;
-	EXPECT_EQ(fix.v->dirty.mask, BIT_ULL(1));
+	EXPECT_TRUE(cpumask_equal(fix.v->dirty.mask, cpumask_of(1)));
 	for (unsigned cpu = 0; cpu < 2; cpu++) {
 		w0 = smp_counter(0, PCPU_WBINVD);
 		w1 = smp_counter(1, PCPU_WBINVD);
 		if (!run_script_on(cpu, wb, 1))
 			break;
-		test_diag("WBINVD on CPU %u: flushes %lu, CPU 0 +%lu, CPU 1 "
-			  "+%lu; dirty mask after 0x%lx",
-			  cpu, fix.v->stats.flushes,
-			  smp_counter(0, PCPU_WBINVD) - w0,
-			  smp_counter(1, PCPU_WBINVD) - w1, fix.v->dirty.mask);
+		test_diag(
+		    "WBINVD on CPU %u: flushes %lu, CPU 0 +%lu, CPU 1 "
+		    "+%lu; dirty mask after: CPUs 0-63 0x%lx, %u CPU(s)",
+		    cpu, fix.v->stats.flushes, smp_counter(0, PCPU_WBINVD) - w0,
+		    smp_counter(1, PCPU_WBINVD) - w1, fix.v->dirty.mask.w[0],
+		    cpumask_weight(fix.v->dirty.mask));
 		EXPECT_EQ(fix.v->stats.wbinvd_exits, 1);
 		EXPECT_EQ(fix.v->stats.flushes, 2);
 		EXPECT_EQ(smp_counter(0, PCPU_WBINVD), w0 + 1);
 		EXPECT_EQ(smp_counter(1, PCPU_WBINVD), w1 + 1);
 		/* Cleared by the flush; the CPU it runs on joins again. */
-		EXPECT_EQ(fix.v->dirty.mask, BIT_ULL(cpu));
+		EXPECT_TRUE(cpumask_equal(fix.v->dirty.mask, cpumask_of(cpu)));
 	}
 out:
 	kvm_fix_end(&fix);

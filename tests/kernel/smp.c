@@ -186,7 +186,7 @@ TEST(smp, call_to_a_cpu_never_started_times_out)
 	cpumask_t dead = smp_mask(CPU_HOTPLUG), late;
 	unsigned cpu;
 
-	dead.bits |= smp_mask(CPU_NO_ANSWER).bits;
+	dead = cpumask_or(dead, smp_mask(CPU_NO_ANSWER));
 	if (cpumask_empty(dead))
 		test_skip("the MADT lists no processor that is not started");
 	for_each_cpu(cpu, dead)
