@@ -11,7 +11,7 @@
 
 static struct percpu cpus[MAX_CPUS];
 static unsigned nr_cpus;
-static u8 apic_to_cpu[256]; /* logical number + 1; 0: none */
+static u16 apic_to_cpu[256]; /* logical number + 1; 0: none */
 
 int percpu_add(u32 apic_id, enum cpu_state state)
 {
@@ -25,7 +25,7 @@ int percpu_add(u32 apic_id, enum cpu_state state)
 	pc->apic_id = apic_id;
 	pc->state = state;
 	if (apic_id < ARRAY_SIZE(apic_to_cpu))
-		apic_to_cpu[apic_id] = (u8)(nr_cpus + 1);
+		apic_to_cpu[apic_id] = (u16)(nr_cpus + 1);
 	return (int)nr_cpus++;
 }
 
@@ -43,7 +43,7 @@ unsigned smp_cpu(void)
 {
 	u32 limit;
 	bool ok;
-	u8 n;
+	u16 n;
 
 	/* LSL: ZF set and the limit loaded when the descriptor is there
 	 * (SDM vol. 2A, LSL). It is not in the AP trampoline's GDT: until
