@@ -69,7 +69,7 @@ struct percpu {
 	unsigned cpu; /* logical number */
 	u32 apic_id;
 	u32 state;     /* enum cpu_state */
-	u64 online_us; /* INIT to check-in, microseconds */
+	u64 online_us; /* its STARTUP IPI to check-in, microseconds */
 	u64 counters[PCPU_NR_COUNTERS];
 	struct smp_slot sync;	/* on_cpus(): run in the IPI handler */
 	struct smp_slot async;	/* smp_call_async(): run by the idle loop */

@@ -179,10 +179,11 @@ static int trampoline_install(hpa_t page)
 	return 0;
 }
 
-/* INIT, 10 ms, SIPI; a second SIPI only when the AP has not reached the
+/* The AP was sent INIT at least INIT_DELAY_US ago (start_all) and waits
+ * for a STARTUP IPI; a second SIPI only when it has not reached the
  * trampoline's first store within SIPI_CHECKIN_US (SDM 9.4.4.1 sends it
  * unconditionally; a started AP ignores it, QEMU and Bochs included).
- * Returns 0 when the AP is online, else why not. */
+ * Returns NULL when the AP is online, else why not. */
 static const char *wake(struct percpu *pc, hpa_t page)
 {
 	volatile u32 *alive = (volatile u32 *)(page + TR_OFF(tr_alive));
@@ -190,9 +191,6 @@ static const char *wake(struct percpu *pc, hpa_t page)
 
 	*alive = 0;
 	mfence();
-	if (apic_send_ipi(pc->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT))
-		return "the APIC did not send INIT";
-	udelay(INIT_DELAY_US);
 	if (apic_send_ipi(pc->apic_id, sipi))
 		return "the APIC did not send the SIPI";
 	if (WAIT_FOR(*alive, SIPI_CHECKIN_US)) {
@@ -207,7 +205,19 @@ static const char *wake(struct percpu *pc, hpa_t page)
 	return *alive ? "it reached the trampoline" : "no sign of it";
 }
 
-static int start_ap(struct percpu *pc, hpa_t page)
+/* Park it again (INIT: wait-for-SIPI), so that it cannot wake later on a
+ * stack and an ap_boot that belong to the next AP, and say why. */
+static void ap_failed(struct percpu *pc, const char *why)
+{
+	apic_send_ipi(pc->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT);
+	__atomic_store_n(&pc->state, CPU_NO_ANSWER, __ATOMIC_RELEASE);
+	kprintf("# error: smp: cpu %u (APIC id %u) did not check in within "
+		"%u ms (%s)\n",
+		pc->cpu, pc->apic_id, SMP_ONLINE_US / 1000, why);
+	info.no_answer++;
+}
+
+static void start_ap(struct percpu *pc, hpa_t page)
 {
 	u64 t0 = tsc_read_us();
 	const char *why = "no memory for its stack";
@@ -219,16 +229,10 @@ static int start_ap(struct percpu *pc, hpa_t page)
 		why = wake(pc, page);
 	}
 	pc->online_us = tsc_read_us() - t0;
-	if (!why)
-		return 0;
-	/* Park it again (INIT: wait-for-SIPI), so that it cannot wake later
-	 * on a stack and an ap_boot that belong to the next AP. */
-	apic_send_ipi(pc->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT);
-	__atomic_store_n(&pc->state, CPU_NO_ANSWER, __ATOMIC_RELEASE);
-	kprintf("# error: smp: cpu %u (APIC id %u) did not check in within "
-		"%u ms (%s)\n",
-		pc->cpu, pc->apic_id, SMP_ONLINE_US / 1000, why);
-	return -ETIMEDOUT;
+	if (why)
+		ap_failed(pc, why);
+	else
+		info.online++;
 }
 
 /* GDT and TSS of this AP: the layout of boot/entry.S's, a TSS at 0x18
@@ -278,18 +282,31 @@ void smp_ap_main(unsigned cpu)
 	smp_idle();
 }
 
+/* INIT to every AP first, then the 10 ms SDM 9.4.4.1 asks after INIT
+ * once for all of them (an AP then waits for its STARTUP IPI as long as
+ * it takes), then each AP alone: its stack and ap_boot, its SIPI, its
+ * check-in. 255 APs one after the other, 10 ms each, took 2.7 s. */
 static void start_all(hpa_t page)
 {
+	bool sent = false;
+
 	for (unsigned cpu = 1; cpu < percpu_nr(); cpu++) {
 		struct percpu *pc = smp_percpu(cpu);
 		if (pc->state == CPU_UNREACHABLE)
 			info.unreachable++;
 		if (pc->state != CPU_STARTING)
 			continue;
-		if (start_ap(pc, page))
-			info.no_answer++;
+		if (apic_send_ipi(pc->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT))
+			ap_failed(pc, "the APIC did not send INIT");
 		else
-			info.online++;
+			sent = true;
+	}
+	if (sent)
+		udelay(INIT_DELAY_US);
+	for (unsigned cpu = 1; cpu < percpu_nr(); cpu++) {
+		struct percpu *pc = smp_percpu(cpu);
+		if (pc->state == CPU_STARTING)
+			start_ap(pc, page);
 	}
 }
 

@@ -44,9 +44,9 @@ TEST(smp, cpus_started_match_the_madt)
 	for (unsigned cpu = 1; smp_percpu(cpu); cpu++) {
 		const struct percpu *pc = smp_percpu(cpu);
 		if (pc->state == CPU_ONLINE || pc->state == CPU_NO_ANSWER)
-			test_diag("cpu %u: APIC id %u, %s %lu us after INIT",
-				  cpu, pc->apic_id, state_name(pc->state),
-				  pc->online_us);
+			test_diag(
+			    "cpu %u: APIC id %u, %s %lu us after its SIPI", cpu,
+			    pc->apic_id, state_name(pc->state), pc->online_us);
 		else
 			test_diag("cpu %u: APIC id %u, %s", cpu, pc->apic_id,
 				  state_name(pc->state));
