@@ -79,6 +79,8 @@ static void platform_up(void)
 	kstate.pci_err = pci_init();
 	vtd_platform_init(
 	    &kstate.boot); /* outcome: vtd_dmar(), vtd_nr_units() */
+	if (kstate.opts.nomsi)
+		pci_msi_off();
 	edu_probe(kstate.opts.edu_dma_bits);
 	xhci_probe(); /* outcome: dma_find("xhci"), xhci_probed() */
 }

@@ -24,6 +24,7 @@ static const struct opt opts[] = {
 	{ "acpidump", OPT_FLAG, OFF(acpidump), NULL, 0 },
 	{ "hold", OPT_FLAG, OFF(hold), NULL, 0 },
 	{ "x2apic", OPT_FLAG, OFF(x2apic), NULL, 0 },
+	{ "nomsi", OPT_FLAG, OFF(nomsi), NULL, 0 },
 	{ "exit", OPT_STR, OFF(exit), NULL,
 	  sizeof(((struct options *)0)->exit) },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },

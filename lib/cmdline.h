@@ -23,6 +23,9 @@ struct options {
 	/* x2apic: the APICs in x2APIC mode even when firmware left them in
 	 * xAPIC mode (it is kept when firmware left it on). */
 	bool x2apic;
+	/* nomsi: no device gets MSI or MSI-X (as Linux's pci=nomsi, for a
+	 * board whose MSIs are broken): the DMA engines poll. */
+	bool nomsi;
 	/* exit=: the platform's exit modes (arch/x86/platform.h), which
 	 * lib/ does not know: the word as given, "" when absent. */
 	char exit[CMDLINE_WORD_LEN];

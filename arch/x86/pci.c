@@ -222,6 +222,13 @@ int pci_find_cap(const struct pci_dev *d, u8 id)
 	return -ENOENT;
 }
 
+static bool msi_off;
+
+void pci_msi_off(void)
+{
+	msi_off = true;
+}
+
 /* One MSI vector to this CPU's local APIC (PCI 3.0 6.8.1), INTx off. */
 int pci_msi_enable(struct pci_dev *d, u8 vector)
 {
@@ -229,6 +236,8 @@ int pci_msi_enable(struct pci_dev *d, u8 vector)
 
 	if (cap < 0)
 		return -ENODEV;
+	if (msi_off)
+		return -EPERM;
 	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSI_CTRL, 2);
 	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
 	u32 dest = apic_id();
@@ -255,6 +264,8 @@ int pci_msix_enable(struct pci_dev *d, u8 vector)
 
 	if (cap < 0)
 		return -ENODEV;
+	if (msi_off)
+		return -EPERM;
 	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSIX_CTRL, 2);
 	u32 tbl = pci_dev_read(d, cap + PCI_MSIX_TABLE, 4);
 	unsigned bir = tbl & PCI_MSIX_BIR;

@@ -69,9 +69,12 @@ struct pci_dev *pci_find(u16 vendor, u16 device, unsigned index);
 void *pci_map_bar(struct pci_dev *d, unsigned i);
 void pci_set_master(struct pci_dev *d, bool on);
 /* Program and enable MSI to this CPU's local APIC with @vector: 0,
- * -ENODEV (no MSI capability), or -ERANGE (this CPU's x2APIC id is above
- * the 255 a compatibility-format message can name: the driver polls). */
+ * -ENODEV (no MSI capability), -EPERM (after pci_msi_off), or -ERANGE
+ * (this CPU's x2APIC id is above the 255 a compatibility-format message
+ * can name). On an error the driver polls. */
 int pci_msi_enable(struct pci_dev *d, u8 vector);
+/* From now on no MSI or MSI-X is enabled (the nomsi option). */
+void pci_msi_off(void);
 /* The same through MSI-X table entry 0 (devices without MSI); -EINVAL
  * for a table outside its BAR. */
 int pci_msix_enable(struct pci_dev *d, u8 vector);

@@ -35,6 +35,7 @@ static void assert_defaults(const struct options *o)
 	assert_false(o->report);
 	assert_false(o->acpidump);
 	assert_false(o->x2apic);
+	assert_false(o->nomsi);
 	assert_string_equal(o->exit, "");
 	assert_int_equal(o->expect_virt, VIRT_UNSET);
 	assert_int_equal(o->expect_edu, -1);
@@ -54,13 +55,15 @@ static void empty_line_gives_defaults(void **state)
 
 static void bare_flags_set_their_option(void **state)
 {
-	struct options *o = parse("list verbose report acpidump x2apic", 0);
+	struct options *o = parse("list verbose report acpidump x2apic nomsi",
+				  0);
 
 	assert_true(o->list);
 	assert_true(o->verbose);
 	assert_true(o->report);
 	assert_true(o->acpidump);
 	assert_true(o->x2apic);
+	assert_true(o->nomsi);
 }
 
 static void enum_options_take_each_named_value(void **state)

@@ -109,7 +109,8 @@ static struct ir_fix *ir_setup(bool eim)
 			  apic_id());
 	f->dev = dma_find("edu", 0);
 	if (!f->dev || !f->dev->vector)
-		test_skip("no edu device with MSI on this machine");
+		test_skip("no edu device with MSI on this machine (none, or "
+			  "nomsi)");
 	f->unit = vtd_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
 				      f->dev->pci->devfn);
 	if (!f->unit)
