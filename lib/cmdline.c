@@ -106,13 +106,13 @@ static const char *set_globs(struct options *o, const char *v, size_t n)
 		while (len < n && v[len] != ',')
 			len++;
 		if (o->nr_tests == CMDLINE_MAX_GLOBS)
-			return "more than " CMDLINE_MAX_GLOBS_STR
-			       " globs in option '%s'";
+			return "more than " STRINGIFY(
+			    CMDLINE_MAX_GLOBS) " globs in option '%s'";
 		if (!len || (len == 1 && *v == '-'))
 			return "empty glob in option '%s'";
 		if (!copy_word(o->tests[o->nr_tests], CMDLINE_GLOB_LEN, v, len))
-			return "a glob of more than " CMDLINE_GLOB_MAX_STR
-			       " characters in option '%s'";
+			return "a glob of more than " STRINGIFY(
+			    CMDLINE_GLOB_MAX) " characters in option '%s'";
 		o->nr_tests++;
 		v += len;
 		n -= len;

@@ -5,13 +5,12 @@
 
 #include "lib/types.h"
 
-#define CMDLINE_MAX_GLOBS     32 /* every suite, and some tests besides */
-#define CMDLINE_MAX_GLOBS_STR "32"
-#define CMDLINE_GLOB_LEN      64 /* a glob of up to 63 characters */
-#define CMDLINE_GLOB_MAX_STR  "63"
-#define CMDLINE_MAX_ERRORS    4
-#define CMDLINE_ERR_LEN	      96
-#define CMDLINE_WORD_LEN      16
+#define CMDLINE_MAX_GLOBS  32 /* every suite, and some tests besides */
+#define CMDLINE_GLOB_MAX   63 /* characters of a glob */
+#define CMDLINE_GLOB_LEN   (CMDLINE_GLOB_MAX + 1)
+#define CMDLINE_MAX_ERRORS 4
+#define CMDLINE_ERR_LEN	   96
+#define CMDLINE_WORD_LEN   16
 
 enum virt_expect { VIRT_UNSET, VIRT_NONE, VIRT_SVM, VIRT_VMX };
 

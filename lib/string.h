@@ -28,6 +28,23 @@ char *strchr(const char *s, int c);
 void memcpy_changed(void *dst, const void *src, size_t n);
 void memset_changed(void *dst, int c, size_t n);
 
+/* A little-endian field of a firmware table, wherever it is aligned. */
+static inline u32 load32(const void *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline u64 load64(const void *p)
+{
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /* Shell-style glob: '*' any run, '?' any one character. */
 bool glob_match(const char *pat, const char *s);
 

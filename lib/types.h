@@ -30,7 +30,10 @@ typedef u64 iova_t;
 #define FIELD_GET(mask, v)  (((v) & (mask)) / ((mask) & ~((mask) << 1)))
 #define FIELD_PREP(mask, v) (((u64)(v) * ((mask) & ~((mask) << 1))) & (mask))
 
-#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A macro's value as a string literal: STRINGIFY(32) is "32". */
+#define STRINGIFY_(x)	 #x
+#define STRINGIFY(x)	 STRINGIFY_(x)
 #define ALIGN_UP(x, a)	 (((x) + ((a)-1)) & ~((u64)(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a)-1))
 #define IS_ALIGNED(x, a) (((x) & ((u64)(a)-1)) == 0)

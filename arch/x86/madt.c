@@ -3,14 +3,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-static u32 get32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* Decode the structure at @s of @len bytes into @c: 1 for a processor,
  * 0 for another type, -EBADMSG when too short for its type. */
 static int decode(const u8 *s, u8 len, struct madt_cpu *c)
@@ -20,13 +12,13 @@ static int decode(const u8 *s, u8 len, struct madt_cpu *c)
 		if (len < MADT_LAPIC_LEN)
 			return -EBADMSG;
 		*c = (struct madt_cpu){ s[MADT_LAPIC_ID],
-					get32(s + MADT_LAPIC_FLAGS), false };
+					load32(s + MADT_LAPIC_FLAGS), false };
 		return 1;
 	case MADT_X2APIC:
 		if (len < MADT_X2APIC_LEN)
 			return -EBADMSG;
-		*c = (struct madt_cpu){ get32(s + MADT_X2APIC_ID),
-					get32(s + MADT_X2APIC_FLAGS), true };
+		*c = (struct madt_cpu){ load32(s + MADT_X2APIC_ID),
+					load32(s + MADT_X2APIC_FLAGS), true };
 		return 1;
 	default:
 		return 0;

@@ -229,21 +229,34 @@ void pci_msi_off(void)
 	msi_off = true;
 }
 
+/* The compatibility-format address that reaches this CPU, or why there
+ * is none for MSI and MSI-X alike (pci.h). */
+static int msi_addr_here(u32 *addr)
+{
+	u32 dest = apic_id();
+
+	if (msi_off)
+		return -EPERM;
+	if (dest > APIC_MSI_DEST_MAX)
+		return -ERANGE;
+	*addr = apic_msi_addr(dest);
+	return 0;
+}
+
 /* One MSI vector to this CPU's local APIC (PCI 3.0 6.8.1), INTx off. */
 int pci_msi_enable(struct pci_dev *d, u8 vector)
 {
 	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
+	u32 addr;
+	int err;
 
 	if (cap < 0)
 		return -ENODEV;
-	if (msi_off)
-		return -EPERM;
+	if ((err = msi_addr_here(&addr)))
+		return err;
 	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSI_CTRL, 2);
 	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
-	u32 dest = apic_id();
-	if (dest > APIC_MSI_DEST_MAX)
-		return -ERANGE;
-	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, apic_msi_addr(dest));
+	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, addr);
 	if (is64)
 		pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);
 	pci_dev_write(d, cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2,
@@ -261,27 +274,26 @@ int pci_msi_enable(struct pci_dev *d, u8 vector)
 int pci_msix_enable(struct pci_dev *d, u8 vector)
 {
 	int cap = pci_find_cap(d, PCI_CAP_ID_MSIX);
+	u32 addr;
+	int err;
 
 	if (cap < 0)
 		return -ENODEV;
-	if (msi_off)
-		return -EPERM;
 	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSIX_CTRL, 2);
 	u32 tbl = pci_dev_read(d, cap + PCI_MSIX_TABLE, 4);
 	unsigned bir = tbl & PCI_MSIX_BIR;
 	u64 off = tbl & ~(u32)PCI_MSIX_BIR;
 	if (bir >= 6 || d->bar[bir].io || off + 16 > d->bar[bir].size)
 		return -EINVAL;
-	u32 dest = apic_id();
-	if (dest > APIC_MSI_DEST_MAX)
-		return -ERANGE;
+	if ((err = msi_addr_here(&addr)))
+		return err;
 	u8 *bar = pci_map_bar(d, bir);
 	if (!bar)
 		return -ENOMEM;
 	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
 		      ctrl | PCI_MSIX_ENABLE | PCI_MSIX_MASKALL);
 	volatile u32 *e = (volatile u32 *)(bar + off);
-	e[0] = apic_msi_addr(dest);
+	e[0] = addr;
 	e[1] = 0;
 	e[2] = vector;
 	e[3] = 0; /* vector control: unmasked */

@@ -5,14 +5,6 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-static u32 get32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 int pmtimer_of_fadt(const void *fadt, size_t len, struct pmtimer *t)
 {
 	const u8 *f = fadt;
@@ -21,19 +13,18 @@ int pmtimer_of_fadt(const void *fadt, size_t len, struct pmtimer *t)
 	memset(t, 0, sizeof(*t));
 	if (len < ACPI_FADT_FLAGS + 4)
 		return -EINVAL;
-	u32 flags = get32(f + ACPI_FADT_FLAGS);
+	u32 flags = load32(f + ACPI_FADT_FLAGS);
 	if (flags & ACPI_FADT_HW_REDUCED)
 		return -ENODEV;
 	if (len >= ACPI_FADT_X_PM_TMR_END)
-		memcpy(&port, f + ACPI_FADT_X_PM_TMR_BLK + ACPI_GAS_ADDRESS,
-		       sizeof(port));
+		port = load64(f + ACPI_FADT_X_PM_TMR_BLK + ACPI_GAS_ADDRESS);
 	/* ACPI lets the 64-bit field name memory space; the 32-bit one is
 	 * then to be ignored, and Linux reads no timer there either */
 	if (port &&
 	    f[ACPI_FADT_X_PM_TMR_BLK + ACPI_GAS_SPACE_ID] != ACPI_GAS_SPACE_IO)
 		return -EOPNOTSUPP;
 	if (!port) {
-		port = get32(f + ACPI_FADT_PM_TMR_BLK);
+		port = load32(f + ACPI_FADT_PM_TMR_BLK);
 		if (port && f[ACPI_FADT_PM_TMR_LEN] != 4)
 			return -EINVAL;
 	}

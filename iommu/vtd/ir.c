@@ -122,7 +122,8 @@ struct vtd_irte vtd_irte_make(const struct vtd_ir *ir,
 			      const struct vtd_irte_cfg *c)
 {
 	u64 dst = ir->eim ? c->dest : FIELD_PREP(VTD_IRTE_DST_XAPIC, c->dest);
-	bool fits = ir->eim || c->dest <= 0xff;
+	bool fits = ir->eim || c->dest <= FIELD_GET(VTD_IRTE_DST_XAPIC,
+						    VTD_IRTE_DST_XAPIC);
 	struct vtd_irte e = {
 		.lo = (fits ? VTD_IRTE_LO_P : 0) |
 		      (c->fpd ? VTD_IRTE_LO_FPD : 0) |

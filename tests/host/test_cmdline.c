@@ -168,13 +168,15 @@ static void too_many_globs_is_an_error(void **state)
 	glob_list(s, sizeof(s), CMDLINE_MAX_GLOBS + 1, 2);
 	o = parse(s, 1);
 	assert_true(o->nr_tests <= CMDLINE_MAX_GLOBS);
-	assert_memory_equal(o->errors[0],
-			    "more than " CMDLINE_MAX_GLOBS_STR " globs in "
-			    "option 'tests=",
-			    strlen("more than " CMDLINE_MAX_GLOBS_STR
-				   " globs in option 'tests="));
-	assert_int_equal(atoi(CMDLINE_MAX_GLOBS_STR), CMDLINE_MAX_GLOBS);
-	assert_int_equal(atoi(CMDLINE_GLOB_MAX_STR), CMDLINE_GLOB_LEN - 1);
+	assert_memory_equal(
+	    o->errors[0],
+	    "more than " STRINGIFY(CMDLINE_MAX_GLOBS) " globs in "
+						      "option 'tests=",
+	    strlen("more than " STRINGIFY(
+		CMDLINE_MAX_GLOBS) " globs in option 'tests="));
+	assert_int_equal(atoi(STRINGIFY(CMDLINE_MAX_GLOBS)), CMDLINE_MAX_GLOBS);
+	assert_int_equal(atoi(STRINGIFY(CMDLINE_GLOB_MAX)),
+			 CMDLINE_GLOB_LEN - 1);
 }
 
 static void glob_too_long_or_empty_is_an_error(void **state)
@@ -182,11 +184,12 @@ static void glob_too_long_or_empty_is_an_error(void **state)
 	char s[256];
 
 	glob_list(s, sizeof(s), 1, CMDLINE_GLOB_LEN);
-	assert_memory_equal(parse(s, 1)->errors[0],
-			    "a glob of more than " CMDLINE_GLOB_MAX_STR
-			    " characters in option 'tests=",
-			    strlen("a glob of more than " CMDLINE_GLOB_MAX_STR
-				   " characters in option 'tests="));
+	assert_memory_equal(
+	    parse(s, 1)->errors[0],
+	    "a glob of more than " STRINGIFY(
+		CMDLINE_GLOB_MAX) " characters in option 'tests=",
+	    strlen("a glob of more than " STRINGIFY(
+		CMDLINE_GLOB_MAX) " characters in option 'tests="));
 	assert_string_equal(parse("tests=a,,b", 1)->errors[0],
 			    "empty glob in option 'tests=a,,b'");
 	parse("tests=,a", 1);
