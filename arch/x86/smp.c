@@ -202,7 +202,10 @@ static const char *wake(struct percpu *pc, hpa_t page)
 			  CPU_ONLINE,
 		      SMP_ONLINE_US))
 		return NULL;
-	return *alive ? "it reached the trampoline" : "no sign of it";
+#define NO_CHECKIN "did not check in within " STRINGIFY(SMP_ONLINE_MS) " ms"
+	return *alive ? NO_CHECKIN " (it reached the trampoline)"
+		      : NO_CHECKIN " (no sign of it)";
+#undef NO_CHECKIN
 }
 
 /* Park it again (INIT: wait-for-SIPI), so that it cannot wake later on a
@@ -211,9 +214,8 @@ static void ap_failed(struct percpu *pc, const char *why)
 {
 	apic_send_ipi(pc->apic_id, APIC_ICR_INIT | APIC_ICR_ASSERT);
 	__atomic_store_n(&pc->state, CPU_NO_ANSWER, __ATOMIC_RELEASE);
-	kprintf("# error: smp: cpu %u (APIC id %u) did not check in within "
-		"%u ms (%s)\n",
-		pc->cpu, pc->apic_id, SMP_ONLINE_US / 1000, why);
+	kprintf("# error: smp: cpu %u (APIC id %u) not started: %s\n", pc->cpu,
+		pc->apic_id, why);
 	info.no_answer++;
 }
 

@@ -26,7 +26,8 @@
 
 /* Default deadline of a call, and of an AP's check-in after its SIPI. */
 #define SMP_CALL_US   1000000
-#define SMP_ONLINE_US 200000
+#define SMP_ONLINE_MS 200
+#define SMP_ONLINE_US (SMP_ONLINE_MS * 1000)
 
 /* Parse the MADT and start the APs. Needs mm, the TSC, the BSP's APIC and
  * the IDT; @bi's memory map places the trampoline. Returns 0, or a
