@@ -37,6 +37,10 @@ typedef u64 iova_t;
 #define ALIGN_UP(x, a)	 (((x) + ((a)-1)) & ~((u64)(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a)-1))
 #define IS_ALIGNED(x, a) (((x) & ((u64)(a)-1)) == 0)
+/* One store the compiler neither drops, splits, merges nor moves past
+ * another WRITE_ONCE: for an entry hardware may fetch at any moment (its
+ * present bit cleared first and set last, the rest in between). */
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 #define MIN(a, b)	 ((a) < (b) ? (a) : (b))
 #define MAX(a, b)	 ((a) > (b) ? (a) : (b))
 

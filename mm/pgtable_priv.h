@@ -65,7 +65,7 @@ static inline u64 pte_mk_leaf(const struct pt *pt, hpa_t pa, u64 attrs,
 /* One 64-bit store: a concurrent walker sees the old or the new entry. */
 static inline void pte_set(u64 *p, u64 v)
 {
-	*(volatile u64 *)p = v;
+	WRITE_ONCE(*p, v);
 }
 
 /* n consecutive leaves from pte, each size further on. Two stores an

@@ -14,15 +14,10 @@
 /* Every word the hardware reads is stored with one volatile store, in
  * the order written here: the compiler may neither drop nor merge nor
  * reorder them (the "lo = 0" before a rewrite matters to a walker). */
-static void store_word(u64 *w, u64 v)
-{
-	*(volatile u64 *)w = v;
-}
-
 void vtd_root_write_raw(struct vtd_unit *u, u8 bus, u64 lo, u64 hi)
 {
-	store_word(&u->root[bus].hi, hi);
-	store_word(&u->root[bus].lo, lo);
+	WRITE_ONCE(u->root[bus].hi, hi);
+	WRITE_ONCE(u->root[bus].lo, lo);
 	vtd_flush_struct(u, &u->root[bus], sizeof(u->root[bus]));
 }
 
@@ -69,9 +64,9 @@ int vtd_ctx_write_raw(struct vtd_unit *u, u8 bus, u8 devfn, u64 lo, u64 hi)
 
 	if (!e)
 		return -ENOMEM;
-	store_word(&e->lo, 0);
-	store_word(&e->hi, hi);
-	store_word(&e->lo, lo);
+	WRITE_ONCE(e->lo, 0);
+	WRITE_ONCE(e->hi, hi);
+	WRITE_ONCE(e->lo, lo);
 	vtd_flush_struct(u, e, sizeof(*e));
 	return 0;
 }
@@ -146,8 +141,8 @@ int vtd_ctx_set(struct vtd_unit *u, u8 bus, u8 devfn,
 	struct vtd_entry128 *e = vtd_ctx_entry(u, bus, devfn);
 	if (err || !e)
 		return err ? err : -ENOMEM;
-	store_word(&e->hi, hi);
-	store_word(&e->lo, lo);
+	WRITE_ONCE(e->hi, hi);
+	WRITE_ONCE(e->lo, lo);
 	vtd_flush_struct(u, e, sizeof(*e));
 	return invalidate_absent(u, bus, devfn, c->did);
 }
@@ -159,8 +154,8 @@ int vtd_ctx_clear(struct vtd_unit *u, u8 bus, u8 devfn)
 	if (!e || !(e->lo & VTD_CTX_LO_P))
 		return 0;
 	u16 did = (u16)FIELD_GET(VTD_CTX_HI_DID, e->hi);
-	store_word(&e->lo, 0);
-	store_word(&e->hi, 0);
+	WRITE_ONCE(e->lo, 0);
+	WRITE_ONCE(e->hi, 0);
 	vtd_flush_struct(u, e, sizeof(*e));
 	return invalidate_present(u, bus, devfn, did);
 }

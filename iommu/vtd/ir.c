@@ -143,9 +143,12 @@ int vtd_irte_store(struct vtd_ir *ir, unsigned index, struct vtd_irte e)
 	if (index >= 1u << ir->size_log2)
 		return -ERANGE;
 	struct vtd_irte *t = &ir->table[index];
-	t->lo &= ~VTD_IRTE_LO_P;
-	t->hi = e.hi;
-	t->lo = e.lo;
+	/* 6.5.2.7 and 9.10: a present entry is not rewritten in place; P
+	 * clears first, the new entry becomes present last, so a fetch in
+	 * between sees no entry (fault 0x22) rather than half of two. */
+	WRITE_ONCE(t->lo, t->lo & ~VTD_IRTE_LO_P);
+	WRITE_ONCE(t->hi, e.hi);
+	WRITE_ONCE(t->lo, e.lo);
 	vtd_flush_struct(ir->unit, t, sizeof(*t));
 	return 0;
 }
