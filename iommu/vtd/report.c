@@ -90,13 +90,16 @@ void vtd_unit_report(const struct vtd_unit *u)
 	    (unsigned)FIELD_GET(VTD_RTADDR_TTM, vtd_read64(u, VTD_REG_RTADDR)),
 	    yes_no(vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_TE));
 	if (u->fw_te_on || u->fw_pmr_on || u->fw_qi_on || u->fw_ir_on ||
-	    u->fw_faults)
+	    u->fw_faults || u->fw_qi_errors)
 		kprintf("# vtd%u:   firmware left: translation %s, protected "
 			"memory %s, queued invalidation %s, interrupt "
-			"remapping %s, %u fault(s)\n",
+			"remapping %s, %u fault(s), invalidation errors "
+			"0x%x%s\n",
 			u->index, u->fw_te_on ? "on (disabled)" : "off",
 			u->fw_pmr_on ? "on (kept until translation is on)"
 				     : "off",
 			u->fw_qi_on ? "on (drained, disabled)" : "off",
-			u->fw_ir_on ? "on (disabled)" : "off", u->fw_faults);
+			u->fw_ir_on ? "on (disabled)" : "off", u->fw_faults,
+			u->fw_qi_errors,
+			u->fw_qi_errors ? " (FSTS IQE/ICE/ITE, cleared)" : "");
 }

@@ -60,7 +60,10 @@ int vtd_flush_write_buffer(struct vtd_unit *u)
 }
 
 /* 6.5.2: clearing QIE while descriptors are pending loses them; wait for
- * the unit to fetch up to the tail first (IQH == IQT), or for an error. */
+ * the unit to fetch up to the tail first (IQH == IQT), or for an error.
+ * A queue an error stopped never gets there: what is left of it is
+ * dropped (IQT = IQH, as after any queue error), since QIE clears only
+ * with the queue empty (11.4.4; QEMU refuses otherwise). */
 int vtd_qi_disable(struct vtd_unit *u)
 {
 	int err = WAIT_FOR(
@@ -68,6 +71,8 @@ int vtd_qi_disable(struct vtd_unit *u)
 		(vtd_read32(u, VTD_REG_FSTS) & (VTD_FSTS_IQE | VTD_FSTS_ITE)),
 	    VTD_TIMEOUT_US);
 
+	if (!err && vtd_read64(u, VTD_REG_IQH) != vtd_read64(u, VTD_REG_IQT))
+		vtd_write64(u, VTD_REG_IQT, vtd_read64(u, VTD_REG_IQH));
 	if (!err)
 		err = vtd_gcmd(u, VTD_GCMD_QIE, false);
 	if (!err)
@@ -95,6 +100,13 @@ static int quiesce_firmware_state(struct vtd_unit *u)
 		err = vtd_gcmd(u, VTD_GCMD_IRE, false);
 	if (!err && u->fw_qi_on)
 		err = vtd_qi_disable(u);
+	/* IQE, ICE and ITE are RW1C and survive QIE off and on (11.4.9.1):
+	 * one left set would stop our queue before its first descriptor
+	 * (6.5.2.10) and fail the bring-up as if our own were wrong. */
+	u->fw_qi_errors = vtd_read32(u, VTD_REG_FSTS) &
+			  (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE);
+	if (!err && u->fw_qi_errors)
+		vtd_write32(u, VTD_REG_FSTS, u->fw_qi_errors);
 	vtd_fault_mask(u, true);
 	u->fw_faults = vtd_fault_drain(u);
 	return err;

@@ -37,6 +37,7 @@ struct vtd_unit {
 	/* What firmware left behind, found at bring-up. */
 	bool fw_te_on, fw_pmr_on, fw_qi_on, fw_ir_on;
 	unsigned fw_faults;
+	u32 fw_qi_errors; /* FSTS IQE/ICE/ITE found set, then cleared */
 	/* Translation structures (legacy mode). */
 	struct vtd_entry128 *root;
 	struct vtd_entry128 *ctx[256];

@@ -470,6 +470,25 @@ static bool ire_left_on(struct vtd_unit *u)
 	return true;
 }
 
+/* A queue stopped by an error nobody cleared, as a previous kernel may
+ * leave it: a descriptor of an undefined type at the tail (6.5.2.10),
+ * FSTS.IQE left set. Returns FSTS's queue error bits. */
+static u32 queue_error_left(struct vtd_unit *u)
+{
+	unsigned slot = u->iq_dw ? 2 : 1;
+	struct vtd_entry128 *d = &u->iq[u->iq_tail * slot];
+
+	memset(d, 0, sizeof(*d) * slot);
+	d->lo = 0xf;
+	vtd_flush_struct(u, d, sizeof(*d) * slot);
+	u->iq_tail = (u->iq_tail + 1) % u->iq_len;
+	vtd_write64(u, VTD_REG_IQT, FIELD_PREP(VTD_IQ_IDX, u->iq_tail * slot));
+	ASSERT_OK(WAIT_FOR(vtd_read32(u, VTD_REG_FSTS) & VTD_FSTS_IQE,
+			   VTD_TIMEOUT_US));
+	return vtd_read32(u, VTD_REG_FSTS) &
+	       (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE);
+}
+
 /* Bring-up over a unit left running, as firmware or a previous kernel may
  * leave it: translation, interrupt remapping and queued invalidation on,
  * a fault pending. A second bring-up of the same unit must notice each,
@@ -509,6 +528,60 @@ TEST(vtd, bring_up_quiesces_translation_and_faults)
 	EXPECT_EQ(again.cc_gran_done, esrtps ? 0 : VTD_GRAN_GLOBAL);
 	vtd_unit_report(&again);
 	guarded_intact(&f->dst, 0, 0);
+	give_back(f->unit, &again);
+}
+
+/* Teardown after a queue error the bring-up could not clear: the queue is
+ * made consistent again (IQT = IQH, the error cleared, as qi_recover
+ * does), an invalidation through it ends with a wait descriptor, and the
+ * unit is given back its queue, root table and fault interrupt (what the
+ * half-done bring-up turned off or masked). */
+static void queue_restart(void *arg)
+{
+	struct vtd_unit *u = arg;
+	u32 fsts = vtd_read32(u, VTD_REG_FSTS);
+	u64 head = vtd_read64(u, VTD_REG_IQH);
+
+	if (!(fsts & (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)))
+		return;
+	vtd_write64(u, VTD_REG_IQT, head);
+	u->iq_tail = (unsigned)FIELD_GET(VTD_IQ_IDX, head) / (u->iq_dw ? 2 : 1);
+	vtd_write32(u, VTD_REG_FSTS,
+		    fsts & (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE));
+	EXPECT_OK(vtd_inv_iotlb(u, VTD_GRAN_GLOBAL, 0, 0, 0));
+	EXPECT_OK(vtd_qi_enable(u));
+	EXPECT_OK(vtd_root_table_install(u));
+	vtd_fault_irq_setup(u, VEC_VTD_FAULT);
+}
+
+/* A queue left stopped by an error (FSTS.IQE, RW1C, survives QIE off and
+ * on: 11.4.9.1): bring-up empties it (IQT = IQH), turns it off, records
+ * and clears the error, and its own queue then works; kept, the error
+ * would stop the new queue before its first descriptor (6.5.2.10). */
+TEST(vtd, bring_up_clears_a_queue_stopped_by_an_error)
+{
+	static struct vtd_unit again;
+	struct vtd_fix *f = fix_setup(0, FIX_INV_QUEUED);
+
+	if (!f->unit->qi)
+		test_skip("unit has no queued invalidation (ECAP.QI=0)");
+	if (platform_kind() == PLATFORM_QEMU)
+		/* QEMU's vtd_queued_inv_disable_check wants IQT 0 or a
+		 * wait descriptor as the last one fetched. */
+		test_todo("QEMU 7.2 and 10.0: QIE stays on after a queue "
+			  "error with IQH == IQT until a wait descriptor runs");
+	test_defer(queue_restart, f->unit);
+	u32 err = queue_error_left(f->unit);
+	EXPECT_TRUE(err & VTD_FSTS_IQE);
+	ASSERT_OK(vtd_unit_init(&again, 99, f->unit->reg_pa, f->unit->reg_size,
+				f->unit->seg));
+	EXPECT_EQ(again.fw_qi_errors, err);
+	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_FSTS) &
+		      (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE),
+		  0);
+	EXPECT_OK(vtd_qi_enable(&again));
+	EXPECT_OK(vtd_root_table_install(&again));
+	vtd_unit_report(&again);
 	give_back(f->unit, &again);
 }
 
