@@ -48,6 +48,12 @@ unsigned vtd_aw_field(unsigned width)
 	return levels >= 3 && levels <= 5 ? levels - 2 : 0;
 }
 
+bool vtd_pt_coherent(const struct vtd_unit *u)
+{
+	return (u->ecap & VTD_ECAP_C) &&
+	       (!(u->ecap & VTD_ECAP_SMTS) || (u->ecap & VTD_ECAP_SMPWC));
+}
+
 void vtd_flush_struct(const struct vtd_unit *u, const void *p, size_t len)
 {
 	if (!(u->ecap & VTD_ECAP_C))

@@ -21,6 +21,14 @@ bool vtd_translates_dma(const struct vtd_unit *u);
 /* Context AW field for an address width: 39 -> 1, 48 -> 2, 57 -> 3. */
 unsigned vtd_aw_field(unsigned width);
 
+/* Whether the unit's walks of a domain's page tables snoop the CPU
+ * caches, so that a table write needs no CLFLUSH: ECAP.C in legacy mode
+ * (11.4.3), ECAP.SMPWC with the PASID entry's PWSNP in scalable mode
+ * (9.6; Linux: iommu_paging_structure_coherency). On a unit with scalable
+ * mode a domain's tables may be walked in either: both must hold. (Root,
+ * context and PASID tables follow ECAP.C alone: vtd_flush_struct.) */
+bool vtd_pt_coherent(const struct vtd_unit *u);
+
 /* Make a structure change visible to a unit whose walks do not snoop. */
 void vtd_flush_struct(const struct vtd_unit *u, const void *p, size_t len);
 

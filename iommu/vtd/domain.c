@@ -39,7 +39,7 @@ int vtd_domain_init(struct vtd_domain *d, const struct vtd_unit *u, unsigned aw)
 		.aw = MIN(aw, vtd_mgaw(u)),
 		.page_sizes = pt_vtd_page_sizes(
 		    (unsigned)FIELD_GET(VTD_CAP_SLLPS, u->cap)),
-		.coherent = u->ecap & VTD_ECAP_C,
+		.coherent = vtd_pt_coherent(u),
 	};
 
 	memset(d, 0, sizeof(*d));
@@ -148,7 +148,7 @@ static int fit_unit(struct vtd_domain *d, const struct vtd_unit *u)
 			return -EOPNOTSUPP;
 		d->pt.cfg.page_sizes &= sizes;
 	}
-	if (d->pt.cfg.coherent && !(u->ecap & VTD_ECAP_C)) {
+	if (d->pt.cfg.coherent && !vtd_pt_coherent(u)) {
 		d->pt.cfg.coherent = false;
 		pt_flush_all(&d->pt);
 	}

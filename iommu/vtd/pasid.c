@@ -58,17 +58,28 @@ int vtd_inv_piotlb(struct vtd_unit *u, unsigned g, u16 did, u32 pasid, u64 addr,
 
 /* 6.5.3.x: after RTADDR changes (SRTP), every cached context, PASID and
  * IOTLB entry may be stale; hardware needs the global invalidations even
- * where QEMU resets its caches on SRTP (DESIGN.md). */
+ * where QEMU resets its caches on SRTP (DESIGN.md). The table format
+ * (TTM) changes only with translation off (11.4.6; Linux
+ * copy_translation_tables: "The RTT bit can only be changed when
+ * translation is disabled"): a unit that translates is stopped for the
+ * switch and started again on the new tables. QEMU switches either way. */
 static int latch_root(struct vtd_unit *u, hpa_t root, unsigned ttm)
 {
+	bool te = vtd_read32(u, VTD_REG_GSTS) & VTD_GCMD_TE;
+	int err = te ? vtd_gcmd(u, VTD_GCMD_TE, false) : 0;
+
+	if (err)
+		return err;
 	vtd_write64(u, VTD_REG_RTADDR, root | FIELD_PREP(VTD_RTADDR_TTM, ttm));
-	int err = vtd_gcmd(u, VTD_GCMD_SRTP, true);
+	err = vtd_gcmd(u, VTD_GCMD_SRTP, true);
 	if (!err)
 		err = vtd_inv_context(u, VTD_GRAN_GLOBAL, 0, 0);
 	if (!err && ttm == VTD_RTADDR_TTM_SCALABLE)
 		err = vtd_inv_pasid_cache(u, VTD_QI_PC_G_GLOBAL, 0, 0);
 	if (!err)
 		err = vtd_inv_iotlb(u, VTD_GRAN_GLOBAL, 0, 0, 0);
+	if (!err && te)
+		err = vtd_gcmd(u, VTD_GCMD_TE, true);
 	return err;
 }
 
@@ -112,9 +123,9 @@ struct vtd_sm_ctx *vtd_sm_ctx_entry(struct vtd_sm *sm, u8 bus, u8 devfn)
 			return NULL;
 		u64 ptr = virt_to_phys(*t);
 		if (upper)
-			sm->root[bus].hi = ptr | VTD_SM_ROOT_HI_UP;
+			WRITE_ONCE(sm->root[bus].hi, ptr | VTD_SM_ROOT_HI_UP);
 		else
-			sm->root[bus].lo = ptr | VTD_SM_ROOT_LO_LP;
+			WRITE_ONCE(sm->root[bus].lo, ptr | VTD_SM_ROOT_LO_LP);
 		vtd_flush_struct(sm->unit, &sm->root[bus], sizeof(sm->root[0]));
 	}
 	return &(*t)[devfn % VTD_SMCTX_PER_TABLE];
@@ -131,7 +142,8 @@ struct vtd_pasid_entry vtd_pasid_entry_make(const struct vtd_pasid_cfg *c)
 		 FIELD_PREP(VTD_PE_W0_AW, c->sl_levels - 2) |
 		 (sl ? c->slptptr & VTD_PE_W0_SLPTPTR : 0);
 	e.w[1] = FIELD_PREP(VTD_PE_W1_DID, c->did) |
-		 (c->pgsnp ? VTD_PE_W1_PGSNP : 0);
+		 (c->pgsnp ? VTD_PE_W1_PGSNP : 0) |
+		 (c->pwsnp ? VTD_PE_W1_PWSNP : 0);
 	if (fl)
 		e.w[2] = (c->flptptr & VTD_PE_W2_FLPTPTR) |
 			 FIELD_PREP(VTD_PE_W2_FLPM, c->fl_levels - 4);
@@ -141,11 +153,11 @@ struct vtd_pasid_entry vtd_pasid_entry_make(const struct vtd_pasid_cfg *c)
 void vtd_pasid_entry_store(struct vtd_sm *sm, struct vtd_pasid_entry *dst,
 			   const struct vtd_pasid_entry *pe)
 {
-	dst->w[0] &= ~VTD_PE_W0_P;
+	WRITE_ONCE(dst->w[0], dst->w[0] & ~VTD_PE_W0_P);
 	vtd_flush_struct(sm->unit, dst, sizeof(*dst));
 	for (unsigned i = 1; i < 8; i++)
-		dst->w[i] = pe->w[i];
-	dst->w[0] = pe->w[0];
+		WRITE_ONCE(dst->w[i], pe->w[i]);
+	WRITE_ONCE(dst->w[0], pe->w[0]);
 	vtd_flush_struct(sm->unit, dst, sizeof(*dst));
 }
 
@@ -186,6 +198,10 @@ int vtd_sm_attach(struct vtd_sm *sm, u8 bus, u8 devfn, u32 rid_pasid,
 	/* PDTS=0: a directory of 2^7 entries, PASIDs below 2^13. */
 	if (rid_pasid >> VTD_PASID_DIR_SHIFT >= 128)
 		return -ERANGE;
+	/* 9.4: RID_PASID is reserved (0) unless ECAP.RPS; without it,
+	 * requests without PASID use PASID 0. */
+	if (rid_pasid && !(sm->unit->ecap & VTD_ECAP_RPS))
+		return -EOPNOTSUPP;
 	struct vtd_sm_ctx *c = vtd_sm_ctx_entry(sm, bus, devfn);
 	u64 *dir = sm_page(sm);
 	struct vtd_pasid_entry *t = sm_page(sm);
@@ -194,11 +210,13 @@ int vtd_sm_attach(struct vtd_sm *sm, u8 bus, u8 devfn, u32 rid_pasid,
 	dir[rid_pasid >> VTD_PASID_DIR_SHIFT] = virt_to_phys(t) | VTD_PDE_P;
 	vtd_flush_struct(sm->unit, dir, PAGE_SIZE);
 	vtd_pasid_entry_store(sm, &t[rid_pasid % VTD_PASID_PER_TABLE], pe);
-	c->w[0] = 0;
-	c->w[1] = FIELD_PREP(VTD_SMCTX_W1_RID_PASID, rid_pasid);
-	c->w[2] = c->w[3] = 0;
-	c->w[0] = VTD_SMCTX_W0_P | (ctx_fpd ? VTD_SMCTX_W0_FPD : 0) |
-		  FIELD_PREP(VTD_SMCTX_W0_PDTS, 0) | virt_to_phys(dir);
+	WRITE_ONCE(c->w[0], 0);
+	WRITE_ONCE(c->w[1], FIELD_PREP(VTD_SMCTX_W1_RID_PASID, rid_pasid));
+	WRITE_ONCE(c->w[2], 0);
+	WRITE_ONCE(c->w[3], 0);
+	WRITE_ONCE(c->w[0], VTD_SMCTX_W0_P | (ctx_fpd ? VTD_SMCTX_W0_FPD : 0) |
+				FIELD_PREP(VTD_SMCTX_W0_PDTS, 0) |
+				virt_to_phys(dir));
 	vtd_flush_struct(sm->unit, c, sizeof(*c));
 	return invalidate_attach(sm->unit, PCI_BDF(bus, devfn),
 				 (u16)FIELD_GET(VTD_PE_W1_DID, pe->w[1]),

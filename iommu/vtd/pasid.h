@@ -17,7 +17,6 @@
 #define VTD_RTADDR_TTM_SCALABLE 1 /* 11.4.6: TTM=01 */
 #define VTD_ECAP_SRS		BIT_ULL(31)
 #define VTD_ECAP_PSS		GENMASK_ULL(39, 35)
-#define VTD_ECAP_SMPWC		BIT_ULL(48)
 
 /* Scalable-mode root entry (9.2): a lower (devfn 0-127) and an upper
  * (devfn 128-255) context table. */
@@ -123,6 +122,7 @@ struct vtd_pasid_cfg {
 	unsigned fl_levels; /* FL table (4, 5) */
 	hpa_t flptptr;	    /* PGTT 1, 3 */
 	bool fpd, pgsnp;
+	bool pwsnp; /* walks snoop: only where ECAP.SMPWC (9.6) */
 };
 
 #define VTD_SM_MAX_PAGES 32

@@ -54,6 +54,8 @@
 #define VTD_ECAP_SMTS	 BIT_ULL(43)
 #define VTD_ECAP_SLTS	 BIT_ULL(46)
 #define VTD_ECAP_FLTS	 BIT_ULL(47)
+#define VTD_ECAP_SMPWC	 BIT_ULL(48) /* scalable-mode walks snoop (PWSNP) */
+#define VTD_ECAP_RPS	 BIT_ULL(49) /* RID_PASID honoured (9.4) */
 #define VTD_ECAP_ESIRTPS BIT_ULL(62) /* SIRTP invalidates the IEC */
 #define VTD_ECAP_ESRTPS	 BIT_ULL(63) /* SRTP invalidates the caches */
 

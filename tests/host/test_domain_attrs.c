@@ -178,6 +178,28 @@ static void unit_without_width_translates_nothing(void **state)
 	}
 }
 
+/* ECAP.C covers legacy-mode walks only; a unit with scalable mode walks
+ * a domain's tables snooping only with ECAP.SMPWC (9.6): without it the
+ * tables are flushed although C is set. */
+static void scalable_unit_without_smpwc_flushes_tables(void **state)
+{
+	struct vtd_domain d;
+
+	a.ecap |= VTD_ECAP_SMTS;
+	assert_false(vtd_pt_coherent(&a));
+	assert_int_equal(vtd_domain_init(&d, &a, 0), 0);
+	assert_false(d.pt.cfg.coherent);
+	unsigned before = fake_hw.flushes;
+	assert_int_equal(
+	    vtd_domain_map(&d, 0x10000, 0x20000, PAGE_SIZE, PT_READ), 0);
+	assert_true(fake_hw.flushes > before);
+	vtd_domain_destroy(&d);
+	a.ecap |= VTD_ECAP_SMPWC;
+	assert_true(vtd_pt_coherent(&a));
+	a.ecap &= ~VTD_ECAP_C;
+	assert_false(vtd_pt_coherent(&a));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -189,6 +211,7 @@ int main(void)
 		T(superpages_narrow_to_every_unit),
 		T(narrower_unit_refused),
 		T(unit_without_width_translates_nothing),
+		T(scalable_unit_without_smpwc_flushes_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,7 @@ static struct vtd_pasid_cfg sl_cfg(struct sm_fix *f)
 		.did = sl_domain(f),
 		.slptptr = f->dom.pt.root_pa,
 		.sl_levels = sl_levels(f->unit),
+		.pwsnp = f->unit->ecap & VTD_ECAP_SMPWC,
 	};
 
 	return c;
@@ -451,9 +452,12 @@ static struct vtd_pasid_cfg fl_cfg(struct sm_fix *f)
 		.levels = 4,
 		.aw = 48,
 		.page_sizes = PAGE_SIZE | SZ_2M,
-		.coherent = f->unit->ecap & VTD_ECAP_C,
+		/* Scalable mode only: walks snoop with SMPWC and PWSNP (9.6). */
+		.coherent = f->unit->ecap & VTD_ECAP_SMPWC,
 	};
-	struct vtd_pasid_cfg c = { .pgtt = VTD_PGTT_FL, .fl_levels = 4 };
+	struct vtd_pasid_cfg c = { .pgtt = VTD_PGTT_FL,
+				   .fl_levels = 4,
+				   .pwsnp = f->unit->ecap & VTD_ECAP_SMPWC };
 
 	if (!(f->unit->ecap & VTD_ECAP_FLTS))
 		test_skip("unit has no first-stage translation (ECAP.FLTS=0: "
@@ -554,13 +558,21 @@ TEST(scalable, pgsnp_first_stage_needs_snoop_control)
 }
 
 /* RID_PASID (9.4) names the PASID entry that requests without PASID
- * use: here PASID 70, directory entry 1, table entry 6. */
+ * use: here PASID 70, directory entry 1, table entry 6. Only where
+ * ECAP.RPS says the unit honours the field; elsewhere it is reserved and
+ * the driver refuses it. */
 TEST(scalable, rid_pasid_selects_the_pasid_entry)
 {
 	struct sm_fix *f = sm_setup();
 	struct vtd_pasid_cfg c = any_cfg(f);
 	struct vtd_pasid_entry pe = vtd_pasid_entry_make(&c);
 
+	if (!(f->unit->ecap & VTD_ECAP_RPS)) {
+		EXPECT_EQ(vtd_sm_attach(&f->sm, f->dev->pci->bus,
+					f->dev->pci->devfn, 70, &pe, false),
+			  -EOPNOTSUPP);
+		test_skip("unit has no RID_PASID (ECAP.RPS=0): refused");
+	}
 	if (c.pgtt == VTD_PGTT_SL)
 		sl_map_pair(f);
 	else
