@@ -313,6 +313,8 @@ static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 		return -ENODEV; /* SVM is not on here */
 	if (sv->cpu != (int)cpu)
 		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	if (vmcb->control.tlb_control == SVM_TLB_FLUSH_ALL)
+		v->tlb_flushes++;
 	sv->cpu = (int)cpu;
 
 	vmcb->save.rax = v->regs.rax;
@@ -401,12 +403,13 @@ static bool svm_wbinvd_exiting(struct vcpu *v)
 	return svm(v)->vmcb->control.intercept2 & SVM_INT2_WBINVD;
 }
 
-static void svm_nested_changed(struct vcpu *v)
+static int svm_nested_changed(struct vcpu *v)
 {
 	struct vmcb_control *c = &svm(v)->vmcb->control;
 
 	c->n_cr3 = vm_nested_root(v->vm);
 	c->tlb_control = SVM_TLB_FLUSH_ALL; /* 15.16.2 */
+	return 0;
 }
 
 const struct vcpu_ops svm_ops = {

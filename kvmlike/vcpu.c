@@ -54,25 +54,32 @@ void vcpu_request(struct vcpu *v, unsigned req)
  * own CPU, before it enters again. On VMX the EPT leaves carry the memory
  * type the answer implies: rebuild them when it changed (SDM vol. 3C
  * 29.4.3.1: changed EPT entries need INVEPT, done by nested_changed). */
-static void vcpu_apply_requests(struct vcpu *v)
+static int vcpu_apply_requests(struct vcpu *v)
 {
+	int err;
+
 	if (v->requests & VCPU_REQ_NESTED) {
 		v->requests &= ~VCPU_REQ_NESTED;
-		v->ops->nested_changed(v);
+		err = v->ops->nested_changed(v);
+		if (err)
+			return err;
 		v->stats.nested_reloads++;
 	}
 	if (!(v->requests & VCPU_REQ_COHERENCY))
-		return;
+		return 0;
 	v->requests &= ~VCPU_REQ_COHERENCY;
 	v->ops->set_wbinvd_exiting(v, vm_wbinvd_intercept(v->vm));
 	vm_sync_memtype(v->vm);
 	/* Another vCPU may have rebuilt the tables first. */
 	if (v->nested_root != vm_nested_root(v->vm)) {
-		v->ops->nested_changed(v);
+		err = v->ops->nested_changed(v);
+		if (err)
+			return err;
 		v->nested_root = vm_nested_root(v->vm);
 		v->stats.nested_reloads++;
 	}
 	v->stats.requests_applied++;
+	return 0;
 }
 
 /* WBINVD on @cpu, by IPI when it is another (KVM wbinvd_ipi): a CPU the
@@ -289,8 +296,6 @@ static void vcpu_report_unexpected(struct vcpu *v, const struct vcpu_exit *e)
 }
 
 /* One entry: requests first, then this CPU joins the dirty mask when
- * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs. */
-/* One entry: requests first, then this CPU joins the dirty mask when
  * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs with
  * the watchdog armed for what is left of the run's time. */
 static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
@@ -298,8 +303,15 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 {
 	u64 now = rdtsc();
 	u64 left = end > now ? (end - now) * 1000 / tsc_khz() : 0;
+	int err = vcpu_apply_requests(v);
 
-	vcpu_apply_requests(v);
+	if (err) { /* stale translations: the guest must not run */
+		kprintf("# kvm: %s: flushing the nested translations failed: "
+			"%s; the vCPU is dead\n",
+			v->ops->name, strerror_k(err));
+		v->dead = true;
+		return err;
+	}
 	v->stats.transition_flushes += vm_transition_flush(v->vm,
 							   vcpu_flush_cpu, v);
 	if (v->cpu >= 0 && v->cpu != cpu)

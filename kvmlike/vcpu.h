@@ -142,8 +142,9 @@ struct vcpu_ops {
 	void (*set_wbinvd_exiting)(struct vcpu *v, bool on);
 	bool (*wbinvd_exiting)(struct vcpu *v);
 	/* The nested tables' root or attributes changed: load the root and
-	 * drop cached translations before the next entry. */
-	void (*nested_changed)(struct vcpu *v);
+	 * drop cached translations before the next entry. 0, or the error
+	 * of a flush that failed (the vCPU must not enter). */
+	int (*nested_changed)(struct vcpu *v);
 };
 
 /* Requests, applied before the next entry on the vCPU's own CPU. */
@@ -197,6 +198,10 @@ struct vcpu {
 	unsigned requests;
 	int cpu;	   /* the logical CPU it last ran on, -1 before */
 	hpa_t nested_root; /* the EPT/NPT root its VMCS/VMCB holds */
+	/* Flushes of its nested translations the backend did (INVEPT at
+	 * creation and on a new root; SVM: entries with TLB_CONTROL set).
+	 * Never reset: the first comes before the first entry. */
+	u64 tlb_flushes;
 	bool dead;
 	struct kvmc_dirty dirty;
 	struct vcpu_stats stats;

@@ -80,8 +80,12 @@ static int vmx_create(struct vcpu *v)
 		return err;
 	}
 	ept = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT)) {
-		vm_set_err(v->vm, "EPT without 4-level walks or INVEPT");
+	/* All-context INVEPT too: VMXON needs it (vmx_cpu.c), as KVM
+	 * refuses EPT without it (A.10: bit 26). */
+	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT) ||
+	    !(ept & VMX_EPT_CAP_INVEPT_ALL)) {
+		vm_set_err(v->vm, "EPT without 4-level walks or all-context "
+				  "INVEPT");
 		return -EOPNOTSUPP;
 	}
 	vv = page_alloc();
@@ -108,6 +112,17 @@ static int vmx_create(struct vcpu *v)
 		err = -EIO;
 	if (!err)
 		err = vmx_write_controls(v, &c);
+	/* vmx_load above ran before the EPTP existed: flush it now, before
+	 * the first entry, or this CPU may use translations it cached for
+	 * an earlier EPT root at the same address (29.4.3.1; transitions
+	 * need not invalidate EPTP-tagged mappings, 29.4.3.3). */
+	if (!err) {
+		err = vmx_invept(vv->eptp);
+		if (err)
+			vm_set_err(v->vm, "INVEPT of the new EPT root failed");
+		else
+			v->tlb_flushes++;
+	}
 	if (err)
 		vmx_destroy(v);
 	return err;
@@ -357,17 +372,23 @@ static bool vmx_wbinvd_exiting(struct vcpu *v)
 	return vmcs_read(SECONDARY_CTLS) & CPU2_WBINVD_EXITING;
 }
 
-static void vmx_nested_changed(struct vcpu *v)
+static int vmx_nested_changed(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = vmx(v);
 	u64 old = vv->eptp;
+	int err = vmx_load(vv);
 
-	if (vmx_load(vv))
-		return;
+	if (err)
+		return err;
 	vv->eptp = vmx_eptp(v);
-	vmcs_write(EPT_POINTER, vv->eptp);
-	vmx_invept(old);
-	vmx_invept(vv->eptp);
+	if (!vmcs_write(EPT_POINTER, vv->eptp))
+		return -EIO;
+	err = vmx_invept(old);
+	if (!err)
+		err = vmx_invept(vv->eptp);
+	if (!err)
+		v->tlb_flushes++;
+	return err;
 }
 
 const struct vcpu_ops vmx_ops = {
