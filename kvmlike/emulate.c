@@ -156,8 +156,10 @@ void emul_cpuid(u32 leaf, u32 sub, u32 out[4])
 	struct cpuid_regs r = cpuid(leaf, sub);
 
 	if (leaf == 1) {
-		r.ecx &= ~(u32)(BIT(5) | BIT(26) | BIT(27)); /* VMX, XSAVE */
-		r.ecx |= BIT(31);			     /* hypervisor */
+		/* MONITOR (refused: an MWAIT could idle the CPU in a C-state
+		 * where the preemption timer stops), VMX, XSAVE, OSXSAVE */
+		r.ecx &= ~(u32)(BIT(3) | BIT(5) | BIT(26) | BIT(27));
+		r.ecx |= BIT(31); /* hypervisor */
 	}
 	if (leaf == 0x80000001)
 		r.ecx &= ~(u32)BIT(2); /* SVM */

@@ -231,6 +231,25 @@ static enum vcpu_next vcpu_cr(struct vcpu *v, struct vcpu_exit *e)
 	return err ? VCPU_CONTINUE : vcpu_skip(v, e);
 }
 
+/* An exception of the guest's that the host intercepts (#DB and #AC, so
+ * that a guest that makes their delivery raise them again loops through
+ * exits, which the run's deadline ends, not in the CPU's microcode:
+ * CVE-2015-8104, CVE-2015-5307; KVM intercepts both). It goes back to the
+ * guest at the next entry as it was raised (vector, type, error code;
+ * VMX's bit 12, NMI unblocking by IRET, is not part of an injection:
+ * SDM vol. 3C 24.8.3). */
+static enum vcpu_next vcpu_reflect(struct vcpu *v, const struct vcpu_exit *e)
+{
+	const u32 keep = VCPU_EV_VECTOR | VCPU_EV_TYPE | VCPU_EV_HAS_ERR |
+			 VCPU_EV_VALID;
+
+	v->stats.exception_exits++;
+	v->stats.exception_vector = FIELD_GET(VCPU_EV_VECTOR, e->qual);
+	v->pending = (struct vcpu_event){ (u32)e->qual & keep, (u32)e->info2,
+					  e->len };
+	return VCPU_CONTINUE;
+}
+
 static enum vcpu_next vcpu_dispatch(struct vcpu *v, struct vcpu_exit *e)
 {
 	switch (e->kind) {
@@ -277,9 +296,20 @@ static enum vcpu_next vcpu_dispatch(struct vcpu *v, struct vcpu_exit *e)
 	case VCPU_EXIT_XSETBV: /* XCR0 would be the host's: #GP */
 		vcpu_contain(v, e, X86_VEC_GP);
 		return VCPU_CONTINUE;
-	case VCPU_EXIT_EXCEPTION: /* the guest's own: reflected */
-		v->pending = (struct vcpu_event){ (u32)e->qual, (u32)e->info2,
-						  e->len };
+	case VCPU_EXIT_EXCEPTION:
+		return vcpu_reflect(v, e);
+	case VCPU_EXIT_MCE:
+		kprintf(
+		    "# kvm: %s: machine check (#MC) while the guest ran, "
+		    "at guest RIP 0x%lx: the host's; the run ends, the vCPU "
+		    "is dead\n",
+		    v->ops->name, e->rip);
+		v->dead = true;
+		return VCPU_STOP;
+	case VCPU_EXIT_SMI: /* pending: the host takes it once GIF is set */
+		return VCPU_CONTINUE;
+	case VCPU_EXIT_MWAIT: /* could idle the CPU past the watchdog: #UD */
+		vcpu_contain(v, e, X86_VEC_UD);
 		return VCPU_CONTINUE;
 	default:
 		return VCPU_UNHANDLED;
@@ -328,6 +358,7 @@ static enum vcpu_stop vcpu_stop_of(enum vcpu_exit_kind k)
 {
 	return k == VCPU_EXIT_HLT   ? VCPU_STOP_HALT
 	       : k == VCPU_EXIT_NPF ? VCPU_STOP_NPF
+	       : k == VCPU_EXIT_MCE ? VCPU_STOP_MACHINE_CHECK
 				    : VCPU_STOP_SHUTDOWN;
 }
 
@@ -415,6 +446,9 @@ const char *vcpu_exit_name(enum vcpu_exit_kind k)
 		[VCPU_EXIT_EXCEPTION] = "exception",
 		[VCPU_EXIT_INIT] = "INIT",
 		[VCPU_EXIT_MISCONFIG] = "EPT misconfiguration",
+		[VCPU_EXIT_MCE] = "machine check",
+		[VCPU_EXIT_SMI] = "SMI",
+		[VCPU_EXIT_MWAIT] = "MONITOR/MWAIT",
 		[VCPU_EXIT_OTHER] = "other",
 	};
 

@@ -40,7 +40,7 @@ static int vmx_write_controls(struct vcpu *v, const struct vmx_ctls *c)
 	ok &= vmcs_write(SECONDARY_CTLS, c->cpu2);
 	ok &= vmcs_write(EXIT_CTLS, c->exit);
 	ok &= vmcs_write(ENTRY_CTLS, c->entry);
-	ok &= vmcs_write(EXCEPTION_BITMAP, 0);
+	ok &= vmcs_write(EXCEPTION_BITMAP, VMX_EXC_BITMAP);
 	ok &= vmcs_write(MSR_BITMAP, virt_to_phys(vv->msr_bitmap));
 	if (vv->vpid)
 		ok &= vmcs_write(VIRTUAL_PROCESSOR_ID, vv->vpid);
@@ -165,6 +165,8 @@ static const struct vcpu_exit_code vmx_exit_codes[] = {
 	{ VMX_EXIT_INVEPT, VCPU_EXIT_ESCAPE },
 	{ VMX_EXIT_INVVPID, VCPU_EXIT_ESCAPE },
 	{ VMX_EXIT_XSETBV, VCPU_EXIT_XSETBV },
+	{ VMX_EXIT_MWAIT, VCPU_EXIT_MWAIT },
+	{ VMX_EXIT_MONITOR, VCPU_EXIT_MWAIT },
 };
 
 /* MOV to/from CR; CLTS and LMSW (access types 2, 3) are not handled. */
@@ -180,15 +182,24 @@ static void vmx_decode_cr(struct vcpu_exit *e)
 }
 
 /* Reason 0 with NMI exiting: an NMI of the host's (interruption type 2),
- * else an exception of the guest's, reflected by the loop (27.2.2). */
+ * a machine check (the host's), else an exception of the guest's in the
+ * bitmap, reflected by the loop (27.2.2). A #DB exit leaves DR6 as it
+ * was (27.1): the guest's DR6, the live register on VMX, gets the bits
+ * of the exit qualification the exception would have set. */
 static void vmx_decode_exc(struct vcpu_exit *e)
 {
 	u32 info = (u32)vmcs_read(EXIT_INTR_INFO);
+	unsigned vec = (unsigned)FIELD_GET(VCPU_EV_VECTOR, info);
+	u64 dr6 = DR6_FIXED_1 | (e->qual & VMX_DB_QUAL_DR6);
 
 	e->qual = info;
 	e->info2 = vmcs_read(EXIT_INTR_ERRCODE);
 	if (FIELD_GET(VCPU_EV_TYPE, info) == VCPU_EV_TYPE_NMI)
 		e->kind = VCPU_EXIT_NMI;
+	else if (vec == X86_VEC_MC)
+		e->kind = VCPU_EXIT_MCE;
+	else if (vec == X86_VEC_DB)
+		asm volatile("mov %0, %%dr6" ::"r"(dr6));
 }
 
 static void vmx_decode(struct vcpu_exit *e)
@@ -228,7 +239,11 @@ static void vmx_decode(struct vcpu_exit *e)
 /* The preemption timer counts down at the TSC rate divided by 2^MISC[4:0]
  * (25.5.1) and is reloaded on every entry: an exit within @us of this
  * entry. Without it, the local APIC timer, whose interrupt exits
- * (external-interrupt exiting) whatever the guest's RFLAGS.IF. */
+ * (external-interrupt exiting) whatever the guest's RFLAGS.IF. With it,
+ * the APIC timer too, VMX_APIC_BACKSTOP_US later: the preemption timer
+ * does not count in C-states deeper than C2 (25.5.1), so it alone would
+ * not bound a guest that idled the CPU. */
+#define VMX_APIC_BACKSTOP_US 1000
 static void vmx_arm_watchdog(struct vcpu *v, u64 us)
 {
 	unsigned rate;
@@ -238,6 +253,7 @@ static void vmx_arm_watchdog(struct vcpu *v, u64 us)
 		apic_timer_oneshot(us);
 		return;
 	}
+	apic_timer_oneshot(us ? us + VMX_APIC_BACKSTOP_US : 0);
 	if (!us)
 		return;
 	rate = (unsigned)FIELD_GET(VMX_MISC_PREEMPT_RATE,

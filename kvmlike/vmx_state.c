@@ -34,11 +34,12 @@ int vmx_fit_all(struct vmx_ctls *c, const char **missing)
 
 	*missing = "external-interrupt or NMI exiting";
 	if (!err) {
-		*missing = "HLT or I/O exiting, MSR bitmaps or secondary "
-			   "controls";
+		*missing = "HLT, MWAIT, MONITOR or I/O exiting, MSR bitmaps "
+			   "or secondary controls";
 		err = vmx_fit(MSR_IA32_VMX_PROCBASED_CTLS,
 			      MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-			      CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
+			      CPU_HLT_EXITING | CPU_MWAIT_EXITING |
+				  CPU_MONITOR_EXITING | CPU_UNCOND_IO_EXITING |
 				  CPU_USE_MSR_BITMAPS | CPU_SECONDARY,
 			      0, &c->cpu);
 	}
