@@ -53,14 +53,16 @@
 #define CPU2_WBINVD_EXITING	BIT(6)
 #define CPU2_UNRESTRICTED_GUEST BIT(7)
 /* VM-exit controls (24.7.1) */
+#define EXIT_SAVE_DEBUG		BIT(2)
 #define EXIT_HOST_ADDR_SPACE_64 BIT(9)
 #define EXIT_SAVE_PAT		BIT(18)
 #define EXIT_SAVE_EFER		BIT(20)
 #define EXIT_LOAD_PAT		BIT(19)
 #define EXIT_LOAD_EFER		BIT(21)
 /* VM-entry controls (24.8.1) */
-#define ENTRY_LOAD_PAT	BIT(14)
-#define ENTRY_LOAD_EFER BIT(15)
+#define ENTRY_LOAD_DEBUG BIT(2)
+#define ENTRY_LOAD_PAT	 BIT(14)
+#define ENTRY_LOAD_EFER	 BIT(15)
 
 /* Exception bitmap (24.6.3): the vectors that exit. #DB and #AC, whose
  * delivery a guest can make raise them again forever (CVE-2015-8104,
