@@ -325,6 +325,21 @@ static void svm_decode(struct vcpu *v, struct vcpu_exit *e)
 		};
 }
 
+/* The guest's copies of the MSRs VMLOAD loads (15.5.2) go into the save
+ * area, so that SYSCALL (legal in legacy mode with EFER.SCE on AMD) and
+ * SYSENTER use what the guest wrote; VMSAVE has put the host's aside. */
+static void svm_load_guest_msrs(struct vmcb_save *s, const struct vcpu_msrs *m)
+{
+	s->star = m->star;
+	s->lstar = m->lstar;
+	s->cstar = m->cstar;
+	s->sfmask = m->sfmask;
+	s->kernel_gs_base = m->kernel_gs_base;
+	s->sysenter_cs = m->sysenter_cs;
+	s->sysenter_esp = m->sysenter_esp;
+	s->sysenter_eip = m->sysenter_eip;
+}
+
 /* A vCPU that moved: the new CPU's TLB may hold translations tagged with
  * this ASID from an earlier stay (15.16.1): flush them before it runs. */
 static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
@@ -343,6 +358,7 @@ static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 	sv->cpu = (int)cpu;
 
 	vmcb->save.rax = v->regs.rax;
+	svm_load_guest_msrs(&vmcb->save, &v->msrs);
 	vmcb->control.clean = 0; /* every field reloaded (15.15) */
 	vmcb->control.event_inj = 0;
 	if (v->pending.info & VCPU_EV_VALID)

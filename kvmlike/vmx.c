@@ -276,12 +276,23 @@ static void vmx_inject(struct vcpu *v)
 	ev->info = 0;
 }
 
+/* The guest's SYSENTER MSRs, loaded on entry from the guest-state area
+ * (26.3.2.1). STAR, LSTAR, CSTAR, SFMASK and KernelGSBase are used only
+ * in IA-32e mode on Intel, which the guest never reaches (emulate.c
+ * wr_efer): their copies stay emulated, the registers the host's. */
+static bool vmx_write_sysenter(const struct vcpu *v)
+{
+	return vmcs_write(GUEST_SYSENTER_CS, v->msrs.sysenter_cs) &&
+	       vmcs_write(GUEST_SYSENTER_ESP, v->msrs.sysenter_esp) &&
+	       vmcs_write(GUEST_SYSENTER_EIP, v->msrs.sysenter_eip);
+}
+
 static int vmx_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct vmx_vcpu *vv = vmx(v);
 	int failed;
 
-	if (vmx_load(vv) || !vmx_write_host_bases())
+	if (vmx_load(vv) || !vmx_write_host_bases() || !vmx_write_sysenter(v))
 		return -EIO;
 	vmx_inject(v);
 	failed = vmx_enter(&v->regs, vv->launched);

@@ -238,7 +238,7 @@ TEST(contain, every_other_svm_instruction_is_refused)
 	contain_end();
 }
 
-/* EFER: the guest's own (SCE, LME, NXE), SVME the host's (forced on in
+/* EFER: the guest's own (SCE, NXE; LME is #GP: long_mode_is_refused), SVME the host's (forced on in
  * the VMCB, hidden from the guest, #GP to set). */
 TEST(contain, wrmsr_efer_changes_only_the_guests_efer)
 {
@@ -395,6 +395,34 @@ TEST(contain, wrmsr_lstar_changes_only_the_guests_copy)
 		EXPECT_EQ(report_u64(report_n(GREP_MSR, 0)),
 			  0xffffffff0bad0000ULL);
 		EXPECT_TRUE(report_n(GREP_EXC, 0) == NULL);
+	}
+	contain_end();
+}
+
+/* Long mode is refused: WRMSR EFER.LME is #GP (with or without paging),
+ * so the guest never reaches IA-32e mode, where SWAPGS and SYSCALL would
+ * use KernelGSBase, STAR, LSTAR and SFMASK, which VMX does not switch.
+ * A write of LMA (read-only) keeps the CPU's value. Its KernelGSBase is
+ * its own copy; the host's is unchanged (contain_end). */
+TEST(contain, long_mode_is_refused)
+{
+	const struct guest_step s[] = {
+		{ .op = GOP_WRMSR, .arg = MSR_KERNEL_GS_BASE, .lo = 0xbad },
+		{ .op = GOP_WRMSR, .arg = MSR_EFER, .lo = EFER_LME },
+		{ .op = GOP_WRMSR, .arg = MSR_EFER, .lo = EFER_LMA },
+		{ .op = GOP_RDMSR, .arg = MSR_EFER },
+		{ .op = GOP_RDMSR, .arg = MSR_KERNEL_GS_BASE },
+	};
+
+	if (!contain_begin())
+		return;
+	if (kvm_run_script(&fix, s, ARRAY_SIZE(s))) {
+		diag_contained("RDMSR KernelGSBase after WRMSR EFER <- LME");
+		expect_guest_exception(X86_VEC_GP, 0);
+		EXPECT_TRUE(report_n(GREP_EXC, 1) == NULL); /* LMA: ignored */
+		EXPECT_EQ(report_u64(report_n(GREP_MSR, 0)), 0);
+		EXPECT_EQ(report_u64(report_n(GREP_MSR, 1)), 0xbad);
+		EXPECT_EQ(fix.v->msrs.efer, 0);
 	}
 	contain_end();
 }
