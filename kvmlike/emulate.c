@@ -12,7 +12,7 @@
 #define APIC_BASE_DEFAULT (0xfee00000ULL | APIC_BASE_BSP | APIC_BASE_ENABLE)
 #define MTRRCAP_VALUE	  (VCPU_MTRR_VAR | BIT(8) /* FIX */ | BIT(10) /* WC */)
 #define MTRR_DEF_FE_E	  (BIT(10) | BIT(11))
-#define EFER_GUEST_BITS	  (EFER_SCE | EFER_LME | EFER_NXE)
+#define EFER_GUEST_BITS	  (EFER_SCE | EFER_NXE)
 
 void emul_reset(struct vcpu *v)
 {
@@ -100,11 +100,20 @@ int emul_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 }
 
 /* EFER: SVME is the host's (forced on in the VMCB, hidden from the
- * guest), LMA the CPU's; a write of any bit but SCE, LME, NXE is #GP. */
+ * guest); LMA is read-only, kept whatever the write says (KVM set_efer),
+ * as SDM vol. 3C 26.3.1.1 needs it equal to the IA-32e-mode-guest entry
+ * control; a write of any bit but SCE, NXE is #GP.
+ * LME is #GP too: the guest never reaches IA-32e mode. There SWAPGS and
+ * SYSCALL would use KernelGSBase, STAR, LSTAR, CSTAR and SFMASK, which
+ * VMX does not switch (they are the host's in the guest: KVM swaps them
+ * as "user-return" MSRs); refusing long mode keeps them inert in the
+ * guest with no MSR switched on every entry and exit. (Changing LME with
+ * paging on would be #GP anyway, SDM vol. 3A 10.8.5; KVM set_efer.) */
 static int wr_efer(struct vcpu *v, u64 val)
 {
-	if (val & ~(u64)EFER_GUEST_BITS)
+	if (val & ~(u64)(EFER_GUEST_BITS | EFER_LMA))
 		return -EPERM;
+	val = (val & ~(u64)EFER_LMA) | (v->msrs.efer & EFER_LMA);
 	v->msrs.efer = val;
 	v->ops->set_efer(v, val);
 	return 0;
@@ -156,8 +165,10 @@ void emul_cpuid(u32 leaf, u32 sub, u32 out[4])
 	struct cpuid_regs r = cpuid(leaf, sub);
 
 	if (leaf == 1) {
-		r.ecx &= ~(u32)(BIT(5) | BIT(26) | BIT(27)); /* VMX, XSAVE */
-		r.ecx |= BIT(31);			     /* hypervisor */
+		/* MONITOR (refused: an MWAIT could idle the CPU in a C-state
+		 * where the preemption timer stops), VMX, XSAVE, OSXSAVE */
+		r.ecx &= ~(u32)(BIT(3) | BIT(5) | BIT(26) | BIT(27));
+		r.ecx |= BIT(31); /* hypervisor */
 	}
 	if (leaf == 0x80000001)
 		r.ecx &= ~(u32)BIT(2); /* SVM */

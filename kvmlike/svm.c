@@ -156,13 +156,16 @@ static void svm_setup_control(struct vcpu *v)
 	 * state, every MSR (the map is all ones), CR0 both ways (the host
 	 * owns CD and NW), host interrupts and NMIs. */
 	c->intercept_cr = SVM_CR_READ(0) | SVM_CR_WRITE(0);
-	c->intercept1 = SVM_INT1_INTR | SVM_INT1_NMI | SVM_INT1_INIT |
-			SVM_INT1_CPUID | SVM_INT1_INVD | SVM_INT1_HLT |
-			SVM_INT1_INVLPGA | SVM_INT1_IOIO | SVM_INT1_MSR |
-			SVM_INT1_SHUTDOWN;
+	c->intercept_exc = SVM_EXC_INTERCEPTS;
+	/* SMI as KVM: held pending across the exit, then the host's. */
+	c->intercept1 = SVM_INT1_INTR | SVM_INT1_NMI | SVM_INT1_SMI |
+			SVM_INT1_INIT | SVM_INT1_CPUID | SVM_INT1_INVD |
+			SVM_INT1_HLT | SVM_INT1_INVLPGA | SVM_INT1_IOIO |
+			SVM_INT1_MSR | SVM_INT1_SHUTDOWN;
 	c->intercept2 = SVM_INT2_VMRUN | SVM_INT2_VMMCALL | SVM_INT2_VMLOAD |
 			SVM_INT2_VMSAVE | SVM_INT2_STGI | SVM_INT2_CLGI |
-			SVM_INT2_SKINIT | SVM_INT2_XSETBV;
+			SVM_INT2_SKINIT | SVM_INT2_XSETBV | SVM_INT2_MONITOR |
+			SVM_INT2_MWAIT | SVM_INT2_MWAIT_ARMED;
 	c->iopm_base_pa = virt_to_phys(sv->iopm);
 	c->msrpm_base_pa = virt_to_phys(sv->msrpm);
 	c->asid = vm_tag(v->vm); /* 15.16: never 0, the host's */
@@ -260,7 +263,27 @@ static const struct vcpu_exit_code svm_exit_codes[] = {
 	{ SVM_EXIT_CLGI, VCPU_EXIT_ESCAPE },
 	{ SVM_EXIT_SKINIT, VCPU_EXIT_ESCAPE },
 	{ SVM_EXIT_INVLPGA, VCPU_EXIT_ESCAPE },
+	{ SVM_EXIT_EXCP(X86_VEC_DB), VCPU_EXIT_EXCEPTION },
+	{ SVM_EXIT_EXCP(X86_VEC_AC), VCPU_EXIT_EXCEPTION },
+	{ SVM_EXIT_EXCP(X86_VEC_MC), VCPU_EXIT_MCE },
+	{ SVM_EXIT_SMI, VCPU_EXIT_SMI },
+	{ SVM_EXIT_MONITOR, VCPU_EXIT_MWAIT },
+	{ SVM_EXIT_MWAIT, VCPU_EXIT_MWAIT },
+	{ SVM_EXIT_MWAIT_ARMED, VCPU_EXIT_MWAIT },
 };
+
+/* An intercepted exception (15.12): the vector from the exit code, the
+ * error code in EXITINFO1 (#AC has one, always 0), as the loop reflects
+ * it in the EVENTINJ format. A #DB has updated the VMCB's DR6. */
+static void svm_decode_exc(struct vcpu_exit *e)
+{
+	u32 vec = (u32)(e->reason - SVM_EXIT_EXCP(0));
+
+	e->info2 = (u32)e->qual;
+	e->qual = vec | FIELD_PREP(VCPU_EV_TYPE, VCPU_EV_TYPE_EXC) |
+		  (vec == X86_VEC_AC ? VCPU_EV_HAS_ERR : 0) | VCPU_EV_VALID;
+	e->len = 0;
+}
 
 /* MOV CR: which CR from the exit code; the GPR from decode assists when
  * the CPU has them, else the loop decodes the instruction. */
@@ -292,12 +315,29 @@ static void svm_decode(struct vcpu *v, struct vcpu_exit *e)
 		svm_decode_cr(e);
 	if (e->kind == VCPU_EXIT_MSR)
 		e->write = e->qual & 1;
+	if (e->kind == VCPU_EXIT_EXCEPTION)
+		svm_decode_exc(e);
 	/* EXITINTINFO (15.7.2): the EVENTINJ format, error code above. */
 	if (vmcb->control.exit_int_info & VCPU_EV_VALID)
 		e->vectoring = (struct vcpu_event){
 			(u32)vmcb->control.exit_int_info,
 			(u32)(vmcb->control.exit_int_info >> 32), 0
 		};
+}
+
+/* The guest's copies of the MSRs VMLOAD loads (15.5.2) go into the save
+ * area, so that SYSCALL (legal in legacy mode with EFER.SCE on AMD) and
+ * SYSENTER use what the guest wrote; VMSAVE has put the host's aside. */
+static void svm_load_guest_msrs(struct vmcb_save *s, const struct vcpu_msrs *m)
+{
+	s->star = m->star;
+	s->lstar = m->lstar;
+	s->cstar = m->cstar;
+	s->sfmask = m->sfmask;
+	s->kernel_gs_base = m->kernel_gs_base;
+	s->sysenter_cs = m->sysenter_cs;
+	s->sysenter_esp = m->sysenter_esp;
+	s->sysenter_eip = m->sysenter_eip;
 }
 
 /* A vCPU that moved: the new CPU's TLB may hold translations tagged with
@@ -313,9 +353,12 @@ static int svm_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 		return -ENODEV; /* SVM is not on here */
 	if (sv->cpu != (int)cpu)
 		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	if (vmcb->control.tlb_control == SVM_TLB_FLUSH_ALL)
+		v->tlb_flushes++;
 	sv->cpu = (int)cpu;
 
 	vmcb->save.rax = v->regs.rax;
+	svm_load_guest_msrs(&vmcb->save, &v->msrs);
 	vmcb->control.clean = 0; /* every field reloaded (15.15) */
 	vmcb->control.event_inj = 0;
 	if (v->pending.info & VCPU_EV_VALID)
@@ -401,12 +444,13 @@ static bool svm_wbinvd_exiting(struct vcpu *v)
 	return svm(v)->vmcb->control.intercept2 & SVM_INT2_WBINVD;
 }
 
-static void svm_nested_changed(struct vcpu *v)
+static int svm_nested_changed(struct vcpu *v)
 {
 	struct vmcb_control *c = &svm(v)->vmcb->control;
 
 	c->n_cr3 = vm_nested_root(v->vm);
 	c->tlb_control = SVM_TLB_FLUSH_ALL; /* 15.16.2 */
+	return 0;
 }
 
 const struct vcpu_ops svm_ops = {

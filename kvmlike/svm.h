@@ -17,9 +17,14 @@
 /* CR intercepts (VMCB 0x000): reads in bits 15:0, writes in 31:16 */
 #define SVM_CR_READ(n)	BIT(n)
 #define SVM_CR_WRITE(n) BIT(16 + (n))
+/* Exception intercepts (VMCB 0x008): one bit per vector. #DB and #AC,
+ * whose delivery a guest can make raise them again forever
+ * (CVE-2015-8104, CVE-2015-5307), and #MC, the host's. */
+#define SVM_EXC_INTERCEPTS (BIT(1) | BIT(17) | BIT(18))
 /* Intercept vector 3 (VMCB 0x00c) */
 #define SVM_INT1_INTR	  BIT(0)
 #define SVM_INT1_NMI	  BIT(1)
+#define SVM_INT1_SMI	  BIT(2)
 #define SVM_INT1_INIT	  BIT(3)
 #define SVM_INT1_CPUID	  BIT(18)
 #define SVM_INT1_INVD	  BIT(22)
@@ -29,15 +34,18 @@
 #define SVM_INT1_MSR	  BIT(28) /* through the MSR permission map */
 #define SVM_INT1_SHUTDOWN BIT(31)
 /* Intercept vector 4 (VMCB 0x010) */
-#define SVM_INT2_VMRUN	 BIT(0) /* must be set, or VMRUN fails */
-#define SVM_INT2_VMMCALL BIT(1)
-#define SVM_INT2_VMLOAD	 BIT(2)
-#define SVM_INT2_VMSAVE	 BIT(3)
-#define SVM_INT2_STGI	 BIT(4)
-#define SVM_INT2_CLGI	 BIT(5)
-#define SVM_INT2_SKINIT	 BIT(6)
-#define SVM_INT2_WBINVD	 BIT(9) /* WBINVD and WBNOINVD */
-#define SVM_INT2_XSETBV	 BIT(13)
+#define SVM_INT2_VMRUN	     BIT(0) /* must be set, or VMRUN fails */
+#define SVM_INT2_VMMCALL     BIT(1)
+#define SVM_INT2_VMLOAD	     BIT(2)
+#define SVM_INT2_VMSAVE	     BIT(3)
+#define SVM_INT2_STGI	     BIT(4)
+#define SVM_INT2_CLGI	     BIT(5)
+#define SVM_INT2_SKINIT	     BIT(6)
+#define SVM_INT2_WBINVD	     BIT(9) /* WBINVD and WBNOINVD */
+#define SVM_INT2_MONITOR     BIT(10)
+#define SVM_INT2_MWAIT	     BIT(11) /* unconditionally */
+#define SVM_INT2_MWAIT_ARMED BIT(12) /* if a monitor is armed */
+#define SVM_INT2_XSETBV	     BIT(13)
 
 #define SVM_TLB_FLUSH_ALL  1 /* TLB_CONTROL (15.16.2) */
 #define SVM_V_INTR_MASKING BIT(24)
@@ -48,29 +56,34 @@
 #define SVM_DR6_BS	   BIT(14)
 
 /* Exit codes (appendix C) */
-#define SVM_EXIT_READ_CR0  0x000
-#define SVM_EXIT_WRITE_CR0 0x010
-#define SVM_EXIT_INTR	   0x060
-#define SVM_EXIT_NMI	   0x061
-#define SVM_EXIT_INIT	   0x063
-#define SVM_EXIT_CPUID	   0x072
-#define SVM_EXIT_INVD	   0x076
-#define SVM_EXIT_HLT	   0x078
-#define SVM_EXIT_INVLPGA   0x07a
-#define SVM_EXIT_IOIO	   0x07b
-#define SVM_EXIT_MSR	   0x07c /* EXITINFO1: 0 RDMSR, 1 WRMSR */
-#define SVM_EXIT_SHUTDOWN  0x07f
-#define SVM_EXIT_VMRUN	   0x080
-#define SVM_EXIT_VMMCALL   0x081
-#define SVM_EXIT_VMLOAD	   0x082
-#define SVM_EXIT_VMSAVE	   0x083
-#define SVM_EXIT_STGI	   0x084
-#define SVM_EXIT_CLGI	   0x085
-#define SVM_EXIT_SKINIT	   0x086
-#define SVM_EXIT_WBINVD	   0x089
-#define SVM_EXIT_XSETBV	   0x08d
-#define SVM_EXIT_NPF	   0x400
-#define SVM_EXIT_INVALID   ((u64)-1)
+#define SVM_EXIT_READ_CR0    0x000
+#define SVM_EXIT_WRITE_CR0   0x010
+#define SVM_EXIT_EXCP(v)     (0x040 + (v)) /* EXITINFO1: the error code */
+#define SVM_EXIT_INTR	     0x060
+#define SVM_EXIT_NMI	     0x061
+#define SVM_EXIT_SMI	     0x062
+#define SVM_EXIT_INIT	     0x063
+#define SVM_EXIT_CPUID	     0x072
+#define SVM_EXIT_INVD	     0x076
+#define SVM_EXIT_HLT	     0x078
+#define SVM_EXIT_INVLPGA     0x07a
+#define SVM_EXIT_IOIO	     0x07b
+#define SVM_EXIT_MSR	     0x07c /* EXITINFO1: 0 RDMSR, 1 WRMSR */
+#define SVM_EXIT_SHUTDOWN    0x07f
+#define SVM_EXIT_VMRUN	     0x080
+#define SVM_EXIT_VMMCALL     0x081
+#define SVM_EXIT_VMLOAD	     0x082
+#define SVM_EXIT_VMSAVE	     0x083
+#define SVM_EXIT_STGI	     0x084
+#define SVM_EXIT_CLGI	     0x085
+#define SVM_EXIT_SKINIT	     0x086
+#define SVM_EXIT_WBINVD	     0x089
+#define SVM_EXIT_MONITOR     0x08a
+#define SVM_EXIT_MWAIT	     0x08b
+#define SVM_EXIT_MWAIT_ARMED 0x08c
+#define SVM_EXIT_XSETBV	     0x08d
+#define SVM_EXIT_NPF	     0x400
+#define SVM_EXIT_INVALID     ((u64)-1)
 
 /* MOV CR EXITINFO1 with decode assists (15.33.1): bit 63 says the GPR
  * number in bits 3:0 is valid. */

@@ -54,25 +54,32 @@ void vcpu_request(struct vcpu *v, unsigned req)
  * own CPU, before it enters again. On VMX the EPT leaves carry the memory
  * type the answer implies: rebuild them when it changed (SDM vol. 3C
  * 29.4.3.1: changed EPT entries need INVEPT, done by nested_changed). */
-static void vcpu_apply_requests(struct vcpu *v)
+static int vcpu_apply_requests(struct vcpu *v)
 {
+	int err;
+
 	if (v->requests & VCPU_REQ_NESTED) {
 		v->requests &= ~VCPU_REQ_NESTED;
-		v->ops->nested_changed(v);
+		err = v->ops->nested_changed(v);
+		if (err)
+			return err;
 		v->stats.nested_reloads++;
 	}
 	if (!(v->requests & VCPU_REQ_COHERENCY))
-		return;
+		return 0;
 	v->requests &= ~VCPU_REQ_COHERENCY;
 	v->ops->set_wbinvd_exiting(v, vm_wbinvd_intercept(v->vm));
 	vm_sync_memtype(v->vm);
 	/* Another vCPU may have rebuilt the tables first. */
 	if (v->nested_root != vm_nested_root(v->vm)) {
-		v->ops->nested_changed(v);
+		err = v->ops->nested_changed(v);
+		if (err)
+			return err;
 		v->nested_root = vm_nested_root(v->vm);
 		v->stats.nested_reloads++;
 	}
 	v->stats.requests_applied++;
+	return 0;
 }
 
 /* WBINVD on @cpu, by IPI when it is another (KVM wbinvd_ipi): a CPU the
@@ -224,6 +231,25 @@ static enum vcpu_next vcpu_cr(struct vcpu *v, struct vcpu_exit *e)
 	return err ? VCPU_CONTINUE : vcpu_skip(v, e);
 }
 
+/* An exception of the guest's that the host intercepts (#DB and #AC, so
+ * that a guest that makes their delivery raise them again loops through
+ * exits, which the run's deadline ends, not in the CPU's microcode:
+ * CVE-2015-8104, CVE-2015-5307; KVM intercepts both). It goes back to the
+ * guest at the next entry as it was raised (vector, type, error code;
+ * VMX's bit 12, NMI unblocking by IRET, is not part of an injection:
+ * SDM vol. 3C 24.8.3). */
+static enum vcpu_next vcpu_reflect(struct vcpu *v, const struct vcpu_exit *e)
+{
+	const u32 keep = VCPU_EV_VECTOR | VCPU_EV_TYPE | VCPU_EV_HAS_ERR |
+			 VCPU_EV_VALID;
+
+	v->stats.exception_exits++;
+	v->stats.exception_vector = FIELD_GET(VCPU_EV_VECTOR, e->qual);
+	v->pending = (struct vcpu_event){ (u32)e->qual & keep, (u32)e->info2,
+					  e->len };
+	return VCPU_CONTINUE;
+}
+
 static enum vcpu_next vcpu_dispatch(struct vcpu *v, struct vcpu_exit *e)
 {
 	switch (e->kind) {
@@ -270,9 +296,20 @@ static enum vcpu_next vcpu_dispatch(struct vcpu *v, struct vcpu_exit *e)
 	case VCPU_EXIT_XSETBV: /* XCR0 would be the host's: #GP */
 		vcpu_contain(v, e, X86_VEC_GP);
 		return VCPU_CONTINUE;
-	case VCPU_EXIT_EXCEPTION: /* the guest's own: reflected */
-		v->pending = (struct vcpu_event){ (u32)e->qual, (u32)e->info2,
-						  e->len };
+	case VCPU_EXIT_EXCEPTION:
+		return vcpu_reflect(v, e);
+	case VCPU_EXIT_MCE:
+		kprintf(
+		    "# kvm: %s: machine check (#MC) while the guest ran, "
+		    "at guest RIP 0x%lx: the host's; the run ends, the vCPU "
+		    "is dead\n",
+		    v->ops->name, e->rip);
+		v->dead = true;
+		return VCPU_STOP;
+	case VCPU_EXIT_SMI: /* pending: the host takes it once GIF is set */
+		return VCPU_CONTINUE;
+	case VCPU_EXIT_MWAIT: /* could idle the CPU past the watchdog: #UD */
+		vcpu_contain(v, e, X86_VEC_UD);
 		return VCPU_CONTINUE;
 	default:
 		return VCPU_UNHANDLED;
@@ -289,8 +326,6 @@ static void vcpu_report_unexpected(struct vcpu *v, const struct vcpu_exit *e)
 }
 
 /* One entry: requests first, then this CPU joins the dirty mask when
- * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs. */
-/* One entry: requests first, then this CPU joins the dirty mask when
  * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs with
  * the watchdog armed for what is left of the run's time. */
 static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
@@ -298,8 +333,15 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 {
 	u64 now = rdtsc();
 	u64 left = end > now ? (end - now) * 1000 / tsc_khz() : 0;
+	int err = vcpu_apply_requests(v);
 
-	vcpu_apply_requests(v);
+	if (err) { /* stale translations: the guest must not run */
+		kprintf("# kvm: %s: flushing the nested translations failed: "
+			"%s; the vCPU is dead\n",
+			v->ops->name, strerror_k(err));
+		v->dead = true;
+		return err;
+	}
 	v->stats.transition_flushes += vm_transition_flush(v->vm,
 							   vcpu_flush_cpu, v);
 	if (v->cpu >= 0 && v->cpu != cpu)
@@ -316,6 +358,7 @@ static enum vcpu_stop vcpu_stop_of(enum vcpu_exit_kind k)
 {
 	return k == VCPU_EXIT_HLT   ? VCPU_STOP_HALT
 	       : k == VCPU_EXIT_NPF ? VCPU_STOP_NPF
+	       : k == VCPU_EXIT_MCE ? VCPU_STOP_MACHINE_CHECK
 				    : VCPU_STOP_SHUTDOWN;
 }
 
@@ -403,6 +446,9 @@ const char *vcpu_exit_name(enum vcpu_exit_kind k)
 		[VCPU_EXIT_EXCEPTION] = "exception",
 		[VCPU_EXIT_INIT] = "INIT",
 		[VCPU_EXIT_MISCONFIG] = "EPT misconfiguration",
+		[VCPU_EXIT_MCE] = "machine check",
+		[VCPU_EXIT_SMI] = "SMI",
+		[VCPU_EXIT_MWAIT] = "MONITOR/MWAIT",
 		[VCPU_EXIT_OTHER] = "other",
 	};
 

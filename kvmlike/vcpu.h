@@ -24,6 +24,8 @@
 #define X86_VEC_NMI   2
 #define X86_VEC_UD    6
 #define X86_VEC_GP    13
+#define X86_VEC_AC    17
+#define X86_VEC_MC    18
 
 struct vm;
 struct vcpu;
@@ -48,6 +50,9 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_EXCEPTION, /* a guest exception: reflected */
 	VCPU_EXIT_INIT,	     /* INIT signal: not modelled */
 	VCPU_EXIT_MISCONFIG, /* EPT misconfiguration: a host bug */
+	VCPU_EXIT_MCE,	     /* a machine check: the host's, ends the run */
+	VCPU_EXIT_SMI,	     /* SVM: an SMI, taken by the host after it */
+	VCPU_EXIT_MWAIT,     /* MONITOR, MWAIT: refused with #UD */
 	VCPU_EXIT_OTHER,
 	VCPU_EXIT_NR_KINDS,
 };
@@ -142,8 +147,9 @@ struct vcpu_ops {
 	void (*set_wbinvd_exiting)(struct vcpu *v, bool on);
 	bool (*wbinvd_exiting)(struct vcpu *v);
 	/* The nested tables' root or attributes changed: load the root and
-	 * drop cached translations before the next entry. */
-	void (*nested_changed)(struct vcpu *v);
+	 * drop cached translations before the next entry. 0, or the error
+	 * of a flush that failed (the vCPU must not enter). */
+	int (*nested_changed)(struct vcpu *v);
 };
 
 /* Requests, applied before the next entry on the vCPU's own CPU. */
@@ -155,6 +161,8 @@ struct vcpu_stats {
 	u64 hlt_exits, npf_exits, intr_exits, flushes, requests_applied;
 	u64 nested_reloads, msr_exits, cr_exits, cpuid_exits, contained;
 	u64 injected, reinjected, migrations;
+	u64 exception_exits;	  /* intercepted guest exceptions, reflected */
+	u64 exception_vector;	  /* the last one's vector */
 	u64 transition_flushes;	  /* strict: CPUs flushed at the transition */
 	u64 idles;		  /* GHC_IDLE hypercalls: the guest waited */
 	u64 invd_rip, wbinvd_rip; /* where the last such exit happened */
@@ -165,10 +173,11 @@ struct vcpu_report {
 };
 
 enum vcpu_stop {
-	VCPU_STOP_HALT,	    /* the guest halted: its script ended */
-	VCPU_STOP_NPF,	    /* touched unmapped memory: last_exit.gpa */
-	VCPU_STOP_SHUTDOWN, /* triple fault: the vCPU is dead */
-	VCPU_STOP_WATCHDOG, /* ran v->run_us without ending: stopped */
+	VCPU_STOP_HALT,		 /* the guest halted: its script ended */
+	VCPU_STOP_NPF,		 /* touched unmapped memory: last_exit.gpa */
+	VCPU_STOP_SHUTDOWN,	 /* triple fault: the vCPU is dead */
+	VCPU_STOP_WATCHDOG,	 /* ran v->run_us without ending: stopped */
+	VCPU_STOP_MACHINE_CHECK, /* a #MC in guest mode: the vCPU is dead */
 };
 
 /* MSRs the guest has its own copy of (emulate.c); every other MSR is a
@@ -197,6 +206,10 @@ struct vcpu {
 	unsigned requests;
 	int cpu;	   /* the logical CPU it last ran on, -1 before */
 	hpa_t nested_root; /* the EPT/NPT root its VMCS/VMCB holds */
+	/* Flushes of its nested translations the backend did (INVEPT at
+	 * creation and on a new root; SVM: entries with TLB_CONTROL set).
+	 * Never reset: the first comes before the first entry. */
+	u64 tlb_flushes;
 	bool dead;
 	struct kvmc_dirty dirty;
 	struct vcpu_stats stats;

@@ -40,7 +40,7 @@ static int vmx_write_controls(struct vcpu *v, const struct vmx_ctls *c)
 	ok &= vmcs_write(SECONDARY_CTLS, c->cpu2);
 	ok &= vmcs_write(EXIT_CTLS, c->exit);
 	ok &= vmcs_write(ENTRY_CTLS, c->entry);
-	ok &= vmcs_write(EXCEPTION_BITMAP, 0);
+	ok &= vmcs_write(EXCEPTION_BITMAP, VMX_EXC_BITMAP);
 	ok &= vmcs_write(MSR_BITMAP, virt_to_phys(vv->msr_bitmap));
 	if (vv->vpid)
 		ok &= vmcs_write(VIRTUAL_PROCESSOR_ID, vv->vpid);
@@ -80,8 +80,12 @@ static int vmx_create(struct vcpu *v)
 		return err;
 	}
 	ept = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT)) {
-		vm_set_err(v->vm, "EPT without 4-level walks or INVEPT");
+	/* All-context INVEPT too: VMXON needs it (vmx_cpu.c), as KVM
+	 * refuses EPT without it (A.10: bit 26). */
+	if (!(ept & VMX_EPT_CAP_WALK4) || !(ept & VMX_EPT_CAP_INVEPT) ||
+	    !(ept & VMX_EPT_CAP_INVEPT_ALL)) {
+		vm_set_err(v->vm, "EPT without 4-level walks or all-context "
+				  "INVEPT");
 		return -EOPNOTSUPP;
 	}
 	vv = page_alloc();
@@ -108,6 +112,17 @@ static int vmx_create(struct vcpu *v)
 		err = -EIO;
 	if (!err)
 		err = vmx_write_controls(v, &c);
+	/* vmx_load above ran before the EPTP existed: flush it now, before
+	 * the first entry, or this CPU may use translations it cached for
+	 * an earlier EPT root at the same address (29.4.3.1; transitions
+	 * need not invalidate EPTP-tagged mappings, 29.4.3.3). */
+	if (!err) {
+		err = vmx_invept(vv->eptp);
+		if (err)
+			vm_set_err(v->vm, "INVEPT of the new EPT root failed");
+		else
+			v->tlb_flushes++;
+	}
 	if (err)
 		vmx_destroy(v);
 	return err;
@@ -150,6 +165,8 @@ static const struct vcpu_exit_code vmx_exit_codes[] = {
 	{ VMX_EXIT_INVEPT, VCPU_EXIT_ESCAPE },
 	{ VMX_EXIT_INVVPID, VCPU_EXIT_ESCAPE },
 	{ VMX_EXIT_XSETBV, VCPU_EXIT_XSETBV },
+	{ VMX_EXIT_MWAIT, VCPU_EXIT_MWAIT },
+	{ VMX_EXIT_MONITOR, VCPU_EXIT_MWAIT },
 };
 
 /* MOV to/from CR; CLTS and LMSW (access types 2, 3) are not handled. */
@@ -165,15 +182,24 @@ static void vmx_decode_cr(struct vcpu_exit *e)
 }
 
 /* Reason 0 with NMI exiting: an NMI of the host's (interruption type 2),
- * else an exception of the guest's, reflected by the loop (27.2.2). */
+ * a machine check (the host's), else an exception of the guest's in the
+ * bitmap, reflected by the loop (27.2.2). A #DB exit leaves DR6 as it
+ * was (27.1): the guest's DR6, the live register on VMX, gets the bits
+ * of the exit qualification the exception would have set. */
 static void vmx_decode_exc(struct vcpu_exit *e)
 {
 	u32 info = (u32)vmcs_read(EXIT_INTR_INFO);
+	unsigned vec = (unsigned)FIELD_GET(VCPU_EV_VECTOR, info);
+	u64 dr6 = DR6_FIXED_1 | (e->qual & VMX_DB_QUAL_DR6);
 
 	e->qual = info;
 	e->info2 = vmcs_read(EXIT_INTR_ERRCODE);
 	if (FIELD_GET(VCPU_EV_TYPE, info) == VCPU_EV_TYPE_NMI)
 		e->kind = VCPU_EXIT_NMI;
+	else if (vec == X86_VEC_MC)
+		e->kind = VCPU_EXIT_MCE;
+	else if (vec == X86_VEC_DB)
+		asm volatile("mov %0, %%dr6" ::"r"(dr6));
 }
 
 static void vmx_decode(struct vcpu_exit *e)
@@ -213,7 +239,11 @@ static void vmx_decode(struct vcpu_exit *e)
 /* The preemption timer counts down at the TSC rate divided by 2^MISC[4:0]
  * (25.5.1) and is reloaded on every entry: an exit within @us of this
  * entry. Without it, the local APIC timer, whose interrupt exits
- * (external-interrupt exiting) whatever the guest's RFLAGS.IF. */
+ * (external-interrupt exiting) whatever the guest's RFLAGS.IF. With it,
+ * the APIC timer too, VMX_APIC_BACKSTOP_US later: the preemption timer
+ * does not count in C-states deeper than C2 (25.5.1), so it alone would
+ * not bound a guest that idled the CPU. */
+#define VMX_APIC_BACKSTOP_US 1000
 static void vmx_arm_watchdog(struct vcpu *v, u64 us)
 {
 	unsigned rate;
@@ -223,6 +253,7 @@ static void vmx_arm_watchdog(struct vcpu *v, u64 us)
 		apic_timer_oneshot(us);
 		return;
 	}
+	apic_timer_oneshot(us ? us + VMX_APIC_BACKSTOP_US : 0);
 	if (!us)
 		return;
 	rate = (unsigned)FIELD_GET(VMX_MISC_PREEMPT_RATE,
@@ -245,12 +276,23 @@ static void vmx_inject(struct vcpu *v)
 	ev->info = 0;
 }
 
+/* The guest's SYSENTER MSRs, loaded on entry from the guest-state area
+ * (26.3.2.1). STAR, LSTAR, CSTAR, SFMASK and KernelGSBase are used only
+ * in IA-32e mode on Intel, which the guest never reaches (emulate.c
+ * wr_efer): their copies stay emulated, the registers the host's. */
+static bool vmx_write_sysenter(const struct vcpu *v)
+{
+	return vmcs_write(GUEST_SYSENTER_CS, v->msrs.sysenter_cs) &&
+	       vmcs_write(GUEST_SYSENTER_ESP, v->msrs.sysenter_esp) &&
+	       vmcs_write(GUEST_SYSENTER_EIP, v->msrs.sysenter_eip);
+}
+
 static int vmx_enter_guest(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct vmx_vcpu *vv = vmx(v);
 	int failed;
 
-	if (vmx_load(vv) || !vmx_write_host_bases())
+	if (vmx_load(vv) || !vmx_write_host_bases() || !vmx_write_sysenter(v))
 		return -EIO;
 	vmx_inject(v);
 	failed = vmx_enter(&v->regs, vv->launched);
@@ -357,17 +399,23 @@ static bool vmx_wbinvd_exiting(struct vcpu *v)
 	return vmcs_read(SECONDARY_CTLS) & CPU2_WBINVD_EXITING;
 }
 
-static void vmx_nested_changed(struct vcpu *v)
+static int vmx_nested_changed(struct vcpu *v)
 {
 	struct vmx_vcpu *vv = vmx(v);
 	u64 old = vv->eptp;
+	int err = vmx_load(vv);
 
-	if (vmx_load(vv))
-		return;
+	if (err)
+		return err;
 	vv->eptp = vmx_eptp(v);
-	vmcs_write(EPT_POINTER, vv->eptp);
-	vmx_invept(old);
-	vmx_invept(vv->eptp);
+	if (!vmcs_write(EPT_POINTER, vv->eptp))
+		return -EIO;
+	err = vmx_invept(old);
+	if (!err)
+		err = vmx_invept(vv->eptp);
+	if (!err)
+		v->tlb_flushes++;
+	return err;
 }
 
 const struct vcpu_ops vmx_ops = {

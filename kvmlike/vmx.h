@@ -42,8 +42,10 @@
 #define PIN_PREEMPTION_TIMER BIT(6)
 /* Primary processor-based controls (24.6.2) */
 #define CPU_HLT_EXITING	      BIT(7)
+#define CPU_MWAIT_EXITING     BIT(10)
 #define CPU_UNCOND_IO_EXITING BIT(24)
 #define CPU_USE_MSR_BITMAPS   BIT(28)
+#define CPU_MONITOR_EXITING   BIT(29)
 #define CPU_SECONDARY	      BIT(31)
 /* Secondary processor-based controls (24.6.2) */
 #define CPU2_ENABLE_EPT		BIT(1)
@@ -51,14 +53,25 @@
 #define CPU2_WBINVD_EXITING	BIT(6)
 #define CPU2_UNRESTRICTED_GUEST BIT(7)
 /* VM-exit controls (24.7.1) */
+#define EXIT_SAVE_DEBUG		BIT(2)
 #define EXIT_HOST_ADDR_SPACE_64 BIT(9)
 #define EXIT_SAVE_PAT		BIT(18)
 #define EXIT_SAVE_EFER		BIT(20)
 #define EXIT_LOAD_PAT		BIT(19)
 #define EXIT_LOAD_EFER		BIT(21)
 /* VM-entry controls (24.8.1) */
-#define ENTRY_LOAD_PAT	BIT(14)
-#define ENTRY_LOAD_EFER BIT(15)
+#define ENTRY_LOAD_DEBUG BIT(2)
+#define ENTRY_LOAD_PAT	 BIT(14)
+#define ENTRY_LOAD_EFER	 BIT(15)
+
+/* Exception bitmap (24.6.3): the vectors that exit. #DB and #AC, whose
+ * delivery a guest can make raise them again forever (CVE-2015-8104,
+ * CVE-2015-5307), and #MC, the host's. */
+#define VMX_EXC_BITMAP (BIT(1) | BIT(17) | BIT(18))
+/* Exit qualification of a #DB exit (27.2.1, table 27-1): the DR6 bits
+ * the exception would have set (B0-B3, BD, BS) and DR6's fixed ones. */
+#define VMX_DB_QUAL_DR6 (GENMASK(3, 0) | BIT(13) | BIT(14))
+#define DR6_FIXED_1	0xffff0ff0
 
 /* EPTP (24.6.11) */
 #define EPTP_MT_WB     6
@@ -95,6 +108,8 @@
 #define VMX_EXIT_IO	       30
 #define VMX_EXIT_RDMSR	       31
 #define VMX_EXIT_WRMSR	       32
+#define VMX_EXIT_MWAIT	       36
+#define VMX_EXIT_MONITOR       39
 #define VMX_EXIT_EPT_VIOLATION 48
 #define VMX_EXIT_EPT_MISCONFIG 49
 #define VMX_EXIT_INVEPT	       50

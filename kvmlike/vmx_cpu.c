@@ -2,6 +2,7 @@
  * (enabling VMX), 24.11.1 and 24.11.3 (VMCS state: a VMCS is active on
  * one CPU at a time; before it runs on another, VMCLEAR on the first,
  * then VMPTRLD, and the next entry is VMLAUNCH). */
+#include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/smp.h"
@@ -29,6 +30,58 @@ void vmx_init_region(void *page)
 	*(u32 *)page = vmx_revision();
 }
 
+/* INVEPT or INVVPID (30.3) of @type with the 128-bit descriptor {a, b}:
+ * false on VMfail (CF or ZF: a type the CPU lacks, a bad descriptor). */
+static bool vmx_inv(bool ept, u64 type, u64 a, u64 b)
+{
+	struct {
+		u64 a, b;
+	} desc = { a, b };
+	bool fail;
+
+	if (ept)
+		asm volatile("invept %1, %2; setbe %0"
+			     : "=q"(fail)
+			     : "m"(desc), "r"(type)
+			     : "cc", "memory");
+	else
+		asm volatile("invvpid %1, %2; setbe %0"
+			     : "=q"(fail)
+			     : "m"(desc), "r"(type)
+			     : "cc", "memory");
+	return !fail;
+}
+
+/* The EPT capability MSR exists only where EPT may be enabled (A.10):
+ * the secondary controls, then EPT among them (Bochs' core2_penryn_t9600
+ * has neither, and the MSR is #GP there). 0 without EPT. */
+static u64 vmx_ept_cap(void)
+{
+	if (!(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS) &
+	      ((u64)CPU_SECONDARY << 32)) ||
+	    !(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) &
+	      ((u64)CPU2_ENABLE_EPT << 32)))
+		return 0;
+	return rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+}
+
+/* 29.4.3.1: VMXON and VMXOFF need not invalidate EPTP-tagged mappings,
+ * so a CPU may come out of VMXON still holding some for an EPTP that was
+ * freed since (an earlier VM's root, now reused). Drop them all (KVM
+ * ept_sync_global after VMXON). Without all-context INVEPT vmx_create
+ * refuses EPT, as KVM does. */
+static int vmx_flush_after_vmxon(void)
+{
+	if (!(vmx_ept_cap() & VMX_EPT_CAP_INVEPT_ALL))
+		return 0;
+	if (vmx_inv(true, INVEPT_ALL, 0, 0))
+		return 0;
+	kprintf("# kvm: vmx: CPU %u: all-context INVEPT after VMXON failed "
+		"(VMfail)\n",
+		smp_cpu());
+	return -EIO;
+}
+
 /* 24.7: IA32_FEATURE_CONTROL locked with VMXON allowed outside SMX, and
  * CR0/CR4 within the FIXED0/FIXED1 MSRs (CR0.NE and CR4.VMXE among
  * them). Runs on the CPU it enables (on_cpus). */
@@ -54,7 +107,7 @@ static void vmx_cpu_on(void *arg)
 		return;
 	}
 	c->on = true;
-	c->err = 0;
+	c->err = vmx_flush_after_vmxon();
 }
 
 static void vmx_cpu_off(void *arg)
@@ -117,18 +170,24 @@ void vmx_hw_force_off(void)
 	vmx_hw_disable();
 }
 
-/* 29.4.3.1: after changing EPT entries, INVEPT for the EPTP (single
- * context when supported, else all contexts); both roots, old and new. */
-void vmx_invept(u64 eptp)
+/* 29.4.3.1: after changing EPT entries, INVEPT for the EPTP: single
+ * context when IA32_VMX_EPT_VPID_CAP[25] says the CPU has it, else all
+ * contexts when bit 26 does (A.10). -EOPNOTSUPP with neither, -EIO when
+ * INVEPT failed. */
+int vmx_invept(u64 eptp)
 {
-	u64 cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	struct {
-		u64 eptp, rsvd;
-	} desc = { eptp, 0 };
+	u64 cap = vmx_ept_cap();
 	u64 type = (cap & VMX_EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE
-						     : INVEPT_ALL;
+		   : (cap & VMX_EPT_CAP_INVEPT_ALL)  ? INVEPT_ALL
+						     : 0;
 
-	asm volatile("invept %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+	if (!type)
+		return -EOPNOTSUPP;
+	if (vmx_inv(true, type, eptp, 0))
+		return 0;
+	kprintf("# kvm: vmx: INVEPT (type %lu) of EPTP 0x%lx failed (VMfail)\n",
+		type, eptp);
+	return -EIO;
 }
 
 /* 29.4.3: INVEPT for the EPTP, INVVPID for the VPID (single context when
@@ -136,19 +195,18 @@ void vmx_invept(u64 eptp)
  * hold translations tagged with them. The VMCS's own values. */
 int vmx_flush_tags(struct vmx_vcpu *vv)
 {
-	u64 cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	struct {
-		u64 vpid, addr;
-	} vdesc = { vv->vpid, 0 };
+	u64 cap = vmx_ept_cap();
 	u64 type = (cap & VMX_VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE
 						       : INVVPID_ALL;
+	int err = vv->eptp ? vmx_invept(vv->eptp) : 0;
 
-	if (vv->eptp)
-		vmx_invept(vv->eptp);
-	if (vv->vpid)
-		asm volatile("invvpid %0, %1" ::"m"(vdesc), "r"(type)
-			     : "cc", "memory");
-	return 0;
+	if (err || !vv->vpid)
+		return err;
+	if (vmx_inv(false, type, vv->vpid, 0))
+		return 0;
+	kprintf("# kvm: vmx: INVVPID (type %lu) of VPID %u failed (VMfail)\n",
+		type, vv->vpid);
+	return -EIO;
 }
 
 /* VMCLEAR where the VMCS is active (on_cpus when that is another CPU):

@@ -39,9 +39,10 @@ void vmx_unload(struct vmx_vcpu *vv);
 /* The revision identifier at the start of a VMXON region or VMCS. */
 void vmx_init_region(void *page);
 /* Flush this CPU's translations for the VMCS's EPTP and VPID; INVEPT of
- * one EPTP (29.4.3). */
+ * one EPTP (29.4.3). 0, or -EIO when an INVEPT/INVVPID failed (printed),
+ * -EOPNOTSUPP when the CPU has no INVEPT type at all. */
 int vmx_flush_tags(struct vmx_vcpu *vv);
-void vmx_invept(u64 eptp);
+int vmx_invept(u64 eptp);
 
 struct vmx_ctls {
 	u32 pin, cpu, cpu2, exit, entry;

@@ -34,11 +34,12 @@ int vmx_fit_all(struct vmx_ctls *c, const char **missing)
 
 	*missing = "external-interrupt or NMI exiting";
 	if (!err) {
-		*missing = "HLT or I/O exiting, MSR bitmaps or secondary "
-			   "controls";
+		*missing = "HLT, MWAIT, MONITOR or I/O exiting, MSR bitmaps "
+			   "or secondary controls";
 		err = vmx_fit(MSR_IA32_VMX_PROCBASED_CTLS,
 			      MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-			      CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
+			      CPU_HLT_EXITING | CPU_MWAIT_EXITING |
+				  CPU_MONITOR_EXITING | CPU_UNCOND_IO_EXITING |
 				  CPU_USE_MSR_BITMAPS | CPU_SECONDARY,
 			      0, &c->cpu);
 	}
@@ -53,19 +54,24 @@ int vmx_fit_all(struct vmx_ctls *c, const char **missing)
 	}
 	c->cpu2 &= ~(u32)CPU2_WBINVD_EXITING;
 	if (!err) {
-		*missing =
-		    "64-bit host, or saving/loading PAT and EFER on exit";
+		*missing = "64-bit host, or saving debug controls, "
+			   "saving/loading PAT and EFER on exit";
 		err = vmx_fit(
 		    MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
-		    EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-			EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		    EXIT_SAVE_DEBUG | EXIT_HOST_ADDR_SPACE_64 | EXIT_SAVE_PAT |
+			EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 		    0, &c->exit);
 	}
+	/* Debug controls asked for, not left to allowed-0: the TRUE MSRs may
+	 * let them be 0 (A.4, A.5), and then GUEST_DR7 and GUEST_DEBUGCTL
+	 * are neither loaded nor saved (24.7.1, 24.8.1): the guest would run
+	 * with the host's DR7. KVM requires both. */
 	if (!err) {
-		*missing = "loading PAT and EFER on entry";
-		err = vmx_fit(MSR_IA32_VMX_ENTRY_CTLS,
-			      MSR_IA32_VMX_TRUE_ENTRY_CTLS,
-			      ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, 0, &c->entry);
+		*missing = "loading debug controls, PAT and EFER on entry";
+		err = vmx_fit(
+		    MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS,
+		    ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, 0,
+		    &c->entry);
 	}
 	if (!err)
 		*missing = NULL;

@@ -16,6 +16,7 @@
 	.balign 16
 	.globl guest_stub_start, guest_stub_end
 	.globl guest_stub_invd, guest_stub_touch, guest_stub_tf_after
+	.globl guest_stub_tf_nop_after
 
 guest_stub_start:
 	movl $GUEST_STACK_TOP, %esp
@@ -38,7 +39,7 @@ guest_stub_start:
 	jmp 3b
 
 /* The GDT (null, flat code, flat data, a TSS, a data segment based at
- * GUEST_BASED_BASE) and 32 interrupt gates to exc_N (16 bytes apart);
+ * GUEST_BASED_BASE, flat ring-3 code and data) and 32 interrupt gates to exc_N (16 bytes apart);
  * the pseudo-descriptors for LGDT/LIDT at GUEST_CATCH_ESP + 8 and + 16.
  * Clobbers EAX, ECX, EDX, EDI. */
 tables:
@@ -53,7 +54,11 @@ tables:
 	movl $0x00008b00, 28(%edi)
 	movl $(((GUEST_BASED_BASE & 0xffff) << 16) | 0xffff), 32(%edi)
 	movl $(0x00cf9300 | ((GUEST_BASED_BASE >> 16) & 0xff)), 36(%edi)
-	movw $39, (GUEST_CATCH_ESP + 8)
+	movl $0x0000ffff, 40(%edi)
+	movl $0x00cffb00, 44(%edi) /* DPL 3 code */
+	movl $0x0000ffff, 48(%edi)
+	movl $0x00cff300, 52(%edi) /* DPL 3 data */
+	movw $55, (GUEST_CATCH_ESP + 8)
 	movl $GUEST_GDT_GPA, (GUEST_CATCH_ESP + 10)
 	lgdt (GUEST_CATCH_ESP + 8)
 	movl $GUEST_IDT_GPA, %edi
@@ -123,6 +128,12 @@ step:
 	je op_lidt
 	cmpl $GOP_XSETBV, %eax
 	je op_xsetbv
+	cmpl $GOP_TF_NOP, %eax
+	je op_tf_nop
+	cmpl $GOP_AC_LOOP, %eax
+	je op_ac_loop
+	cmpl $GOP_MWAIT, %eax
+	je op_mwait
 	jmp step_assigned
 
 op_wbinvd:
@@ -301,6 +312,59 @@ guest_stub_tf_after:
 	andl $~0x100, (%esp)
 	popfl
 	movl $GREP_RAN, %eax
+	jmp report
+
+/* A single-step trap after the NOP, raised by the CPU (no exit before
+ * it): the #DB handler reports it and the step ends there. */
+op_tf_nop:
+	pushfl
+	orl $0x100, (%esp)
+	popfl
+	nop
+guest_stub_tf_nop_after:
+	pushfl
+	andl $~0x100, (%esp)
+	popfl
+	movl $GREP_RAN, %eax
+	jmp report
+
+#define AC_GATE (GUEST_IDT_GPA + 17 * 8)
+op_ac_loop:
+	movl %cr0, %eax
+	orl $(1 << 18), %eax /* AM */
+	movl %eax, %cr0
+	movl $GPA(ac_spin), %edx
+	movl %edx, %eax
+	andl $0xffff, %eax
+	orl $(GUEST_SEL_UCODE << 16), %eax
+	movl %eax, AC_GATE
+	movl %edx, %eax
+	andl $0xffff0000, %eax
+	orl $0xee00, %eax /* P, DPL 3, 32-bit interrupt gate */
+	movl %eax, (AC_GATE + 4)
+	pushl $GUEST_SEL_UDATA
+	pushl $GUEST_AC_STACK
+	pushl $((1 << 18) | (1 << 9) | 2) /* AC, IF */
+	pushl $GUEST_SEL_UCODE
+	pushl $GPA(ac_user)
+	iret
+ac_user:
+	pushl %eax
+ac_spin:
+	jmp ac_spin
+
+/* MONITOR (0f 01 c8) of the script's line, or MWAIT (0f 01 c9). */
+op_mwait:
+	xorl %ecx, %ecx
+	xorl %edx, %edx
+	testl %ebx, %ebx
+	jnz 1f
+	movl $GUEST_SCRIPT_GPA, %eax
+	.byte 0x0f, 0x01, 0xc8
+	jmp 2f
+1:	xorl %eax, %eax
+	.byte 0x0f, 0x01, 0xc9
+2:	movl $GREP_RAN, %eax
 	jmp report
 
 op_load_fs:

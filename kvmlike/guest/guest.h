@@ -49,6 +49,11 @@
 #define GUEST_SEL_TSS	 0x18
 #define GUEST_SEL_BASED	 0x20
 #define GUEST_BASED_BASE 0x2000
+/* Flat ring-3 code and data (RPL 3 in the selectors), for GOP_AC_LOOP. */
+#define GUEST_SEL_UCODE 0x2b
+#define GUEST_SEL_UDATA 0x33
+/* GOP_AC_LOOP's ring-3 stack: odd, so every push is misaligned. */
+#define GUEST_AC_STACK 0xd001
 /* DMA buffers and the BAR of an assigned device (the assigned suite). */
 #define GUEST_DMA_SRC_GPA 0x10000
 #define GUEST_DMA_DST_GPA 0x12000
@@ -105,6 +110,14 @@
 #define GOP_SPIN_STI   20 /* STI, then loop forever */
 #define GOP_LIDT       21 /* the IDT moves to GPA arg (its gates not copied) */
 #define GOP_XSETBV     22 /* CR4.OSXSAVE, then XCR0 <- hi:lo; GREP_RAN */
+#define GOP_TF_NOP     23 /* TF set, NOP: a #DB right after it; GREP_RAN */
+/* CR0.AM, then at CPL 3 with EFLAGS.AC (and IF) a push to the misaligned
+ * GUEST_AC_STACK: #AC, whose delivery through a ring-3 gate pushes to the
+ * same stack (CVE-2015-5307); the handler spins. Never ends by itself. */
+#define GOP_AC_LOOP 24
+#define GOP_MWAIT \
+	25 /* arg 0: MONITOR (EAX = the script), 1: MWAIT;
+			  * GREP_RAN */
 
 #define GSVM_VMRUN   0
 #define GSVM_VMLOAD  1
@@ -202,7 +215,7 @@ struct guest_script {
  * of the instructions the tests look for. */
 extern const u8 guest_stub_start[], guest_stub_end[];
 extern const u8 guest_stub_invd[], guest_stub_touch[];
-extern const u8 guest_stub_tf_after[];
+extern const u8 guest_stub_tf_after[], guest_stub_tf_nop_after[];
 
 static inline u64 guest_stub_gpa(const u8 *sym)
 {

@@ -238,7 +238,7 @@ TEST(contain, every_other_svm_instruction_is_refused)
 	contain_end();
 }
 
-/* EFER: the guest's own (SCE, LME, NXE), SVME the host's (forced on in
+/* EFER: the guest's own (SCE, NXE; LME is #GP: long_mode_is_refused), SVME the host's (forced on in
  * the VMCB, hidden from the guest, #GP to set). */
 TEST(contain, wrmsr_efer_changes_only_the_guests_efer)
 {
@@ -399,6 +399,34 @@ TEST(contain, wrmsr_lstar_changes_only_the_guests_copy)
 	contain_end();
 }
 
+/* Long mode is refused: WRMSR EFER.LME is #GP (with or without paging),
+ * so the guest never reaches IA-32e mode, where SWAPGS and SYSCALL would
+ * use KernelGSBase, STAR, LSTAR and SFMASK, which VMX does not switch.
+ * A write of LMA (read-only) keeps the CPU's value. Its KernelGSBase is
+ * its own copy; the host's is unchanged (contain_end). */
+TEST(contain, long_mode_is_refused)
+{
+	const struct guest_step s[] = {
+		{ .op = GOP_WRMSR, .arg = MSR_KERNEL_GS_BASE, .lo = 0xbad },
+		{ .op = GOP_WRMSR, .arg = MSR_EFER, .lo = EFER_LME },
+		{ .op = GOP_WRMSR, .arg = MSR_EFER, .lo = EFER_LMA },
+		{ .op = GOP_RDMSR, .arg = MSR_EFER },
+		{ .op = GOP_RDMSR, .arg = MSR_KERNEL_GS_BASE },
+	};
+
+	if (!contain_begin())
+		return;
+	if (kvm_run_script(&fix, s, ARRAY_SIZE(s))) {
+		diag_contained("RDMSR KernelGSBase after WRMSR EFER <- LME");
+		expect_guest_exception(X86_VEC_GP, 0);
+		EXPECT_TRUE(report_n(GREP_EXC, 1) == NULL); /* LMA: ignored */
+		EXPECT_EQ(report_u64(report_n(GREP_MSR, 0)), 0);
+		EXPECT_EQ(report_u64(report_n(GREP_MSR, 1)), 0xbad);
+		EXPECT_EQ(fix.v->msrs.efer, 0);
+	}
+	contain_end();
+}
+
 /* Deny by default: an MSR the host does not give the guest a copy of is
  * #GP, even one that exists (the host's VM_HSAVE_PA, FEATURE_CONTROL). */
 TEST(contain, any_other_msr_is_gp)
@@ -540,7 +568,8 @@ TEST(contain, cpuid_hides_virtualization)
 			test_diag("guest CPUID.1:ECX 0x%x, 80000001h:ECX "
 				  "0x%x; %lu CPUID exits",
 				  r1->a, r2->a, fix.v->stats.cpuid_exits);
-			EXPECT_EQ(r1->a & (BIT(5) | BIT(31)), BIT(31));
+			/* MONITOR (3) hidden too: it is refused */
+			EXPECT_EQ(r1->a & (BIT(3) | BIT(5) | BIT(31)), BIT(31));
 			EXPECT_EQ(r2->a & BIT(2), 0);
 		}
 		EXPECT_EQ(fix.v->stats.cpuid_exits, 2);
@@ -619,6 +648,98 @@ TEST(contain, spin_with_interrupts_off_is_stopped)
 		return;
 	}
 	spin_case(GOP_SPIN_CLI, "CLI, then a loop");
+	contain_end();
+}
+
+/* A #DB the guest's own single step raises exits (intercepted on both
+ * vendors: SDM vol. 3C 24.6.3, APM vol. 2 15.12) and goes back to the
+ * guest, whose handler sees it after the NOP as the CPU raised it. */
+TEST(contain, guest_db_exits_and_is_reflected)
+{
+	const struct guest_step s[] = { { .op = GOP_TF_NOP } };
+	const struct vcpu_report *r;
+
+	if (!contain_begin())
+		return;
+	if (kvm_run_script(&fix, s, 1)) {
+		r = report_n(GREP_EXC, 0);
+		test_diag(
+		    "guest: TF, then NOP; host saw %lu exception exit(s), "
+		    "the last vector %lu; guest reports vector %d at EIP "
+		    "0x%x",
+		    fix.v->stats.exception_exits, fix.v->stats.exception_vector,
+		    r ? (int)r->a : -1, r ? r->b : 0);
+		EXPECT_EQ(fix.v->stats.exception_exits, 1);
+		EXPECT_EQ(fix.v->stats.exception_vector, X86_VEC_DB);
+		if (expect_guest_exception(X86_VEC_DB, 0))
+			EXPECT_EQ(r->b,
+				  guest_stub_gpa(guest_stub_tf_nop_after));
+		EXPECT_TRUE(report_n(GREP_RAN, 0) == NULL);
+	}
+	contain_end();
+}
+
+/* CVE-2015-5307: at CPL 3 with CR0.AM and EFLAGS.AC, a misaligned push
+ * raises #AC, and delivering it through a ring-3 gate pushes to the same
+ * misaligned stack: #AC again, for ever. Not intercepted, a CPU loops in
+ * microcode where no interrupt and no preemption timer ends it. Here each
+ * #AC exits (SDM vol. 3C 24.6.3, APM vol. 2 15.12) and is reflected, and
+ * the run's deadline stops the guest. QEMU (7.2, 10.0; TCG) checks no
+ * alignment at all: the push succeeds, no #AC, and the watchdog stops a
+ * plain spin. */
+TEST(contain, ac_during_ac_delivery_loops_through_exits_and_is_stopped)
+{
+	const struct guest_step s[] = { { .op = GOP_AC_LOOP } };
+	enum vcpu_stop stop = VCPU_STOP_HALT;
+
+	if (!contain_begin())
+		return;
+	fix.v->run_us = WATCHDOG_US;
+	ASSERT_OK(vm_load_script(&fix.vm, s, 1));
+	if (EXPECT_OK(kvm_run(&fix, &stop))) {
+		test_diag("guest: #AC while delivering #AC at CPL 3; host "
+			  "stopped it after %lu us: %lu exits, %lu of them "
+			  "exceptions (the last vector %lu), %lu re-injected",
+			  fix.v->ran_us, fix.v->stats.exits,
+			  fix.v->stats.exception_exits,
+			  fix.v->stats.exception_vector,
+			  fix.v->stats.reinjected);
+		if (platform_kind() == PLATFORM_QEMU &&
+		    fix.v->stats.exception_exits == 0 &&
+		    stop == VCPU_STOP_WATCHDOG)
+			test_todo("QEMU: TCG does not check alignment "
+				  "(CR0.AM, EFLAGS.AC): no #AC is raised");
+		EXPECT_EQ(stop, VCPU_STOP_WATCHDOG);
+		EXPECT_GE(fix.v->stats.exception_exits, 1);
+		EXPECT_EQ(fix.v->stats.exception_vector, X86_VEC_AC);
+	}
+	contain_end();
+}
+
+/* MONITOR and MWAIT exit (VMX: MONITOR and MWAIT exiting, 24.6.2; SVM:
+ * the MONITOR, MWAIT and armed-MWAIT intercepts, APM vol. 2 15.9) and are
+ * refused with #UD, as CPUID (which hides MONITOR) says: an MWAIT could
+ * take the CPU to a C-state where the VMX preemption timer does not
+ * count (SDM vol. 3C 25.5.1), a stall no watchdog would end. */
+TEST(contain, monitor_and_mwait_are_refused)
+{
+	const struct guest_step s[] = {
+		{ .op = GOP_MWAIT, .arg = 0 },
+		{ .op = GOP_MWAIT, .arg = 1 },
+	};
+
+	if (!(cpuid(1, 0).ecx & BIT(3)))
+		test_skip("the CPU has no MONITOR/MWAIT: #UD in any guest");
+	if (!contain_begin())
+		return;
+	if (kvm_run_script(&fix, s, ARRAY_SIZE(s))) {
+		diag_contained("MONITOR, then MWAIT");
+		EXPECT_EQ(fix.v->contained.exit.kind, VCPU_EXIT_MWAIT);
+		EXPECT_EQ(fix.v->stats.contained, 2);
+		expect_guest_exception(X86_VEC_UD, 0);
+		expect_guest_exception(X86_VEC_UD, 1);
+		EXPECT_TRUE(report_n(GREP_RAN, 0) == NULL);
+	}
 	contain_end();
 }
 

@@ -419,3 +419,30 @@ TEST(kvm_exits, unusable_nested_entry_is_reported_not_taken)
 		EXPECT_EQ(fix.v->stats.wbinvd_exits, 1);
 	kvm_fix_end(&fix);
 }
+
+/* A new vCPU's nested translations are flushed before its first entry:
+ * on VMX an INVEPT of the new EPTP once the VMCS holds it (transitions
+ * and VMXON need not invalidate EPTP-tagged mappings, SDM vol. 3C
+ * 29.4.3.3, so a reused root page could still hit an earlier VM's), on
+ * SVM the first VMRUN with TLB_CONTROL set (APM vol. 2 15.16.2). No lane
+ * can show the stale hit itself (QEMU has no VMX, and it would take a
+ * CPU that keeps EPT-tagged translations across VMXOFF, VMXON and a new
+ * VM): the flush is counted instead. */
+TEST(kvm_exits, new_nested_root_is_flushed_before_the_first_entry)
+{
+	const struct guest_step s[] = { { .op = GOP_HCALL, .arg = 1 } };
+	u64 before;
+
+	if (!kvm_fix_begin(&fix, WBINVD_AUTO))
+		return;
+	before = fix.v->tlb_flushes;
+	if (fix.vm.ops->vendor == VCPU_VMX)
+		EXPECT_GE(before, 1);
+	if (kvm_run_script(&fix, s, 1)) {
+		test_diag("%s: %lu flushes before the first entry, %lu after "
+			  "it",
+			  fix.vm.ops->name, before, fix.v->tlb_flushes);
+		EXPECT_GE(fix.v->tlb_flushes, 1);
+	}
+	kvm_fix_end(&fix);
+}
