@@ -102,6 +102,26 @@ static int assign_attach(struct assigned_dev *a)
 	return err;
 }
 
+/* BAR 0 is handed to the guest whole; what VFIO would have to trap is
+ * refused instead (-EOPNOTSUPP): a BAR smaller than a page or not page
+ * aligned (the rest of its page belongs to other registers, maybe another
+ * device's: VFIO maps only page-sized, page-aligned BARs), and an MSI-X
+ * table or pending-bit array in it (PCI 3.0 6.8.2: the guest would write
+ * the device's interrupt messages; VFIO keeps those pages trapped). */
+static int assign_bar_ok(const struct pci_dev *pci)
+{
+	int cap = pci_find_cap(pci, PCI_CAP_ID_MSIX);
+
+	if (pci->bar[0].size < PAGE_SIZE ||
+	    !IS_ALIGNED(pci->bar[0].base, PAGE_SIZE))
+		return -EOPNOTSUPP;
+	if (cap >= 0 &&
+	    ((pci_dev_read(pci, cap + PCI_MSIX_TABLE, 4) & PCI_MSIX_BIR) == 0 ||
+	     (pci_dev_read(pci, cap + PCI_MSIX_PBA, 4) & PCI_MSIX_BIR) == 0))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 		  gpa_t bar_gpa, unsigned flags)
 {
@@ -115,6 +135,8 @@ int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 	a->unit = vtd_dma_unit_for_device(pci->seg, pci->bus, pci->devfn);
 	if (!a->unit || pci->bar[0].io || !pci->bar[0].size)
 		return -ENODEV;
+	if ((err = assign_bar_ok(pci)))
+		return err;
 	a->bar_gpa = bar_gpa;
 	a->bar_hpa = pci->bar[0].base;
 	a->bar_size = ALIGN_UP(pci->bar[0].size, PAGE_SIZE);

@@ -41,7 +41,8 @@ struct assigned_dev {
 /* Assign @e to @vm: its domain maps the guest's RAM (not pages mapped
  * later by vm_map_page), the device is attached, BAR 0 appears at
  * @bar_gpa. 0; -ENODEV (no unit translates the device's DMA, no memory
- * BAR), -EPERM (the VM's policy refuses a non-coherent domain: vm->err
+ * BAR), -EOPNOTSUPP (BAR 0 under a page, or holding the MSI-X table or
+ * pending bits, which the guest would then own), -EPERM (the VM's policy refuses a non-coherent domain: vm->err
  * says why), or an error of the layer that failed. Nothing is left behind on error. */
 int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 		  gpa_t bar_gpa, unsigned flags);

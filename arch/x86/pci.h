@@ -40,6 +40,7 @@
 #define PCI_MSIX_MASKALL    BIT(14)
 #define PCI_MSIX_TABLE	    4 /* BIR and offset */
 #define PCI_MSIX_BIR	    GENMASK(2, 0)
+#define PCI_MSIX_PBA	    8 /* BIR and offset of the pending bits */
 
 #define PCI_MAX_DEVS 64
 

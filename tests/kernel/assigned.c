@@ -18,6 +18,7 @@
 #include "lib/errno.h"
 #include "lib/test.h"
 #include "tests/kernel/assigned_fix.h"
+#include "tests/kernel/vtd_fix.h"
 
 TEST(assigned, dma_lands_in_guest_ram)
 {
@@ -159,4 +160,48 @@ TEST(assigned, strict_refuses_noncoherent_device_after_coherent_run)
 		  0);
 	EXPECT_EQ(pt_lookup(&f->kf.vm.mem.pt, GUEST_BAR_GPA, &w), -ENOENT);
 	EXPECT_FALSE(vm_has_noncoherent_dma(&f->kf.vm));
+}
+
+/* BAR 0 under a page: the rest of its page holds other registers, which
+ * the guest would reach through the nested mapping. Refused before any
+ * domain or mapping exists (edu's 1 MiB BAR, as if it were 2 KiB). */
+TEST(assigned, bar_smaller_than_a_page_refused)
+{
+	struct dma_engine *e = afix_edu(0);
+	static struct pci_dev small;
+	static struct dma_engine eng;
+	struct pt_walk w;
+
+	struct assigned_fix *f = afix_vm(WBINVD_AUTO);
+	small = *e->pci;
+	small.bar[0].size = PAGE_SIZE / 2;
+	eng = *e;
+	eng.pci = &small;
+	EXPECT_EQ(assign_device(&f->dev, &f->kf.vm, &eng, GUEST_BAR_GPA, 0),
+		  -EOPNOTSUPP);
+	EXPECT_FALSE(f->dev.live);
+	EXPECT_EQ(pt_lookup(&f->kf.vm.mem.pt, GUEST_BAR_GPA, &w), -ENOENT);
+	EXPECT_FALSE(vm_has_noncoherent_dma(&f->kf.vm));
+}
+
+/* An MSI-X table in BAR 0 (qemu-xhci has one): the guest would write the
+ * device's interrupt messages, which reach the host. Refused. */
+TEST(assigned, msix_table_in_the_bar_refused)
+{
+	struct dma_engine *e = dma_find("xhci", 0);
+	struct pt_walk w;
+
+	if (!e || !e->pci)
+		test_skip("no xHCI on this machine");
+	int cap = pci_find_cap(e->pci, PCI_CAP_ID_MSIX);
+	if (cap < 0 ||
+	    (pci_dev_read(e->pci, cap + PCI_MSIX_TABLE, 4) & PCI_MSIX_BIR))
+		test_skip("%s has no MSI-X table in BAR 0", e->name);
+	if (!afix_unit(e))
+		fix_skip_untranslated(e->pci, e->name);
+	struct assigned_fix *f = afix_vm(WBINVD_AUTO);
+	EXPECT_EQ(assign_device(&f->dev, &f->kf.vm, e, GUEST_BAR_GPA, 0),
+		  -EOPNOTSUPP);
+	EXPECT_FALSE(f->dev.live);
+	EXPECT_EQ(pt_lookup(&f->kf.vm.mem.pt, GUEST_BAR_GPA, &w), -ENOENT);
 }
