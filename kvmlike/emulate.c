@@ -278,6 +278,34 @@ static int cr_gpr(struct vcpu *v, const struct vcpu_exit *e)
 	return p[pfx + 2] & 7;
 }
 
+/* The CR0 a CLTS or a register-form LMSW at the exit's RIP makes of
+ * @cr0, or -EINVAL for any other instruction. SVM's CR0 write intercept
+ * takes both (APM vol. 2 15.9; decode assists mark only MOV CR). CLTS
+ * clears TS; LMSW loads PE, MP, EM and TS from the low bits of its
+ * operand and cannot clear PE (SDM vol. 2A). A memory operand is not
+ * decoded: the vCPU is then stopped as unhandled. */
+static int clts_lmsw(struct vcpu *v, const struct vcpu_exit *e, u64 cr0,
+		     u64 *out)
+{
+	const u64 low = X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS;
+	unsigned n, pfx = 0;
+	const u8 *p = fetch(v, e->rip, &n);
+
+	while (p && pfx < n && is_prefix(p[pfx]))
+		pfx++;
+	if (!p || pfx + 2 > n || p[pfx] != 0x0f)
+		return -EINVAL;
+	if (p[pfx + 1] == 0x06) {
+		*out = cr0 & ~(u64)X86_CR0_TS;
+		return 0;
+	}
+	if (p[pfx + 1] != 0x01 || pfx + 3 > n || (p[pfx + 2] & 0xf8) != 0xf0)
+		return -EINVAL; /* LMSW r16: ModRM mod 3, reg 6 */
+	u64 src = *emul_gpr(v, p[pfx + 2] & 7) & low;
+	*out = (cr0 & ~(low & ~(u64)X86_CR0_PE)) | src;
+	return 0;
+}
+
 /* CR0: NW without CD, and PG without PE, are #GP (SDM vol. 3A 2.5). The
  * guest is 32-bit: the upper half of its register is not part of it. */
 int emul_cr(struct vcpu *v, const struct vcpu_exit *e)
@@ -286,6 +314,11 @@ int emul_cr(struct vcpu *v, const struct vcpu_exit *e)
 	u64 *r = n < 0 ? NULL : emul_gpr(v, (unsigned)n);
 	u64 val;
 
+	if (!r && e->write && e->cr == 0 &&
+	    !clts_lmsw(v, e, v->ops->get_cr(v, 0), &val)) {
+		v->ops->set_cr(v, 0, val);
+		return 0;
+	}
 	if (!r || (e->cr != 0 && e->cr != 3 && e->cr != 4))
 		return -EINVAL;
 	if (!e->write) {

@@ -134,6 +134,8 @@ step:
 	je op_ac_loop
 	cmpl $GOP_MWAIT, %eax
 	je op_mwait
+	cmpl $GOP_CLTS_LMSW, %eax
+	je op_clts_lmsw
 	jmp step_assigned
 
 op_wbinvd:
@@ -365,6 +367,17 @@ op_mwait:
 1:	xorl %eax, %eax
 	.byte 0x0f, 0x01, 0xc9
 2:	movl $GREP_RAN, %eax
+	jmp report
+
+op_clts_lmsw:
+	testl %ebx, %ebx
+	jnz 1f
+	clts
+	jmp 2f
+1:	movl 8(%esi), %ebx
+	lmsw %bx
+2:	movl %cr0, %ebx
+	movl $GREP_CR0, %eax
 	jmp report
 
 op_load_fs:

@@ -118,6 +118,9 @@
 #define GOP_MWAIT \
 	25 /* arg 0: MONITOR (EAX = the script), 1: MWAIT;
 			  * GREP_RAN */
+/* arg 0: CLTS; 1: LMSW with BX = lo; report GREP_CR0 (read back). On SVM
+ * both reach the CR0 write intercept, without decode-assist help. */
+#define GOP_CLTS_LMSW 26
 
 #define GSVM_VMRUN   0
 #define GSVM_VMLOAD  1

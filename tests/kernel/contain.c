@@ -479,6 +479,40 @@ TEST(contain, cr0_cd_is_the_guests_view_only)
 	contain_end();
 }
 
+/* CLTS and LMSW write CR0 too (SVM's CR0 write intercept takes them,
+ * with no decode-assist help; VMX exits only for the bits its CR0 mask
+ * owns, CD and NW, which neither touches). Each is emulated on the
+ * guest's view: CLTS clears TS, LMSW loads PE, MP, EM, TS but cannot
+ * clear PE; the vCPU runs on. */
+TEST(contain, clts_and_lmsw_change_only_the_guests_cr0)
+{
+	const struct guest_step s[] = {
+		{ .op = GOP_CR0, .lo = X86_CR0_TS },
+		{ .op = GOP_CLTS_LMSW, .arg = 0 },
+		{ .op = GOP_CLTS_LMSW,
+		  .arg = 1,
+		  .lo = X86_CR0_TS | X86_CR0_EM },
+	};
+	if (!contain_begin())
+		return;
+	if (kvm_run_script(&fix, s, ARRAY_SIZE(s))) {
+		if (fix.v->stats.cr_exits)
+			diag_contained("CR0.TS, CLTS, then LMSW <- EM | TS");
+		else
+			test_diag("guest: CR0.TS, CLTS, then LMSW <- EM | TS; "
+				  "no exit (the CR0 mask owns CD and NW only)");
+		const struct vcpu_report *r = report_n(GREP_CR0, 1);
+		if (EXPECT_TRUE(r != NULL))
+			EXPECT_EQ(r->a & X86_CR0_TS, 0); /* after CLTS */
+		r = report_n(GREP_CR0, 2);
+		if (EXPECT_TRUE(r != NULL)) /* after LMSW: PE stays */
+			EXPECT_EQ(r->a & (X86_CR0_PE | X86_CR0_MP | X86_CR0_EM |
+					  X86_CR0_TS),
+				  X86_CR0_PE | X86_CR0_EM | X86_CR0_TS);
+	}
+	contain_end();
+}
+
 static void xgetbv0(void *arg)
 {
 	u32 lo, hi;
