@@ -21,16 +21,23 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define XHCI_RESET_US	1000000 /* HCRST and CNR (Linux waits 250 ms-10 s) */
-#define XHCI_HALT_US	100000	/* spec 5.4.1: HCH within 16 ms of RS=0 */
-#define XHCI_CMD_US	500000	/* a command's completion event */
-#define XHCI_HANDOFF_US 1000000 /* firmware releasing the controller */
+/* HCRST and CNR: as Linux's XHCI_RESET_LONG_USEC, which a Renesas
+ * uPD720201 needed (more than 250 ms). Waits halt the CPU. */
+#define XHCI_RESET_US	10000000
+#define XHCI_HALT_US	100000 /* spec 5.4.1: HCH within 16 ms of RS=0 */
+#define XHCI_CMD_US	500000 /* a command's completion event */
+#define XHCI_HANDOFF_MS 1000   /* firmware releasing the controller */
+#define XHCI_HANDOFF_US (XHCI_HANDOFF_MS * 1000)
 #define XHCI_MAX	4
 #define XHCI_ERST_OFF	0x800
 #define XHCI_XCAP_WALK	64   /* extended capabilities visited at most */
 #define XHCI_SP_MAX	1023 /* 10-bit field (5.3.4) */
 #define XHCI_IDX_CMD	1
 #define XHCI_IDX_SP_ARR 2
+/* Table 6-1: a ring segment may not cross a 64 KiB boundary, a Port
+ * Bandwidth Context a PAGESIZE one (4 KiB, the only size used here). */
+#define XHCI_SEG_BOUND 0x10000
+#define XHCI_PBC_BOUND PAGE_SIZE
 
 static struct xhci *opened[XHCI_MAX];
 
@@ -159,7 +166,7 @@ static int halt(struct xhci *x)
 /* 4.2: wait for CNR, halt, HCRST; HCRST and CNR clear when it is done.
  * Intel controllers may hang on a register access within 1 ms of HCRST
  * (Linux XHCI_INTEL_HOST quirk): wait that long everywhere. */
-static int reset_hw(struct xhci *x)
+static int reset_steps(struct xhci *x)
 {
 	int err;
 
@@ -167,15 +174,15 @@ static int reset_hw(struct xhci *x)
 		say(x, "USBSTS reads all ones: controller gone");
 		return -ENODEV;
 	}
-	if ((err = wait_op(x, XHCI_USBSTS, XHCI_STS_CNR, false, XHCI_RESET_US,
+	if ((err = wait_op(x, XHCI_USBSTS, XHCI_STS_CNR, false, x->reset_us,
 			   "USBSTS.CNR")) ||
 	    (err = halt(x)))
 		return err;
 	op_wr(x, XHCI_USBCMD, XHCI_CMD_HCRST);
 	udelay(1000);
-	if ((err = wait_op(x, XHCI_USBCMD, XHCI_CMD_HCRST, false, XHCI_RESET_US,
+	if ((err = wait_op(x, XHCI_USBCMD, XHCI_CMD_HCRST, false, x->reset_us,
 			   "USBCMD.HCRST")) ||
-	    (err = wait_op(x, XHCI_USBSTS, XHCI_STS_CNR, false, XHCI_RESET_US,
+	    (err = wait_op(x, XHCI_USBSTS, XHCI_STS_CNR, false, x->reset_us,
 			   "USBSTS.CNR after HCRST")))
 		return err;
 	/* Bochs clears HC OS Owned on HCRST: claim it again, so that the
@@ -186,6 +193,27 @@ static int reset_hw(struct xhci *x)
 		x->os_owned_lost++;
 	}
 	return 0;
+}
+
+/* The waits above halt with interrupts on: an MSI landing there must
+ * not make the handler touch IMAN or USBSTS (x->resetting). */
+static int reset_hw(struct xhci *x)
+{
+	x->resetting = true;
+	int err = reset_steps(x);
+	x->resetting = false;
+	return err;
+}
+
+/* A controller that did not halt or reset may still be running and
+ * DMAing: clear PCI Bus Master (PCI 3.0 6.2.2) so none of its DMA
+ * outlives the caller's mappings. Only a later good reset sets it. */
+static void dma_stop(struct xhci *x)
+{
+	x->stale = true;
+	x->dma_off = true;
+	if (x->pci)
+		pci_set_master(x->pci, false);
 }
 
 /* ---- programming (4.2) ---- */
@@ -241,16 +269,26 @@ static int program(struct xhci *x)
 
 int xhci_quiesce(struct xhci *x)
 {
+	int err = reset_hw(x);
+
 	x->stale = true;
-	return reset_hw(x);
+	if (err)
+		dma_stop(x);
+	return err;
 }
 
 int xhci_reset(struct xhci *x)
 {
 	int err = reset_hw(x);
 
-	if (!err)
-		err = program(x);
+	if (err) {
+		dma_stop(x);
+		return err;
+	}
+	if (x->dma_off && x->pci)
+		pci_set_master(x->pci, true);
+	x->dma_off = false;
+	err = program(x);
 	x->stale = err != 0;
 	return err;
 }
@@ -349,6 +387,8 @@ static int command(struct xhci *x, struct xhci_trb t, iova_t expect,
 	wr(x, x->db, 0); /* doorbell 0, target 0: the command ring (5.6) */
 	err = wait_completion(x, expect, ev);
 	int herr = halt(x);
+	if (herr)
+		dma_stop(x); /* still running: it may fetch and DMA on */
 	if (err || herr) {
 		x->stale = true;
 		return err ? err : herr;
@@ -441,9 +481,12 @@ static int probe_bw(struct xhci *x)
 
 /* ---- struct dma_ops ---- */
 
-static bool iova_ok(struct xhci *x, iova_t iova, u32 len, u64 align)
+/* Table 6-1: aligned to @align, not across a multiple of @bound (0:
+ * none), and reachable by a 32-bit controller. */
+static bool iova_ok(struct xhci *x, iova_t iova, u32 len, u64 align, u64 bound)
 {
 	return IS_ALIGNED(iova, align) && iova + len > iova &&
+	       (!bound || (iova & (bound - 1)) + len <= bound) &&
 	       (x->ac64 || iova + len <= (1ULL << 32));
 }
 
@@ -452,7 +495,8 @@ static int op_read(struct dma_engine *e, iova_t iova, u32 off, u32 len)
 	struct xhci *x = e->priv;
 	struct xhci_trb ev;
 
-	if (off || len != XHCI_READ_LEN || !iova_ok(x, iova, len, 64))
+	if (off || len != XHCI_READ_LEN ||
+	    !iova_ok(x, iova, len, 64, XHCI_SEG_BOUND))
 		return -EINVAL;
 	return command(x, trb_cmd(XHCI_TRB_LINK, iova, 0), iova, &ev);
 }
@@ -464,7 +508,8 @@ static int op_write(struct dma_engine *e, u32 off, iova_t iova, u32 len)
 
 	if (err)
 		return err;
-	if (off || len != x->bw_len || !iova_ok(x, iova, len, 16))
+	if (off || len != x->bw_len ||
+	    !iova_ok(x, iova, len, 16, XHCI_PBC_BOUND))
 		return -EINVAL;
 	return get_port_bw(x, iova);
 }
@@ -518,7 +563,7 @@ static int op_place(struct dma_engine *e, iova_t base)
 	struct xhci *x = e->priv;
 	iova_t iova = base == DMA_IOVA_IDENTITY ? virt_to_phys(x->mem) : base;
 
-	if (!iova_ok(x, iova, (u32)(x->mem_pages * PAGE_SIZE), PAGE_SIZE))
+	if (!iova_ok(x, iova, (u32)(x->mem_pages * PAGE_SIZE), PAGE_SIZE, 0))
 		return -EINVAL;
 	x->iova = iova;
 	x->stale = true;
@@ -587,7 +632,7 @@ int xhci_event_ring_at(struct xhci *x, iova_t iova, const volatile void *cpu,
 	volatile struct xhci_trb *cr = cmd_ring(x);
 	int err;
 
-	if (!iova_ok(x, iova, XHCI_EVENTS_MIN * 16, 64))
+	if (!iova_ok(x, iova, XHCI_EVENTS_MIN * 16, 64, XHCI_SEG_BOUND))
 		return -EINVAL;
 	if (x->stale && (err = xhci_reset(x)))
 		return err;
@@ -612,21 +657,26 @@ int xhci_event_ring_at(struct xhci *x, iova_t iova, const volatile void *cpu,
 
 /* ---- interrupt ---- */
 
+/* IP may already be clear (QEMU clears it when ERDP catches up with the
+ * ring), so it is acknowledged, not required. 5.4.2: EINT is cleared
+ * before any IP. */
+void xhci_irq_one(struct xhci *x)
+{
+	if (!x->msi || x->resetting)
+		return;
+	op_wr(x, XHCI_USBSTS, XHCI_STS_EINT);
+	u32 iman = xhci_ir0_read(x, XHCI_IMAN);
+	if (iman & XHCI_IMAN_IP)
+		ir_wr(x, XHCI_IMAN, iman); /* IP is RW1C */
+	x->irqs++;
+}
+
+/* The vector is shared by every xHCI opened: each counts it. */
 static void on_xhci_irq(struct trap_frame *f, void *ctx)
 {
-	for (unsigned i = 0; i < XHCI_MAX; i++) {
-		struct xhci *x = opened[i];
-		if (!x || !x->msi)
-			continue;
-		/* The vector is shared by every xHCI opened: each counts it.
-		 * IP may already be clear (QEMU clears it when ERDP catches
-		 * up with the ring), so it is acknowledged, not required. */
-		u32 iman = xhci_ir0_read(x, XHCI_IMAN);
-		if (iman & XHCI_IMAN_IP)
-			ir_wr(x, XHCI_IMAN, iman); /* IP is RW1C */
-		op_wr(x, XHCI_USBSTS, XHCI_STS_EINT);
-		x->irqs++;
-	}
+	for (unsigned i = 0; i < XHCI_MAX; i++)
+		if (opened[i])
+			xhci_irq_one(opened[i]);
 }
 
 /* ---- open and close ---- */
@@ -651,36 +701,99 @@ static u32 find_xcap(struct xhci *x, u64 bar_size, unsigned id)
 	return 0;
 }
 
+/* Controllers that need telling (Linux: pci-quirks.c for the handoff,
+ * xhci-pci.c xhci_pci_quirks() for XHCI_NO_64BIT_SUPPORT). */
+#define XHCI_Q_FORCE_HANDOFF BIT(0) /* firmware never answers: take it */
+#define XHCI_Q_NO_AC64	     BIT(1) /* HCCPARAMS1.AC64 set, 32-bit DMA */
+
+static const struct xhci_quirk {
+	u16 vendor, device;
+	unsigned flags;
+	const char *why;
+} xhci_quirks[] = {
+	{ 0x104c, 0x8241, XHCI_Q_FORCE_HANDOFF,
+	  "TI TUSB73x0: handoff forced (its firmware never answers)" },
+	{ 0x1912, 0x0014, XHCI_Q_FORCE_HANDOFF,
+	  "Renesas uPD720201: handoff forced (its firmware never answers)" },
+	{ 0x1b21, 0x1142, XHCI_Q_NO_AC64,
+	  "ASMedia ASM1042A: AC64 set but no 64-bit DMA, used as 32-bit" },
+	{ 0x1b21, 0x1242, XHCI_Q_NO_AC64,
+	  "ASMedia ASM1142: AC64 set but no 64-bit DMA, used as 32-bit" },
+	{ 0x1b21, 0x2142, XHCI_Q_NO_AC64,
+	  "ASMedia ASM2142/3142: AC64 set but no 64-bit DMA, used as 32-bit" },
+	{ 0x1b21, 0x3242, XHCI_Q_NO_AC64,
+	  "ASMedia ASM3242: AC64 set but no 64-bit DMA, used as 32-bit" },
+};
+
+static unsigned quirks_of(struct xhci *x)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(xhci_quirks); i++) {
+		const struct xhci_quirk *q = &xhci_quirks[i];
+		if (q->vendor == x->vendor && q->device == x->device) {
+			x->quirk = q->why;
+			return q->flags;
+		}
+	}
+	return 0;
+}
+
+/* 7.1.2: disable the SMIs firmware left on and clear their events (RW1C),
+ * whether or not firmware let go: none may fire into a driver's work. */
+static u32 smis_off(struct xhci *x, u32 cap)
+{
+	u32 ctl = rd(x, cap + XHCI_USBLEGCTLSTS);
+
+	wr(x, cap + XHCI_USBLEGCTLSTS,
+	   (ctl & ~XHCI_LEG_SMI_ENABLES) | XHCI_LEG_SMI_EVENTS);
+	return ctl;
+}
+
 /* 4.22.1: ask for the controller (HC OS Owned Semaphore) and wait for the
- * firmware to let go (HC BIOS Owned Semaphore clear); then disable the
- * SMIs firmware left on and clear their events. A controller firmware
- * keeps is not driven. */
-static int handoff(struct xhci *x, u64 bar_size)
+ * firmware to let go (HC BIOS Owned Semaphore clear). Firmware that does
+ * not within 1 s is taken from (as Linux: "Assume a buggy BIOS"), and
+ * the quirk table's controllers at once; only a BIOS Owned bit that
+ * stays 1 after that write keeps the controller from the driver. */
+static int handoff(struct xhci *x, u64 bar_size, bool force)
 {
 	u32 cap = find_xcap(x, bar_size, XHCI_XCAP_LEGACY);
+	const char *how = "released by firmware";
 
 	if (!cap) {
 		ksnprintf(x->handoff, sizeof(x->handoff), "no legacy support");
 		return 0;
 	}
 	u32 before = rd(x, cap + XHCI_USBLEGSUP);
-	wr(x, cap + XHCI_USBLEGSUP,
-	   rd(x, cap + XHCI_USBLEGSUP) | XHCI_LEG_OS_OWNED);
+	u32 leg = before | XHCI_LEG_OS_OWNED;
+	if (force) {
+		leg &= ~XHCI_LEG_BIOS_OWNED;
+		how = "forced at once (quirk)";
+	}
+	wr(x, cap + XHCI_USBLEGSUP, leg);
 	if (WAIT_FOR(!(rd(x, cap + XHCI_USBLEGSUP) & XHCI_LEG_BIOS_OWNED),
 		     XHCI_HANDOFF_US)) {
-		say(x,
-		    "USBLEGSUP.HC_BIOS_OWNED still 1 after %u ms "
-		    "(USBLEGSUP 0x%x): firmware keeps the controller",
-		    XHCI_HANDOFF_US / 1000, rd(x, cap + XHCI_USBLEGSUP));
-		return -EBUSY;
+		wr(x, cap + XHCI_USBLEGSUP,
+		   (rd(x, cap + XHCI_USBLEGSUP) | XHCI_LEG_OS_OWNED) &
+		       ~XHCI_LEG_BIOS_OWNED);
+		how = "firmware did not release in " STRINGIFY(
+		    XHCI_HANDOFF_MS) " ms: taken over";
 	}
-	u32 ctl = rd(x, cap + XHCI_USBLEGCTLSTS);
-	wr(x, cap + XHCI_USBLEGCTLSTS,
-	   (ctl & ~XHCI_LEG_SMI_ENABLES) | XHCI_LEG_SMI_EVENTS);
+	u32 ctl = smis_off(x, cap);
+	u32 after = rd(x, cap + XHCI_USBLEGSUP);
+	if (after & XHCI_LEG_BIOS_OWNED) {
+		wr(x, cap + XHCI_USBLEGSUP, after & ~XHCI_LEG_OS_OWNED);
+		how = "firmware keeps it (BIOS Owned still 1 after the forced "
+		      "write)";
+		say(x,
+		    "USBLEGSUP 0x%x: HC BIOS Owned still 1 after %u ms and a "
+		    "forced write",
+		    after, XHCI_HANDOFF_MS);
+	}
 	ksnprintf(x->handoff, sizeof(x->handoff),
-		  "USBLEGSUP 0x%x -> 0x%x, USBLEGCTLSTS 0x%x -> 0x%x", before,
-		  rd(x, cap + XHCI_USBLEGSUP), ctl,
+		  "%s; USBLEGSUP 0x%x -> 0x%x, USBLEGCTLSTS 0x%x -> 0x%x", how,
+		  before, rd(x, cap + XHCI_USBLEGSUP), ctl,
 		  rd(x, cap + XHCI_USBLEGCTLSTS));
+	if (after & XHCI_LEG_BIOS_OWNED)
+		return -EBUSY;
 	x->legsup = cap;
 	return 0;
 }
@@ -722,7 +835,8 @@ static int alloc_mem(struct xhci *x, iova_t base)
 	}
 	memset(x->mem, 0, x->mem_pages * PAGE_SIZE);
 	x->iova = base == DMA_IOVA_IDENTITY ? virt_to_phys(x->mem) : base;
-	if (!iova_ok(x, x->iova, (u32)(x->mem_pages * PAGE_SIZE), PAGE_SIZE)) {
+	if (!iova_ok(x, x->iova, (u32)(x->mem_pages * PAGE_SIZE), PAGE_SIZE,
+		     0)) {
 		say(x, "structures at IOVA 0x%lx, beyond a 32-bit controller",
 		    x->iova);
 		return -EOPNOTSUPP;
@@ -738,15 +852,21 @@ static int open_common(struct xhci *x, u64 bar_size, iova_t base)
 	x->eng.ops = &xhci_dma_ops;
 	x->eng.priv = x;
 	x->eng.addr_bits = 64;
+	x->reset_us = x->io && x->io->reset_us ? x->io->reset_us
+					       : XHCI_RESET_US;
 	if ((err = read_caps(x, bar_size)))
 		return err;
+	unsigned quirks = quirks_of(x);
+	if (quirks & XHCI_Q_NO_AC64)
+		x->ac64 = false;
 	x->eng.addr_bits = x->ac64 ? 64 : 32;
 	x->eng.mem_size = 1 + x->ports;
 	if (x->nr_sp > XHCI_SP_MAX)
 		return -EINVAL;
-	if (x->pci && (err = handoff(x, bar_size)))
+	if ((err = handoff(x, bar_size, quirks & XHCI_Q_FORCE_HANDOFF)))
 		return err;
 	x->owned = true;
+	x->msi = x->io && x->io->msi; /* a stand-in calls xhci_irq_one() */
 	if (x->pci) {
 		trap_set_handler(VEC_XHCI, on_xhci_irq, NULL);
 		/* MSI-X only where MSI is absent: an APIC id that MSI
@@ -773,8 +893,9 @@ static int open_common(struct xhci *x, u64 bar_size, iova_t base)
 			break;
 		}
 	}
-	say(x, "ready: %u ports, %u scratchpads, AC64 %u, %s", x->ports,
-	    x->nr_sp, x->ac64, x->msi ? "MSI" : "polled");
+	say(x, "ready: %u ports, %u scratchpads, AC64 %u%s, %s", x->ports,
+	    x->nr_sp, x->ac64, x->quirk ? " (quirk)" : "",
+	    x->msi ? "MSI" : "polled");
 	return 0;
 }
 
@@ -800,25 +921,76 @@ unsigned xhci_count(void)
 
 /* PCI Power Management (PCI PM 1.2, 3.2.4): firmware may leave a
  * controller it does not use in D3hot, where its registers read as ones.
- * D3hot -> D0 needs 10 ms before the function is touched (5.6.1). */
-#define XHCI_PCI_CAP_PM	 0x01
-#define XHCI_PCI_PMCSR	 0x04
-#define XHCI_PMCSR_STATE GENMASK(1, 0)
-#define XHCI_D3_TO_D0_US 10000
+ * D3hot -> D0 needs 10 ms before the function is touched (5.6.1), and
+ * unless PMCSR.No_Soft_Reset is 1 it is an internal reset: the
+ * configuration registers return to their defaults (BARs 0, memory
+ * decoding and bus mastering off). */
+#define XHCI_PCI_CAP_PM		 0x01
+#define XHCI_PCI_PMCSR		 0x04
+#define XHCI_PMCSR_STATE	 GENMASK(1, 0)
+#define XHCI_PMCSR_NO_SOFT_RESET BIT(3)
+#define XHCI_D3HOT		 3
+#define XHCI_D3_TO_D0_US	 10000
+#define XHCI_PCI_BARS		 6 /* header type 0 */
+
+/* What firmware set and the reset loses; Command last, so that decoding
+ * comes back on with the BARs already in place. */
+static const struct {
+	u16 off;
+	u8 size;
+} pm_saved[] = {
+	{ PCI_BAR0, 4 },
+	{ PCI_BAR0 + 4, 4 },
+	{ PCI_BAR0 + 8, 4 },
+	{ PCI_BAR0 + 12, 4 },
+	{ PCI_BAR0 + 16, 4 },
+	{ PCI_BAR0 + 20, 4 },
+	{ PCI_CACHE_LINE_SIZE, 1 },
+	{ PCI_LATENCY_TIMER, 1 },
+	{ PCI_INTERRUPT_LINE, 1 },
+	{ PCI_COMMAND, 2 },
+};
+_Static_assert(ARRAY_SIZE(pm_saved) == XHCI_PCI_BARS + 4, "every BAR");
+
+unsigned xhci_pm_to_d0(const struct xhci_cfg *c, u16 pm, bool *restored)
+{
+	u16 pmcsr = (u16)c->rd(c->ctx, pm + XHCI_PCI_PMCSR, 2);
+	unsigned state = (unsigned)FIELD_GET(XHCI_PMCSR_STATE, pmcsr);
+	u32 saved[ARRAY_SIZE(pm_saved)];
+
+	*restored = false;
+	if (!state)
+		return 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(pm_saved); i++)
+		saved[i] = c->rd(c->ctx, pm_saved[i].off, pm_saved[i].size);
+	c->wr(c->ctx, pm + XHCI_PCI_PMCSR, 2, pmcsr & ~XHCI_PMCSR_STATE);
+	udelay(XHCI_D3_TO_D0_US);
+	if (state != XHCI_D3HOT || (pmcsr & XHCI_PMCSR_NO_SOFT_RESET))
+		return state;
+	for (unsigned i = 0; i < ARRAY_SIZE(pm_saved); i++)
+		c->wr(c->ctx, pm_saved[i].off, pm_saved[i].size, saved[i]);
+	*restored = true;
+	return state;
+}
+
+static u32 cfg_rd(void *ctx, u16 off, unsigned size)
+{
+	return pci_dev_read(ctx, off, size);
+}
+
+static void cfg_wr(void *ctx, u16 off, unsigned size, u32 v)
+{
+	pci_dev_write(ctx, off, size, v);
+}
 
 static void power_up(struct xhci *x)
 {
 	int cap = pci_find_cap(x->pci, XHCI_PCI_CAP_PM);
+	struct xhci_cfg c = { cfg_rd, cfg_wr, x->pci };
 
-	if (cap < 0)
-		return;
-	u16 pmcsr = (u16)pci_dev_read(x->pci, cap + XHCI_PCI_PMCSR, 2);
-	if (!FIELD_GET(XHCI_PMCSR_STATE, pmcsr))
-		return;
-	pci_dev_write(x->pci, cap + XHCI_PCI_PMCSR, 2,
-		      pmcsr & ~XHCI_PMCSR_STATE);
-	udelay(XHCI_D3_TO_D0_US);
-	x->woken_from = (u8)FIELD_GET(XHCI_PMCSR_STATE, pmcsr);
+	if (cap >= 0)
+		x->woken_from = (u8)xhci_pm_to_d0(&c, (u16)cap,
+						  &x->cfg_restored);
 }
 
 int xhci_open(struct xhci *x, unsigned index, iova_t iova_base)
@@ -831,6 +1003,8 @@ int xhci_open(struct xhci *x, unsigned index, iova_t iova_base)
 		return -ENODEV;
 	}
 	x->eng.pci = x->pci;
+	x->vendor = x->pci->vendor;
+	x->device = x->pci->device;
 	power_up(x);
 	x->eng.sid = PCI_BDF(x->pci->bus, x->pci->devfn);
 	x->bar = pci_map_bar(x->pci, 0);
@@ -853,6 +1027,8 @@ int xhci_open_io(struct xhci *x, const struct xhci_io *io, void *ctx,
 	ksnprintf(x->eng.name, sizeof(x->eng.name), "xhci-io");
 	x->io = io;
 	x->io_ctx = ctx;
+	x->vendor = io->vendor;
+	x->device = io->device;
 	return open_common(x, 0x10000, iova_base);
 }
 

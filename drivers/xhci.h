@@ -191,11 +191,16 @@ _Static_assert(sizeof(struct xhci_erst_entry) == 16, "ERST entry (6.5)");
 #define XHCI_EVENTS   256 /* TRBs in the engine's event ring */
 
 /* Register access: MMIO, or a stand-in controller for tests of the
- * driver's error paths. Offsets are from BAR0. */
+ * driver's error paths. Offsets are from BAR0. A stand-in also says which
+ * PCI ids it plays (for the quirks below) and whether it takes an MSI:
+ * then it calls xhci_irq_one() itself, as if one had arrived. */
 struct xhci;
 struct xhci_io {
 	u32 (*rd)(struct xhci *x, u32 off);
 	void (*wr)(struct xhci *x, u32 off, u32 v);
+	u16 vendor, device;
+	bool msi;
+	u32 reset_us; /* HCRST and CNR deadline; 0: the driver's 10 s */
 };
 
 struct xhci {
@@ -205,15 +210,26 @@ struct xhci {
 	const struct xhci_io *io; /* NULL: MMIO at bar */
 	void *io_ctx;
 	u32 op, rt, db; /* register blocks, from BAR0 */
+	u32 reset_us;	/* HCRST and CNR deadline */
 	u32 hcs1, hcs2, hcc1;
 	unsigned ports, nr_sp;
-	bool owned;    /* handed over by firmware */
-	u8 woken_from; /* PCI power state found at open (3: D3hot); 0: D0 */
-	u32 legsup;    /* USB Legacy Support capability, 0: none */
+	u16 vendor, device;
+	bool owned;	   /* handed over by firmware */
+	u8 woken_from;	   /* PCI power state found at open (3: D3hot); 0: D0 */
+	bool cfg_restored; /* D3hot -> D0 reset it: BARs, Command put back */
+	u32 legsup;	   /* USB Legacy Support capability, 0: none */
 	unsigned os_owned_lost; /* HCRSTs that cleared HC OS Owned */
-	char handoff[64];	/* what the handoff found and left */
+	char handoff[128];	/* what the handoff found and left */
+	const char *quirk;	/* why a capability is not trusted, or NULL */
 	bool ac64, msi;
 	bool stale; /* not programmed, or failed: reset before use */
+	/* A halt or reset failed, so the controller may still run: PCI Bus
+	 * Master is off (no DMA) until a later reset succeeds. */
+	bool dma_off;
+	/* Inside reset_hw: no register but USBCMD, USBSTS may be touched
+	 * (4.2, 5.4.1: not before CNR = 0, nor within 1 ms of HCRST), so
+	 * the interrupt handler passes the controller over. */
+	volatile bool resetting;
 	/* The controller's memory, one contiguous allocation (layout in
 	 * xhci.c), and the IOVA its first byte is at. */
 	u8 *mem;
@@ -234,7 +250,9 @@ unsigned xhci_probe(void);
  * (*err; x->eng.status says why); NULL beyond those. */
 struct xhci *xhci_probed(unsigned index, int *err);
 /* Reset (HCRST: no DMA after it) and leave it to be programmed again at
- * the next call: before its domain goes away. */
+ * the next call: before its domain goes away. When the halt or reset
+ * fails, PCI Bus Master is cleared instead (x->dma_off) and the error
+ * returned: no DMA either way. */
 int xhci_quiesce(struct xhci *x);
 unsigned xhci_count(void);
 /* The @index'th xHCI by PCI class, or NULL (nothing touched). */
@@ -267,6 +285,25 @@ int xhci_event_ring_at(struct xhci *x, iova_t iova, const volatile void *cpu,
 		       struct xhci_trb *ev, unsigned *at);
 /* The event a No-Op from the engine's own ring produces. */
 struct xhci_trb xhci_noop_event(const struct xhci *x);
+/* Acknowledge @x's interrupt (USBSTS.EINT, then IMAN.IP) and count it;
+ * nothing while it has no MSI or is being reset. The MSI handler calls
+ * it for every controller opened. */
+void xhci_irq_one(struct xhci *x);
+
+/* PCI configuration space as xhci_pm_to_d0() sees it: the controller's,
+ * or a test's. */
+struct xhci_cfg {
+	u32 (*rd)(void *ctx, u16 off, unsigned size);
+	void (*wr)(void *ctx, u16 off, unsigned size, u32 v);
+	void *ctx;
+};
+/* Put the function whose PCI PM capability is at @pm in D0 (PCI PM 1.2,
+ * 5.6.1); returns the state it was in (0: D0, nothing done). A D3hot ->
+ * D0 transition without PMCSR.No_Soft_Reset resets the function: its
+ * BARs, Command, cache line size, latency timer and interrupt line are
+ * saved before and written back after the 10 ms wait (*restored). */
+unsigned xhci_pm_to_d0(const struct xhci_cfg *c, u16 pm, bool *restored);
+
 /* Register reads, for diagnostics: from BAR0, operational, runtime. */
 u32 xhci_bar_read(struct xhci *x, u32 off);
 u32 xhci_op_read(struct xhci *x, u32 reg);

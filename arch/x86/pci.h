@@ -14,6 +14,8 @@
 #define PCI_STATUS		 0x06
 #define PCI_STATUS_CAP_LIST	 BIT(4)
 #define PCI_CLASS_REV		 0x08
+#define PCI_CACHE_LINE_SIZE	 0x0c /* u8 */
+#define PCI_LATENCY_TIMER	 0x0d /* u8 */
 #define PCI_HEADER_TYPE		 0x0e
 #define PCI_BAR0		 0x10
 #define PCI_PRIMARY_BUS		 0x18
@@ -21,6 +23,7 @@
 #define PCI_SUBORDINATE_BUS	 0x1a
 #define PCI_CAP_PTR		 0x34
 #define PCI_CAP_PTR_MASK	 0xfc /* the low two bits are reserved */
+#define PCI_INTERRUPT_LINE	 0x3c /* u8 */
 /* Capability list entry (PCI 3.0 6.7) */
 #define PCI_CAP_ID	0
 #define PCI_CAP_NEXT	1

@@ -235,8 +235,12 @@ TEST(xhci, handoff_and_reset_leave_it_halted)
 				  f->x->os_owned_lost);
 	}
 	test_diag("handoff: %s", f->x->handoff);
+	if (f->x->quirk)
+		test_diag("quirk: %s", f->x->quirk);
 	if (f->x->woken_from)
-		test_diag("found in D%u, put in D0", f->x->woken_from);
+		test_diag("found in D%u, put in D0%s", f->x->woken_from,
+			  f->x->cfg_restored ? ", BARs and Command restored"
+					     : "");
 	test_diag("%s sid %02x:%02x.%u %s, %s", f->e->name, f->x->pci->bus,
 		  f->x->pci->devfn >> 3, f->x->pci->devfn & 7,
 		  f->unit ? "behind a VT-d unit" : "no unit translates its DMA",
@@ -389,11 +393,20 @@ TEST(xhci, event_ring_on_read_only_page_faults_5)
 	expect_usable(f);
 }
 
-/* Requests the engine cannot carry out are refused before any DMA. */
+/* Requests the engine cannot carry out are refused before any DMA.
+ * Translated, an event ring segment across 64 KiB (table 6-1) is tried
+ * too: were it not refused, the unmapped IOVA would only fault. */
 TEST(xhci, misfit_requests_refused)
 {
+	struct xhci_trb ev;
+	unsigned at;
+
 	struct xfix *f = xfix_setup(-1);
 	iova_t iova = target(f, PT_READ | PT_WRITE);
+	if (f->unit)
+		EXPECT_EQ(xhci_event_ring_at(f->x, IOVA_T + 0x10000 - 64, NULL,
+					     &ev, &at),
+			  -EINVAL);
 	EXPECT_EQ(dma_read(f->e, iova + 16, 0, XHCI_READ_LEN), -EINVAL);
 	EXPECT_EQ(dma_read(f->e, iova, 0, 16), -EINVAL);
 	EXPECT_EQ(dma_read(f->e, iova, 4, XHCI_READ_LEN), -EINVAL);
