@@ -919,80 +919,6 @@ unsigned xhci_count(void)
 	return n;
 }
 
-/* PCI Power Management (PCI PM 1.2, 3.2.4): firmware may leave a
- * controller it does not use in D3hot, where its registers read as ones.
- * D3hot -> D0 needs 10 ms before the function is touched (5.6.1), and
- * unless PMCSR.No_Soft_Reset is 1 it is an internal reset: the
- * configuration registers return to their defaults (BARs 0, memory
- * decoding and bus mastering off). */
-#define XHCI_PCI_CAP_PM		 0x01
-#define XHCI_PCI_PMCSR		 0x04
-#define XHCI_PMCSR_STATE	 GENMASK(1, 0)
-#define XHCI_PMCSR_NO_SOFT_RESET BIT(3)
-#define XHCI_D3HOT		 3
-#define XHCI_D3_TO_D0_US	 10000
-#define XHCI_PCI_BARS		 6 /* header type 0 */
-
-/* What firmware set and the reset loses; Command last, so that decoding
- * comes back on with the BARs already in place. */
-static const struct {
-	u16 off;
-	u8 size;
-} pm_saved[] = {
-	{ PCI_BAR0, 4 },
-	{ PCI_BAR0 + 4, 4 },
-	{ PCI_BAR0 + 8, 4 },
-	{ PCI_BAR0 + 12, 4 },
-	{ PCI_BAR0 + 16, 4 },
-	{ PCI_BAR0 + 20, 4 },
-	{ PCI_CACHE_LINE_SIZE, 1 },
-	{ PCI_LATENCY_TIMER, 1 },
-	{ PCI_INTERRUPT_LINE, 1 },
-	{ PCI_COMMAND, 2 },
-};
-_Static_assert(ARRAY_SIZE(pm_saved) == XHCI_PCI_BARS + 4, "every BAR");
-
-unsigned xhci_pm_to_d0(const struct xhci_cfg *c, u16 pm, bool *restored)
-{
-	u16 pmcsr = (u16)c->rd(c->ctx, pm + XHCI_PCI_PMCSR, 2);
-	unsigned state = (unsigned)FIELD_GET(XHCI_PMCSR_STATE, pmcsr);
-	u32 saved[ARRAY_SIZE(pm_saved)];
-
-	*restored = false;
-	if (!state)
-		return 0;
-	for (unsigned i = 0; i < ARRAY_SIZE(pm_saved); i++)
-		saved[i] = c->rd(c->ctx, pm_saved[i].off, pm_saved[i].size);
-	c->wr(c->ctx, pm + XHCI_PCI_PMCSR, 2, pmcsr & ~XHCI_PMCSR_STATE);
-	udelay(XHCI_D3_TO_D0_US);
-	if (state != XHCI_D3HOT || (pmcsr & XHCI_PMCSR_NO_SOFT_RESET))
-		return state;
-	for (unsigned i = 0; i < ARRAY_SIZE(pm_saved); i++)
-		c->wr(c->ctx, pm_saved[i].off, pm_saved[i].size, saved[i]);
-	*restored = true;
-	return state;
-}
-
-static u32 cfg_rd(void *ctx, u16 off, unsigned size)
-{
-	return pci_dev_read(ctx, off, size);
-}
-
-static void cfg_wr(void *ctx, u16 off, unsigned size, u32 v)
-{
-	pci_dev_write(ctx, off, size, v);
-}
-
-static void power_up(struct xhci *x)
-{
-	int cap = pci_find_cap(x->pci, XHCI_PCI_CAP_PM);
-	struct xhci_cfg c = { cfg_rd, cfg_wr, x->pci };
-
-	if (cap >= 0)
-		x->woken_from = (u8)xhci_pm_to_d0(&c, (u16)cap,
-						  &x->cfg_restored);
-}
-
 int xhci_open(struct xhci *x, unsigned index, iova_t iova_base)
 {
 	memset(x, 0, sizeof(*x));
@@ -1005,7 +931,9 @@ int xhci_open(struct xhci *x, unsigned index, iova_t iova_base)
 	x->eng.pci = x->pci;
 	x->vendor = x->pci->vendor;
 	x->device = x->pci->device;
-	power_up(x);
+	/* Firmware may leave a controller it does not use in D3hot, where
+	 * its registers read as ones. */
+	x->woken_from = (u8)pci_power_up(x->pci, &x->cfg_restored);
 	x->eng.sid = PCI_BDF(x->pci->bus, x->pci->devfn);
 	x->bar = pci_map_bar(x->pci, 0);
 	if (!x->bar) {

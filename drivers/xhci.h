@@ -290,20 +290,6 @@ struct xhci_trb xhci_noop_event(const struct xhci *x);
  * it for every controller opened. */
 void xhci_irq_one(struct xhci *x);
 
-/* PCI configuration space as xhci_pm_to_d0() sees it: the controller's,
- * or a test's. */
-struct xhci_cfg {
-	u32 (*rd)(void *ctx, u16 off, unsigned size);
-	void (*wr)(void *ctx, u16 off, unsigned size, u32 v);
-	void *ctx;
-};
-/* Put the function whose PCI PM capability is at @pm in D0 (PCI PM 1.2,
- * 5.6.1); returns the state it was in (0: D0, nothing done). A D3hot ->
- * D0 transition without PMCSR.No_Soft_Reset resets the function: its
- * BARs, Command, cache line size, latency timer and interrupt line are
- * saved before and written back after the 10 ms wait (*restored). */
-unsigned xhci_pm_to_d0(const struct xhci_cfg *c, u16 pm, bool *restored);
-
 /* Register reads, for diagnostics: from BAR0, operational, runtime. */
 u32 xhci_bar_read(struct xhci *x, u32 off);
 u32 xhci_op_read(struct xhci *x, u32 reg);

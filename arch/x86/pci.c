@@ -5,6 +5,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/tsc.h"
 #include "lib/errno.h"
 
 static struct pci_dev devs[PCI_MAX_DEVS];
@@ -302,4 +303,76 @@ int pci_msix_enable(struct pci_dev *d, u8 vector)
 	u16 cmd = (u16)pci_dev_read(d, PCI_COMMAND, 2);
 	pci_dev_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
 	return 0;
+}
+
+/* PCI Power Management (PCI PM 1.2, 3.2.4): firmware may leave a device
+ * it does not use in D3hot, where its registers read as ones. D3hot -> D0
+ * needs 10 ms before the function is touched (5.6.1), and unless
+ * PMCSR.No_Soft_Reset is 1 it is an internal reset: the configuration
+ * registers return to their defaults (BARs 0, decoding and bus mastering
+ * off). */
+#define PCI_PMCSR		0x04
+#define PCI_PMCSR_STATE		GENMASK(1, 0)
+#define PCI_PMCSR_NO_SOFT_RESET BIT(3)
+#define PCI_D3HOT		3
+#define PCI_D3_TO_D0_US		10000
+#define PCI_NR_BARS		6 /* header type 0 */
+
+/* What firmware set and the reset loses; Command last, so that decoding
+ * comes back on with the BARs already in place. */
+static const struct {
+	u16 off;
+	u8 size;
+} pm_saved[] = {
+	{ PCI_BAR0, 4 },
+	{ PCI_BAR0 + 4, 4 },
+	{ PCI_BAR0 + 8, 4 },
+	{ PCI_BAR0 + 12, 4 },
+	{ PCI_BAR0 + 16, 4 },
+	{ PCI_BAR0 + 20, 4 },
+	{ PCI_CACHE_LINE_SIZE, 1 },
+	{ PCI_LATENCY_TIMER, 1 },
+	{ PCI_INTERRUPT_LINE, 1 },
+	{ PCI_COMMAND, 2 },
+};
+_Static_assert(ARRAY_SIZE(pm_saved) == PCI_NR_BARS + 4, "every BAR");
+
+unsigned pci_pm_to_d0(const struct pci_cfg *c, u16 pm, bool *restored)
+{
+	u16 pmcsr = (u16)c->rd(c->ctx, pm + PCI_PMCSR, 2);
+	unsigned state = (unsigned)FIELD_GET(PCI_PMCSR_STATE, pmcsr);
+	u32 saved[ARRAY_SIZE(pm_saved)];
+
+	*restored = false;
+	if (!state)
+		return 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(pm_saved); i++)
+		saved[i] = c->rd(c->ctx, pm_saved[i].off, pm_saved[i].size);
+	c->wr(c->ctx, pm + PCI_PMCSR, 2, pmcsr & ~PCI_PMCSR_STATE);
+	udelay(PCI_D3_TO_D0_US);
+	if (state != PCI_D3HOT || (pmcsr & PCI_PMCSR_NO_SOFT_RESET))
+		return state;
+	for (unsigned i = 0; i < ARRAY_SIZE(pm_saved); i++)
+		c->wr(c->ctx, pm_saved[i].off, pm_saved[i].size, saved[i]);
+	*restored = true;
+	return state;
+}
+
+static u32 dev_cfg_rd(void *ctx, u16 off, unsigned size)
+{
+	return pci_dev_read(ctx, off, size);
+}
+
+static void dev_cfg_wr(void *ctx, u16 off, unsigned size, u32 v)
+{
+	pci_dev_write(ctx, off, size, v);
+}
+
+unsigned pci_power_up(struct pci_dev *d, bool *restored)
+{
+	int cap = pci_find_cap(d, PCI_CAP_ID_PM);
+	struct pci_cfg c = { dev_cfg_rd, dev_cfg_wr, d };
+
+	*restored = false;
+	return cap < 0 ? 0 : pci_pm_to_d0(&c, (u16)cap, restored);
 }

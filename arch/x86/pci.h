@@ -28,6 +28,7 @@
 #define PCI_CAP_ID	0
 #define PCI_CAP_NEXT	1
 #define PCI_CAP_ID_MSI	0x05
+#define PCI_CAP_ID_PM	0x01
 #define PCI_CAP_ID_MSIX 0x11
 /* MSI capability (PCI 3.0 6.8.1) */
 #define PCI_MSI_CTRL	    2 /* u16 */
@@ -83,6 +84,22 @@ void pci_msi_off(void);
  * for a table outside its BAR. */
 int pci_msix_enable(struct pci_dev *d, u8 vector);
 int pci_find_cap(const struct pci_dev *d, u8 id);
+
+/* Configuration space as pci_pm_to_d0() sees it: a device's, or a
+ * test's. */
+struct pci_cfg {
+	u32 (*rd)(void *ctx, u16 off, unsigned size);
+	void (*wr)(void *ctx, u16 off, unsigned size, u32 v);
+	void *ctx;
+};
+/* Put the function whose PCI PM capability is at @pm in D0 (PCI PM 1.2,
+ * 5.6.1); returns the state it was in (0: D0, nothing done). A D3hot ->
+ * D0 transition without PMCSR.No_Soft_Reset resets the function: its
+ * BARs, Command, cache line size, latency timer and interrupt line are
+ * saved before and written back after the 10 ms wait (*restored). */
+unsigned pci_pm_to_d0(const struct pci_cfg *c, u16 pm, bool *restored);
+/* The same for @d through its PM capability (0 without one). */
+unsigned pci_power_up(struct pci_dev *d, bool *restored);
 
 static inline u32 pci_dev_read(const struct pci_dev *d, u16 off, unsigned sz)
 {

@@ -153,6 +153,30 @@ int vtd_qi_set_dw(struct vtd_unit *u, bool dw)
 	return vtd_qi_enable(u);
 }
 
+static void qi_tail_write(struct vtd_unit *u)
+{
+	vtd_write64(u, VTD_REG_IQT,
+		    FIELD_PREP(VTD_IQ_IDX, u->iq_tail * iq_slot(u)));
+}
+
+int vtd_qi_post(struct vtd_unit *u, const struct vtd_entry128 *d)
+{
+	if (!u->qi)
+		return -EINVAL;
+	qi_push(u, d);
+	qi_tail_write(u);
+	return 0;
+}
+
+int vtd_qi_clear_error(struct vtd_unit *u)
+{
+	u32 fsts = vtd_read32(u, VTD_REG_FSTS);
+
+	if (!(fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE | VTD_FSTS_ICE)))
+		return 0;
+	return qi_recover(u, fsts);
+}
+
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
 {
 	u32 seq = ++u->iq_seq;
@@ -169,8 +193,7 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
 		qi_push(u, &d[i]);
 	qi_push(u, &wait);
 	u->stats.wait_desc++;
-	vtd_write64(u, VTD_REG_IQT,
-		    FIELD_PREP(VTD_IQ_IDX, u->iq_tail * iq_slot(u)));
+	qi_tail_write(u);
 	u32 fsts = 0;
 	int err = WAIT_FOR(*u->iq_status == seq ||
 			       ((fsts = vtd_read32(u, VTD_REG_FSTS)) &

@@ -15,5 +15,12 @@ int vtd_qi_set_dw(struct vtd_unit *u, bool dw);
 /* Submit raw descriptors then a wait; -EIO on a queue error (which is
  * reported, cleared and the queue reset so the unit goes on). */
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n);
+/* Queue one raw descriptor and move the tail, with no wait descriptor and
+ * no waiting (tests of queue errors). */
+int vtd_qi_post(struct vtd_unit *u, const struct vtd_entry128 *d);
+/* A queue error left pending (FSTS IQE/ITE/ICE): reported, the rest of the
+ * queue dropped and the error cleared, as vtd_qi_submit does; -EIO. 0
+ * when there was none. */
+int vtd_qi_clear_error(struct vtd_unit *u);
 
 #endif

@@ -2,6 +2,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/pci.h"
+#include "lib/string.h"
 #include "lib/test.h"
 #include "kernel/kstate.h"
 
@@ -82,4 +83,77 @@ TEST(pci, bridges_lead_to_their_buses)
 	}
 	if (!bridges)
 		test_skip("no PCI-to-PCI bridge on this machine");
+}
+
+/* A PCI configuration space in RAM whose function resets on D3hot -> D0
+ * unless PMCSR.No_Soft_Reset (PCI PM 1.2, 5.6.1). */
+#define FC_PM	 0x40
+#define FC_PMCSR (FC_PM + 4)
+
+struct fake_cfg {
+	u8 b[256];
+	unsigned writes;
+};
+
+static u32 fc_rd(void *ctx, u16 off, unsigned size)
+{
+	struct fake_cfg *c = ctx;
+	u32 v = 0;
+
+	memcpy(&v, &c->b[off], size);
+	return v;
+}
+
+static void fc_wr(void *ctx, u16 off, unsigned size, u32 v)
+{
+	struct fake_cfg *c = ctx;
+	u32 old = fc_rd(c, FC_PMCSR, 2);
+
+	c->writes++;
+	memcpy(&c->b[off], &v, size);
+	if (off != FC_PMCSR || (v & 3) || (old & 3) != 3 || (old & BIT(3)))
+		return;
+	memset(&c->b[PCI_BAR0], 0, 24);
+	memset(&c->b[PCI_COMMAND], 0, 2);
+	c->b[PCI_CACHE_LINE_SIZE] = c->b[PCI_LATENCY_TIMER] = 0;
+	c->b[PCI_INTERRUPT_LINE] = 0;
+}
+
+static void fc_init(struct fake_cfg *c, u16 pmcsr)
+{
+	u32 bar0 = 0xfebf0004, cmd = 0x0406, pm = pmcsr;
+
+	memset(c, 0, sizeof(*c));
+	memcpy(&c->b[PCI_BAR0], &bar0, 4);
+	memcpy(&c->b[PCI_COMMAND], &cmd, 2);
+	c->b[PCI_CACHE_LINE_SIZE] = 0x10;
+	c->b[PCI_LATENCY_TIMER] = 0x20;
+	c->b[PCI_INTERRUPT_LINE] = 0x0b;
+	memcpy(&c->b[FC_PMCSR], &pm, 2);
+}
+
+/* No emulator here parks a device in D3hot: pci_pm_to_d0 runs against
+ * the fake configuration space. */
+TEST(pci, d3hot_reset_restores_bars_and_command)
+{
+	struct fake_cfg c, want;
+	struct pci_cfg io = { fc_rd, fc_wr, &c };
+	bool restored;
+
+	fc_init(&c, 3);
+	fc_init(&want, 0);
+	EXPECT_EQ(pci_pm_to_d0(&io, FC_PM, &restored), 3);
+	EXPECT_TRUE(restored);
+	EXPECT_MEMEQ(c.b, want.b, sizeof(c.b));
+
+	fc_init(&c, 3 | BIT(3)); /* No_Soft_Reset: nothing lost */
+	fc_init(&want, BIT(3));
+	EXPECT_EQ(pci_pm_to_d0(&io, FC_PM, &restored), 3);
+	EXPECT_FALSE(restored);
+	EXPECT_EQ(c.writes, 1);
+	EXPECT_MEMEQ(c.b, want.b, sizeof(c.b));
+
+	fc_init(&c, 0);
+	EXPECT_EQ(pci_pm_to_d0(&io, FC_PM, &restored), 0);
+	EXPECT_EQ(c.writes, 0);
 }

@@ -559,20 +559,16 @@ TEST(scalable, pgsnp_first_stage_needs_snoop_control)
 
 /* RID_PASID (9.4) names the PASID entry that requests without PASID
  * use: here PASID 70, directory entry 1, table entry 6. Only where
- * ECAP.RPS says the unit honours the field; elsewhere it is reserved and
- * the driver refuses it. */
+ * ECAP.RPS says the unit honours the field. */
 TEST(scalable, rid_pasid_selects_the_pasid_entry)
 {
 	struct sm_fix *f = sm_setup();
+
+	if (!(f->unit->ecap & VTD_ECAP_RPS))
+		test_skip("unit has no RID_PASID (ECAP.RPS=0)");
 	struct vtd_pasid_cfg c = any_cfg(f);
 	struct vtd_pasid_entry pe = vtd_pasid_entry_make(&c);
 
-	if (!(f->unit->ecap & VTD_ECAP_RPS)) {
-		EXPECT_EQ(vtd_sm_attach(&f->sm, f->dev->pci->bus,
-					f->dev->pci->devfn, 70, &pe, false),
-			  -EOPNOTSUPP);
-		test_skip("unit has no RID_PASID (ECAP.RPS=0): refused");
-	}
 	if (c.pgtt == VTD_PGTT_SL)
 		sl_map_pair(f);
 	else
@@ -586,6 +582,28 @@ TEST(scalable, rid_pasid_selects_the_pasid_entry)
 		  70);
 	round_trip(f, IOVA, IOVA + PAGE_SIZE, 0x46);
 	expect_no_sm_fault(f);
+}
+
+/* Without ECAP.RPS the context entry's RID_PASID is reserved (9.4):
+ * requests without PASID use PASID 0, and a non-zero RID_PASID is
+ * refused before anything is written. (QEMU 7.2 and 10.0 report RPS=0
+ * and would honour it.) */
+TEST(scalable, rid_pasid_refused_without_rps)
+{
+	struct sm_fix *f = sm_setup();
+
+	if (f->unit->ecap & VTD_ECAP_RPS)
+		test_skip("unit has RID_PASID (ECAP.RPS=1)");
+	struct vtd_pasid_cfg c = any_cfg(f);
+	struct vtd_pasid_entry pe = vtd_pasid_entry_make(&c);
+
+	EXPECT_EQ(vtd_sm_attach(&f->sm, f->dev->pci->bus, f->dev->pci->devfn,
+				70, &pe, false),
+		  -EOPNOTSUPP);
+	EXPECT_EQ(vtd_sm_ctx_entry(&f->sm, f->dev->pci->bus, f->dev->pci->devfn)
+			  ->w[0] &
+		      VTD_SMCTX_W0_P,
+		  0);
 }
 
 /* 9.2: devfn 128-255 find their context entries through the root

@@ -471,18 +471,13 @@ static bool ire_left_on(struct vtd_unit *u)
 }
 
 /* A queue stopped by an error nobody cleared, as a previous kernel may
- * leave it: a descriptor of an undefined type at the tail (6.5.2.10),
- * FSTS.IQE left set. Returns FSTS's queue error bits. */
+ * leave it: a descriptor of an undefined type (6.5.2.10), FSTS.IQE left
+ * set. Returns FSTS's queue error bits. */
 static u32 queue_error_left(struct vtd_unit *u)
 {
-	unsigned slot = u->iq_dw ? 2 : 1;
-	struct vtd_entry128 *d = &u->iq[u->iq_tail * slot];
+	struct vtd_entry128 bad = { .lo = 0xf, .hi = 0 };
 
-	memset(d, 0, sizeof(*d) * slot);
-	d->lo = 0xf;
-	vtd_flush_struct(u, d, sizeof(*d) * slot);
-	u->iq_tail = (u->iq_tail + 1) % u->iq_len;
-	vtd_write64(u, VTD_REG_IQT, FIELD_PREP(VTD_IQ_IDX, u->iq_tail * slot));
+	ASSERT_OK(vtd_qi_post(u, &bad));
 	ASSERT_OK(WAIT_FOR(vtd_read32(u, VTD_REG_FSTS) & VTD_FSTS_IQE,
 			   VTD_TIMEOUT_US));
 	return vtd_read32(u, VTD_REG_FSTS) &
@@ -532,22 +527,16 @@ TEST(vtd, bring_up_quiesces_translation_and_faults)
 }
 
 /* Teardown after a queue error the bring-up could not clear: the queue is
- * made consistent again (IQT = IQH, the error cleared, as qi_recover
- * does), an invalidation through it ends with a wait descriptor, and the
+ * made consistent again (vtd_qi_clear_error: IQT = IQH, the error
+ * cleared), an invalidation through it ends with a wait descriptor, and the
  * unit is given back its queue, root table and fault interrupt (what the
  * half-done bring-up turned off or masked). */
 static void queue_restart(void *arg)
 {
 	struct vtd_unit *u = arg;
-	u32 fsts = vtd_read32(u, VTD_REG_FSTS);
-	u64 head = vtd_read64(u, VTD_REG_IQH);
 
-	if (!(fsts & (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)))
+	if (vtd_qi_clear_error(u) == 0)
 		return;
-	vtd_write64(u, VTD_REG_IQT, head);
-	u->iq_tail = (unsigned)FIELD_GET(VTD_IQ_IDX, head) / (u->iq_dw ? 2 : 1);
-	vtd_write32(u, VTD_REG_FSTS,
-		    fsts & (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE));
 	EXPECT_OK(vtd_inv_iotlb(u, VTD_GRAN_GLOBAL, 0, 0, 0));
 	EXPECT_OK(vtd_qi_enable(u));
 	EXPECT_OK(vtd_root_table_install(u));
