@@ -181,7 +181,8 @@ static enum ktap_result run_one(const struct test *t)
 		test_diag("not over %s: %s", who[i] ? who[i] : "-", why[i]);
 	if (verbose)
 		test_diag("took %lu us", env->now_us() - start);
-	if (!nran) {
+	/* A check that failed before the skip is not dropped with it. */
+	if (!nran && !cur.failures) {
 		join_reasons(cur.reason, why, who, nskip);
 		return KTAP_SKIP;
 	}

@@ -24,9 +24,13 @@
 #include "arch/x86/percpu.h"
 #include "boot/bootinfo.h"
 
-/* Default deadline of a call, and of an AP's check-in after its SIPI. */
+/* Default deadline of a call, and of an AP's check-in after its SIPI: an
+ * AP answers in microseconds, but an emulator's vCPU thread without
+ * -icount may wait for the host's scheduler (218 ms seen for QEMU 10.0
+ * with another lane's QEMU on the same 2 cores); Linux waits 10 s. A
+ * slow deadline costs only where an AP never answers. */
 #define SMP_CALL_US   1000000
-#define SMP_ONLINE_MS 200
+#define SMP_ONLINE_MS 1000
 #define SMP_ONLINE_US (SMP_ONLINE_MS * 1000)
 
 /* Parse the MADT and start the APs. Needs mm, the TSC, the BSP's APIC and
