@@ -11,6 +11,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
+#include "kvmlike/assign.h"
 #include "kvmlike/policy.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -81,6 +82,7 @@ static void platform_up(void)
 	    &kstate.boot); /* outcome: vtd_dmar(), vtd_nr_units() */
 	if (kstate.opts.nomsi)
 		pci_msi_off();
+	assign_allow_unsafe_interrupts(kstate.opts.allow_unsafe_interrupts);
 	edu_probe(kstate.opts.edu_dma_bits);
 	xhci_probe(); /* outcome: dma_find("xhci"), xhci_probed() */
 }

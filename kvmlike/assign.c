@@ -5,6 +5,7 @@
 #include "arch/x86/pci.h"
 #include "iommu/vtd/alias.h"
 #include "iommu/vtd/caps.h"
+#include "iommu/vtd/ir_host.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -102,6 +103,61 @@ static int assign_attach(struct assigned_dev *a)
 	return err;
 }
 
+static bool unsafe_interrupts;
+
+bool assign_allow_unsafe_interrupts(bool allow)
+{
+	bool was = unsafe_interrupts;
+
+	unsafe_interrupts = allow;
+	return was;
+}
+
+/* The guest must not reach the host's interrupts through the device
+ * (ir_host.h): the host's MSI of it is held off (edu raises its MSI when
+ * a register is written, and the guest owns the registers), and its unit
+ * remaps, so that a message the device writes (a DMA to 0xFEEx_xxxx)
+ * names no entry valid for it. Without remapping only the option lets
+ * it through, with the hold still on. */
+static int assign_interrupts(struct assigned_dev *a)
+{
+	struct pci_dev *pci = a->eng->pci;
+	struct vtd_unit *u = vtd_unit_for_device(pci->seg, pci->bus,
+						 pci->devfn);
+	int err;
+
+	if (!u || !(u->ecap & VTD_ECAP_IR)) {
+		if (!unsafe_interrupts) {
+			vm_set_err(a->vm,
+				   "%02x:%02x.%u: its unit cannot remap "
+				   "interrupts (ECAP.IR=0): the guest could "
+				   "send the host any interrupt through it "
+				   "(allow_unsafe_interrupts assigns anyway)",
+				   pci->bus, pci->devfn >> 3, pci->devfn & 7);
+			return -EPERM;
+		}
+		return pci_msi_hold(pci, true);
+	}
+	if ((err = pci_msi_hold(pci, true)))
+		return err;
+	if ((err = vtd_ir_host_get(u))) {
+		pci_msi_hold(pci, false);
+		return err;
+	}
+	a->ir_unit = u;
+	return 0;
+}
+
+static int assign_interrupts_back(struct assigned_dev *a)
+{
+	int err = pci_msi_hold(a->eng->pci, false);
+
+	if (a->ir_unit)
+		vtd_ir_host_put(a->ir_unit);
+	a->ir_unit = NULL;
+	return err;
+}
+
 /* BAR 0 is handed to the guest whole; what VFIO would have to trap is
  * refused instead (-EOPNOTSUPP): a BAR smaller than a page or not page
  * aligned (the rest of its page belongs to other registers, maybe another
@@ -140,12 +196,13 @@ int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 	a->bar_gpa = bar_gpa;
 	a->bar_hpa = pci->bar[0].base;
 	a->bar_size = ALIGN_UP(pci->bar[0].size, PAGE_SIZE);
-	err = assign_domain(a, flags);
-	if (err)
+	if ((err = assign_interrupts(a)))
 		return err;
-	err = assign_attach(a);
-	if (err) {
+	err = assign_domain(a, flags);
+	if (!err && (err = assign_attach(a)))
 		vtd_domain_destroy(&a->dom);
+	if (err) {
+		assign_interrupts_back(a);
 		return err;
 	}
 	a->live = true;
@@ -171,6 +228,7 @@ int assign_detach(struct assigned_dev *a)
 	first_error(&ret, gmem_unmap_mmio(&a->vm->mem, a->bar_gpa));
 	assign_nested_changed(a->vm);
 	vtd_domain_destroy(&a->dom);
+	first_error(&ret, assign_interrupts_back(a));
 	return ret;
 }
 

@@ -35,20 +35,33 @@ struct assigned_dev {
 	gpa_t bar_gpa;
 	hpa_t bar_hpa;
 	u64 bar_size;
+	/* The unit that remaps the device's interrupts for its time with
+	 * the guest (iommu/vtd/ir_host.h); NULL when allowed unsafe. */
+	struct vtd_unit *ir_unit;
 	bool live; /* assigned: domain, context entry, count and BAR */
 };
 
-/* Assign @e to @vm: its domain maps the guest's RAM (not pages mapped
- * later by vm_map_page), the device is attached, BAR 0 appears at
- * @bar_gpa. 0; -ENODEV (no unit translates the device's DMA, no memory
- * BAR), -EOPNOTSUPP (BAR 0 under a page, or holding the MSI-X table or
- * pending bits, which the guest would then own), -EPERM (the VM's policy refuses a non-coherent domain: vm->err
- * says why), or an error of the layer that failed. Nothing is left behind on error. */
+/* Allow assignment through a unit that cannot remap interrupts (the
+ * allow_unsafe_interrupts option, after VFIO's module parameter): the
+ * guest can then make its device send the host any interrupt. Returns
+ * the previous setting. */
+bool assign_allow_unsafe_interrupts(bool allow);
+
+/* Assign @e to @vm: the host's MSI of the device is held off and its
+ * unit remaps interrupts (ir_host.h), its domain maps the guest's RAM
+ * (not pages mapped later by vm_map_page), the device is attached, BAR 0
+ * appears at @bar_gpa. 0; -ENODEV (no unit translates the device's DMA,
+ * no memory BAR), -EOPNOTSUPP (BAR 0 under a page, or holding the MSI-X
+ * table or pending bits, which the guest would then own), -EPERM (the
+ * unit cannot remap interrupts and unsafe interrupts are not allowed, or
+ * the VM's policy refuses a non-coherent domain: vm->err says why), or an
+ * error of the layer that failed. Nothing is left behind on error. */
 int assign_device(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 		  gpa_t bar_gpa, unsigned flags);
 /* Quiesce the device (wait for its DMA to end), clear its context
- * entries and invalidate, recount the VM, unmap the BAR from the guest, destroy
- * the domain. Safe to call twice. 0 or the first error met (the rest is
+ * entries and invalidate, recount the VM, unmap the BAR from the guest,
+ * destroy the domain, give the host its MSI back and drop the unit's
+ * remapping. Safe to call twice. 0 or the first error met (the rest is
  * still undone). */
 int assign_detach(struct assigned_dev *a);
 /* Make the live domain enforce snooping in place (every leaf gains SNP,

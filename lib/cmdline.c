@@ -25,6 +25,8 @@ static const struct opt opts[] = {
 	{ "hold", OPT_FLAG, OFF(hold), NULL, 0 },
 	{ "x2apic", OPT_FLAG, OFF(x2apic), NULL, 0 },
 	{ "nomsi", OPT_FLAG, OFF(nomsi), NULL, 0 },
+	{ "allow_unsafe_interrupts", OPT_FLAG, OFF(allow_unsafe_interrupts),
+	  NULL, 0 },
 	{ "exit", OPT_STR, OFF(exit), NULL,
 	  sizeof(((struct options *)0)->exit) },
 	{ "expect_virt", OPT_ENUM, OFF(expect_virt), virt_names, 0 },

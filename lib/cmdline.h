@@ -25,6 +25,10 @@ struct options {
 	/* nomsi: no device gets MSI or MSI-X (as Linux's pci=nomsi, for a
 	 * board whose MSIs are broken): the DMA engines poll. */
 	bool nomsi;
+	/* allow_unsafe_interrupts: assign a device through a unit that
+	 * cannot remap interrupts (as VFIO's module parameter): the guest
+	 * can then send the host any interrupt through it. */
+	bool allow_unsafe_interrupts;
 	/* exit=: the platform's exit modes (arch/x86/platform.h), which
 	 * lib/ does not know: the word as given, "" when absent. */
 	char exit[CMDLINE_WORD_LEN];

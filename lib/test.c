@@ -468,35 +468,62 @@ void test_abort_exception(const char *what, u64 rip)
 	klongjmp(&cur.jb, 1);
 }
 
-bool test_check_u64(const char *file, int line, const char *expr, u64 actual,
-		    const char *op, u64 expected)
+/* Orderings: -1, 0 or 1 as the numbers compare. A negative signed one is
+ * below any unsigned one; two of one sign compare as that sign's type. */
+static int num_cmp(u64 a, bool as, u64 b, bool bs)
 {
-	nr_checks++;
+	bool an = as && (s64)a < 0, bn = bs && (s64)b < 0;
+
+	if (an != bn)
+		return an ? -1 : 1;
+	if (an)
+		return (s64)a < (s64)b ? -1 : (s64)a > (s64)b;
+	return a < b ? -1 : a > b;
+}
+
+/* A negative signed operand as "-N", anything else in hex. */
+static const char *num_str(char *buf, size_t len, u64 v, bool is_signed)
+{
+	if (is_signed && (s64)v < 0)
+		ksnprintf(buf, len, "%ld", (s64)v);
+	else
+		ksnprintf(buf, len, "0x%lx", v);
+	return buf;
+}
+
+bool test_check_num(const char *file, int line, const char *expr, u64 actual,
+		    bool actual_signed, const char *op, u64 expected,
+		    bool expected_signed)
+{
+	int c = num_cmp(actual, actual_signed, expected, expected_signed);
+	char l[24], r[24];
 	bool ok;
 
+	nr_checks++;
 	switch (op[0] | op[1] << 8) {
-	case '=' | '=' << 8:
+	case '=' | '=' << 8: /* as C compares them: -1 == ~0ULL */
 		ok = actual == expected;
 		break;
 	case '!' | '=' << 8:
 		ok = actual != expected;
 		break;
 	case '<':
-		ok = actual < expected;
+		ok = c < 0;
 		break;
 	case '<' | '=' << 8:
-		ok = actual <= expected;
+		ok = c <= 0;
 		break;
 	case '>':
-		ok = actual > expected;
+		ok = c > 0;
 		break;
 	default:
-		ok = actual >= expected;
+		ok = c >= 0;
 		break;
 	}
 	if (!ok)
-		test_fail("%s:%d: EXPECT %s: left 0x%lx, right 0x%lx", file,
-			  line, expr, actual, expected);
+		test_fail("%s:%d: EXPECT %s: left %s, right %s", file, line,
+			  expr, num_str(l, sizeof(l), actual, actual_signed),
+			  num_str(r, sizeof(r), expected, expected_signed));
 	return ok;
 }
 

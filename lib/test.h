@@ -63,8 +63,9 @@ const struct test_results *test_results(void);
 const char *test_full_name(const struct test *t);
 
 /* Assertion back ends: return whether the check held. */
-bool test_check_u64(const char *file, int line, const char *expr, u64 actual,
-		    const char *op, u64 expected);
+bool test_check_num(const char *file, int line, const char *expr, u64 actual,
+		    bool actual_signed, const char *op, u64 expected,
+		    bool expected_signed);
 bool test_check_true(const char *file, int line, const char *expr, bool ok);
 bool test_check_ok(const char *file, int line, const char *expr, int err);
 bool test_check_mem(const char *file, int line, const char *expr,
@@ -72,11 +73,20 @@ bool test_check_mem(const char *file, int line, const char *expr,
 bool test_check_bytes(const char *file, int line, const char *expr,
 		      const void *p, u8 value, size_t n);
 
-/* Comparisons are unsigned 64-bit: compare errno results with EXPECT_OK
- * or EXPECT_EQ, never with an ordering against 0. */
-#define TEST_CMP(a, op, b)                                                   \
-	test_check_u64(__FILE__, __LINE__, #a " " #op " " #b, (u64)(a), #op, \
-		       (u64)(b))
+/* Orderings (LT, LE, GT, GE) compare the numbers the operands are: a
+ * signed operand (int, long; after the integer promotions) below 0 is
+ * below every unsigned one, where a 64-bit unsigned comparison would read
+ * an errno as 2^64 - 1 and let EXPECT_GT(err, 0) pass. EQ and NE compare
+ * as C does (-1 == ~0ULL). Pointers compare as addresses. */
+#define TEST_SIGNED(x)             \
+	_Generic((x) + 0, int      \
+		 : true, long      \
+		 : true, long long \
+		 : true, default   \
+		 : false)
+#define TEST_CMP(a, op, b)                                              \
+	test_check_num(__FILE__, __LINE__, #a " " #op " " #b, (u64)(a), \
+		       TEST_SIGNED(a), #op, (u64)(b), TEST_SIGNED(b))
 #define EXPECT_EQ(a, b) TEST_CMP(a, ==, b)
 #define EXPECT_NE(a, b) TEST_CMP(a, !=, b)
 #define EXPECT_LT(a, b) TEST_CMP(a, <, b)

@@ -2,7 +2,6 @@
  * PCI Express Base 4.0 section 7.2.2 (ECAM). */
 #include "arch/x86/pci.h"
 #include "arch/x86/acpi.h"
-#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/tsc.h"
@@ -221,88 +220,6 @@ int pci_find_cap(const struct pci_dev *d, u8 id)
 		      PCI_CAP_PTR_MASK;
 	}
 	return -ENOENT;
-}
-
-static bool msi_off;
-
-void pci_msi_off(void)
-{
-	msi_off = true;
-}
-
-/* The compatibility-format address that reaches this CPU, or why there
- * is none for MSI and MSI-X alike (pci.h). */
-static int msi_addr_here(u32 *addr)
-{
-	u32 dest = apic_id();
-
-	if (msi_off)
-		return -EPERM;
-	if (dest > APIC_MSI_DEST_MAX)
-		return -ERANGE;
-	*addr = apic_msi_addr(dest);
-	return 0;
-}
-
-/* One MSI vector to this CPU's local APIC (PCI 3.0 6.8.1), INTx off. */
-int pci_msi_enable(struct pci_dev *d, u8 vector)
-{
-	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
-	u32 addr;
-	int err;
-
-	if (cap < 0)
-		return -ENODEV;
-	if ((err = msi_addr_here(&addr)))
-		return err;
-	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSI_CTRL, 2);
-	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
-	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, addr);
-	if (is64)
-		pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);
-	pci_dev_write(d, cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2,
-		      vector);
-	ctrl = (ctrl & ~PCI_MSI_CTRL_MME) | PCI_MSI_CTRL_ENABLE; /* 1 vector */
-	pci_dev_write(d, cap + PCI_MSI_CTRL, 2, ctrl);
-	u16 cmd = (u16)pci_dev_read(d, PCI_COMMAND, 2);
-	pci_dev_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
-	return 0;
-}
-
-/* MSI-X (PCI Local Bus 3.0, 6.8.2): entry 0 of the table that BAR @bir
- * holds at the capability's offset, to this CPU's local APIC. Enabled
- * with the function masked while the entry is written. */
-int pci_msix_enable(struct pci_dev *d, u8 vector)
-{
-	int cap = pci_find_cap(d, PCI_CAP_ID_MSIX);
-	u32 addr;
-	int err;
-
-	if (cap < 0)
-		return -ENODEV;
-	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSIX_CTRL, 2);
-	u32 tbl = pci_dev_read(d, cap + PCI_MSIX_TABLE, 4);
-	unsigned bir = tbl & PCI_MSIX_BIR;
-	u64 off = tbl & ~(u32)PCI_MSIX_BIR;
-	if (bir >= 6 || d->bar[bir].io || off + 16 > d->bar[bir].size)
-		return -EINVAL;
-	if ((err = msi_addr_here(&addr)))
-		return err;
-	u8 *bar = pci_map_bar(d, bir);
-	if (!bar)
-		return -ENOMEM;
-	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
-		      ctrl | PCI_MSIX_ENABLE | PCI_MSIX_MASKALL);
-	volatile u32 *e = (volatile u32 *)(bar + off);
-	e[0] = addr;
-	e[1] = 0;
-	e[2] = vector;
-	e[3] = 0; /* vector control: unmasked */
-	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
-		      (ctrl | PCI_MSIX_ENABLE) & ~PCI_MSIX_MASKALL);
-	u16 cmd = (u16)pci_dev_read(d, PCI_COMMAND, 2);
-	pci_dev_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
-	return 0;
 }
 
 /* PCI Power Management (PCI PM 1.2, 3.2.4): firmware may leave a device

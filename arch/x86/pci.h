@@ -61,6 +61,13 @@ struct pci_dev {
 	u8 header_type;
 	u8 sec_bus, sub_bus; /* bridges */
 	struct pci_bar bar[6];
+	/* The one MSI or MSI-X vector the kernel enabled (arch/x86/msi.c):
+	 * the capability (PCI_CAP_ID_MSI or _MSIX; 0: none), the vector and
+	 * the local APIC id it is aimed at; held while a guest owns the
+	 * device (pci_msi_hold). */
+	u8 msi_kind, msi_vector;
+	u32 msi_dest;
+	bool msi_held;
 };
 
 int pci_init(void);
@@ -73,6 +80,8 @@ struct pci_dev *pci_find(u16 vendor, u16 device, unsigned index);
 /* Map BAR @i uncached; NULL if it is absent or an I/O BAR. */
 void *pci_map_bar(struct pci_dev *d, unsigned i);
 void pci_set_master(struct pci_dev *d, bool on);
+/* MSI and MSI-X of the kernel's own devices: arch/x86/msi.c. */
+
 /* Program and enable MSI to this CPU's local APIC with @vector: 0,
  * -ENODEV (no MSI capability), -EPERM (after pci_msi_off), or -ERANGE
  * (this CPU's x2APIC id is above the 255 a compatibility-format message
@@ -83,6 +92,34 @@ void pci_msi_off(void);
 /* The same through MSI-X table entry 0 (devices without MSI); -EINVAL
  * for a table outside its BAR. */
 int pci_msix_enable(struct pci_dev *d, u8 vector);
+
+/* A message: address (bits 31:0; the high half is written 0) and data. */
+struct pci_msi_msg {
+	u32 addr, data;
+};
+/* An interrupt-remapping layer that takes over devices' messages. */
+struct pci_msi_remap {
+	/* The message for @d's @vector to local APIC @dest: 0 with *m set;
+	 * 1 when @d's interrupts are not remapped (the message is then in
+	 * compatibility format); a negative errno when they are and no
+	 * message can be made (the vector then stays off). */
+	int (*compose)(const struct pci_dev *d, u8 vector, u32 dest,
+		       struct pci_msi_msg *m);
+	/* @d's vector is held off: whatever it named must block. */
+	void (*release)(const struct pci_dev *d);
+};
+void pci_msi_set_remap(const struct pci_msi_remap *r);
+/* Write @d's message again, as the remapping layer now composes it (after
+ * the layer turned remapping on or off for @d's unit). The device must
+ * not be raising interrupts meanwhile: address and data are two writes.
+ * 0 (also when the kernel enabled no vector on @d, or holds it), or the
+ * error of composing, which leaves the vector off. */
+int pci_msi_recompose(struct pci_dev *d);
+/* Hold @d's vector off (@hold: enable bit clear, INTx stays disabled, so
+ * that the device signals nothing, and the remapping layer releases its
+ * entry), or give it back (written again and enabled). 0, or the error
+ * of composing on release. Nothing to do when no vector was enabled. */
+int pci_msi_hold(struct pci_dev *d, bool hold);
 int pci_find_cap(const struct pci_dev *d, u8 id);
 
 /* Configuration space as pci_pm_to_d0() sees it: a device's, or a

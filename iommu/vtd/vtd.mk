@@ -13,3 +13,4 @@ VTD_OBJS += iommu/vtd/alias.o
 VTD_OBJS += iommu/vtd/vtd.o
 VTD_OBJS += iommu/vtd/ir.o
 VTD_OBJS += iommu/vtd/pasid.o
+VTD_OBJS += iommu/vtd/ir_host.o

@@ -415,6 +415,14 @@ step_assigned:
 	je op_edu_wait
 	cmpl $GOP_HALT, %eax
 	je op_halt
+	cmpl $GOP_WRITE32, %eax
+	je op_write32
+	ret
+
+op_write32:
+	movl 8(%esi), %eax
+	movl 12(%esi), %ecx
+	movl %ecx, (%eax)
 	ret
 
 /* The host gets the vCPU back here, and resumes it after the HLT. */

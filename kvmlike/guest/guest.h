@@ -162,6 +162,7 @@
  *  CHECK    count the bytes of [lo, lo+hi) that differ from arg;
  *           GREP_CHECK
  *  PAGING   paging on, as the layout above describes
+ *  WRITE32  the u32 hi to GPA lo: RAM, or a register of the BAR
  *  GREP_DMA    EBX: 0 done, 1 still running; ECX: polls
  *  GREP_CHECK  EBX: bytes that differ; ECX: GPA of the first, 0xffffffff
  *              when none */
@@ -171,6 +172,7 @@
 #define GOP_PAGING	     35
 #define GOP_EDU_WAIT	     36
 #define GOP_HALT	     37
+#define GOP_WRITE32	     38
 #define GUEST_EDU_ARG_TO_RAM 0x1
 #define GUEST_EDU_ARG_NOWAIT 0x2
 #define GREP_DMA	     32
@@ -182,7 +184,8 @@
 #define GUEST_EDU_DST	 0x88
 #define GUEST_EDU_CNT	 0x90
 #define GUEST_EDU_CMD	 0x98
-#define GUEST_EDU_START	 0x1 /* reads 1 while the transfer runs */
+#define GUEST_EDU_RAISE	 0x60 /* a write raises the device's interrupt */
+#define GUEST_EDU_START	 0x1  /* reads 1 while the transfer runs */
 #define GUEST_EDU_TO_RAM 0x2
 #define GUEST_EDU_BUF	 0x40000 /* the device buffer's address */
 /* Polls of the command register, GHC_IDLE of GUEST_EDU_IDLE_US between

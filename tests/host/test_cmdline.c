@@ -36,6 +36,7 @@ static void assert_defaults(const struct options *o)
 	assert_false(o->acpidump);
 	assert_false(o->x2apic);
 	assert_false(o->nomsi);
+	assert_false(o->allow_unsafe_interrupts);
 	assert_string_equal(o->exit, "");
 	assert_int_equal(o->expect_virt, VIRT_UNSET);
 	assert_int_equal(o->expect_edu, -1);
@@ -55,7 +56,8 @@ static void empty_line_gives_defaults(void **state)
 
 static void bare_flags_set_their_option(void **state)
 {
-	struct options *o = parse("list verbose report acpidump x2apic nomsi",
+	struct options *o = parse("list verbose report acpidump x2apic nomsi "
+				  "allow_unsafe_interrupts",
 				  0);
 
 	assert_true(o->list);
@@ -64,6 +66,7 @@ static void bare_flags_set_their_option(void **state)
 	assert_true(o->acpidump);
 	assert_true(o->x2apic);
 	assert_true(o->nomsi);
+	assert_true(o->allow_unsafe_interrupts);
 }
 
 static void enum_options_take_each_named_value(void **state)

@@ -116,7 +116,7 @@ TEST(assigned, second_vm_cannot_reach_first_vms_memory)
 	ASSERT_OK(vm_create(&f->vm2, WBINVD_AUTO));
 	f->vm2_up = true;
 	ASSERT_OK(vm_add_vcpu(&f->vm2, &f->v2));
-	ASSERT_OK(assign_device(&f->dev2, &f->vm2, e1, GUEST_BAR_GPA, 0));
+	afix_assign(&f->dev2, &f->vm2, e1, 0);
 	vtd_fault_drain(f->dev2.unit);
 	vtd_fault_clear_log(f->dev2.unit);
 	afix_fill_guards(&f->kf.vm);

@@ -3,8 +3,10 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "iommu/vtd/alias.h"
+#include "iommu/vtd/caps.h"
 #include "iommu/vtd/fault.h"
 #include "iommu/vtd/vtd.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/test.h"
 #include "tests/kernel/vtd_fix.h"
@@ -47,10 +49,31 @@ struct assigned_fix *afix_begin(enum wbinvd_policy policy, unsigned flags)
 	struct dma_engine *e = afix_edu(0);
 	struct assigned_fix *f = afix_vm(policy);
 
-	ASSERT_OK(assign_device(&f->dev, &f->kf.vm, e, GUEST_BAR_GPA, flags));
+	afix_assign(&f->dev, &f->kf.vm, e, flags);
 	vtd_fault_drain(f->dev.unit);
 	vtd_fault_clear_log(f->dev.unit);
 	return f;
+}
+
+void afix_assign(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
+		 unsigned flags)
+{
+	struct pci_dev *pci = e->pci;
+	struct vtd_unit *u = vtd_unit_for_device(pci->seg, pci->bus,
+						 pci->devfn);
+	int err = assign_device(a, vm, e, GUEST_BAR_GPA, flags);
+
+	if (err == -EPERM && u && !(u->ecap & VTD_ECAP_IR))
+		test_skip("%s", vm->err);
+	ASSERT_OK(err);
+}
+
+void afix_need_remapping(const struct assigned_dev *a)
+{
+	if (!a->ir_unit)
+		test_skip("unit cannot remap interrupts (ECAP.IR=0): assigned "
+			  "under allow_unsafe_interrupts, the guest's messages "
+			  "reach the host");
 }
 
 /* The @i'th edu device, behind a VT-d unit, or skip. */

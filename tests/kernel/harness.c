@@ -162,3 +162,33 @@ TEST(harness, each_round_ran_and_was_torn_down)
 	EXPECT_EQ(rounds_run, 2);
 	EXPECT_EQ(rounds_torn_down, 2);
 }
+
+/* Orderings compare numbers, not 64-bit patterns: an errno is below 0
+ * and below any unsigned value; equality is C's (-1 == ~0ULL). */
+static int an_errno = -5;
+static unsigned wrong_orderings;
+
+static void orderings_that_must_fail(void)
+{
+	wrong_orderings = 0;
+	wrong_orderings += EXPECT_GT(an_errno, 0);
+	wrong_orderings += EXPECT_GE(an_errno, 0u);
+	wrong_orderings += EXPECT_GT(an_errno, (u64)1);
+	wrong_orderings += EXPECT_LT((u64)1, an_errno);
+}
+
+TEST(harness, orderings_read_negative_numbers_as_negative)
+{
+	int minus_one = -1;
+
+	EXPECT_LT(an_errno, 0);
+	EXPECT_LT(an_errno, (u64)0);
+	EXPECT_GT((u64)1 << 63, an_errno);
+	EXPECT_LT(an_errno, minus_one);
+	EXPECT_EQ(minus_one, ~0ULL);
+	test_diag("a nested test fails on purpose; its failures are not ours");
+	struct test_outcome o = test_run_nested(orderings_that_must_fail);
+	EXPECT_TRUE(o.returned);
+	EXPECT_EQ(o.failures, 4);
+	EXPECT_EQ(wrong_orderings, 0);
+}

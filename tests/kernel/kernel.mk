@@ -21,6 +21,7 @@ KTEST_OBJS += tests/kernel/assigned_fix.o
 KTEST_OBJS += tests/kernel/assigned.o
 KTEST_OBJS += tests/kernel/assigned_wbinvd.o
 KTEST_OBJS += tests/kernel/assigned_memtype.o
+KTEST_OBJS += tests/kernel/assigned_irq.o
 KTEST_OBJS += tests/kernel/kvm_smp.o
 KTEST_OBJS += tests/kernel/xhci.o
 KTEST_OBJS += tests/kernel/xhci_standin.o

@@ -3,6 +3,7 @@
 #include "iommu/vtd/alias.h"
 #include "iommu/vtd/caps.h"
 #include "iommu/vtd/inval.h"
+#include "iommu/vtd/ir.h"
 #include "iommu/vtd/fault.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/trap.h"
@@ -447,4 +448,32 @@ bool take_first_fault(struct vtd_unit *u, unsigned reason,
 			  reason, vtd_fault_reason_name(reason));
 	*first = flt[0];
 	return true;
+}
+
+void expect_ir_fault(struct vtd_unit *u, unsigned reason, u16 sid, int index)
+{
+	struct vtd_fault flt[4];
+
+	vtd_fault_drain(u);
+	unsigned n = vtd_fault_take(u, flt, 4);
+	if (n == 0) {
+		if (platform_kind() == PLATFORM_QEMU)
+			test_todo("QEMU 7.2: interrupt-remapping faults are "
+				  "not recorded (dropped, reported on stderr)");
+		test_fail("no fault record; expected 0x%x (%s)", reason,
+			  vtd_ir_fault_name(reason));
+		return;
+	}
+	EXPECT_EQ(n, 1);
+	if (flt[0].reason != reason)
+		test_fail("fault reason 0x%x (%s), expected 0x%x (%s)",
+			  flt[0].reason, vtd_ir_fault_name(flt[0].reason),
+			  reason, vtd_ir_fault_name(reason));
+	if (flt[0].sid == 0xffff && platform_kind() == PLATFORM_QEMU)
+		test_todo("QEMU 10.0: an interrupt message a device writes by "
+			  "DMA carries no source id (the record says 0xffff)");
+	EXPECT_EQ(flt[0].sid, sid);
+	if (index >= 0)
+		EXPECT_EQ(FIELD_GET(VTD_FRCD_LO_IR_INDEX, flt[0].addr),
+			  (unsigned)index);
 }

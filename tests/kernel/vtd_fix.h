@@ -112,6 +112,15 @@ bool expect_no_fault(struct vtd_fix *f);
  * *first gets it. False when none was recorded. */
 bool take_first_fault(struct vtd_unit *u, unsigned reason,
 		      struct vtd_fault *first);
+/* The one fault record of a blocked interrupt (7.1.3): @reason, the
+ * requester @sid and, unless @index is negative, the entry index in FI
+ * 63:48. The caller has checked that the interrupt did not arrive (a
+ * failure on every unit, with or without a record). QEMU 7.2 records no
+ * interrupt-remapping fault, QEMU 10.0 no source id for a message written
+ * by DMA (hw/i386/intel_iommu.c vtd_mem_ir_write takes the requester id
+ * from the access's attributes, which pci_dma_write leaves unspecified):
+ * known divergences there. */
+void expect_ir_fault(struct vtd_unit *u, unsigned reason, u16 sid, int index);
 /* Stage @len bytes of @pattern into the device buffer through a read-only
  * mapping of f->src at @iova; skips the round on an engine that is not
  * free form. */
