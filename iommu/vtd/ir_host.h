@@ -18,7 +18,11 @@
  * entry of the table (same vector, same local APIC) and the device's
  * message names it (arch/x86/msi.c recomposes it). Turning remapping on
  * or off rewrites those messages: the devices must not be raising
- * interrupts meanwhile (the kernel's DMA waits for each transfer). */
+ * interrupts meanwhile (the kernel's DMA waits for each transfer). I/O
+ * APIC pins are not moved: the kernel routes none but in the ir suite,
+ * which runs with nothing assigned and its own table (a unit remapping
+ * for someone else is -EBUSY here). The unit's own fault event interrupt
+ * is never remapped (5.1.6) and keeps its compatibility format. */
 #ifndef IOMMU_VTD_IR_HOST_H
 #define IOMMU_VTD_IR_HOST_H
 

@@ -17,6 +17,7 @@
 	.globl guest_stub_start, guest_stub_end
 	.globl guest_stub_invd, guest_stub_touch, guest_stub_tf_after
 	.globl guest_stub_tf_nop_after
+	.globl guest_stub_syscall_ret
 
 guest_stub_start:
 	movl $GUEST_STACK_TOP, %esp
@@ -136,6 +137,8 @@ step:
 	je op_mwait
 	cmpl $GOP_CLTS_LMSW, %eax
 	je op_clts_lmsw
+	cmpl $GOP_SYSCALL, %eax
+	je op_syscall
 	jmp step_assigned
 
 op_wbinvd:
@@ -394,6 +397,28 @@ op_cpuid:
 	movl %edx, %ecx
 	movl $GREP_CPUID, %eax
 	jmp report
+
+/* Legacy-mode SYSCALL (AMD APM vol. 3, SYSCALL): CS <- STAR 47:32, SS <-
+ * that + 8 (flat, as the stub's GDT has them), EIP <- STAR 31:0, ECX <-
+ * the next EIP; IF cleared, nothing pushed. */
+op_syscall:
+	movl $0xc0000080, %ecx /* EFER */
+	rdmsr
+	orl $1, %eax /* SCE */
+	wrmsr
+	movl $0xc0000081, %ecx /* STAR */
+	movl $GPA(syscall_target), %eax
+	movl $(GUEST_SEL_CODE << 16 | GUEST_SEL_CODE), %edx
+	wrmsr
+	syscall
+guest_stub_syscall_ret:
+	ret
+
+syscall_target:
+	pushl %ecx
+	movl %ecx, %ebx
+	movl $GREP_RAN, %eax
+	jmp report /* its RET returns after the SYSCALL */
 
 op_sti_wbinvd:
 	sti

@@ -121,6 +121,11 @@
 /* arg 0: CLTS; 1: LMSW with BX = lo; report GREP_CR0 (read back). On SVM
  * both reach the CR0 write intercept, without decode-assist help. */
 #define GOP_CLTS_LMSW 26
+/* EFER.SCE and STAR (SYSCALL CS = GUEST_SEL_CODE, EIP = the stub's
+ * target) on the guest's copies, then SYSCALL; the target reports
+ * GREP_RAN with EBX = the return EIP SYSCALL left in ECX, and returns
+ * there. SYSCALL outside 64-bit mode is #UD on Intel (GREP_EXC). */
+#define GOP_SYSCALL 27
 
 #define GSVM_VMRUN   0
 #define GSVM_VMLOAD  1
@@ -222,6 +227,7 @@ struct guest_script {
 extern const u8 guest_stub_start[], guest_stub_end[];
 extern const u8 guest_stub_invd[], guest_stub_touch[];
 extern const u8 guest_stub_tf_after[], guest_stub_tf_nop_after[];
+extern const u8 guest_stub_syscall_ret[];
 
 static inline u64 guest_stub_gpa(const u8 *sym)
 {

@@ -399,6 +399,38 @@ TEST(contain, wrmsr_lstar_changes_only_the_guests_copy)
 	contain_end();
 }
 
+/* SYSCALL goes where the guest's own STAR says, never where the host's
+ * does. On SVM, legacy-mode SYSCALL (AMD APM vol. 3) reaches the stub's
+ * target with the return EIP in ECX: the guest's EFER.SCE and STAR are in
+ * the VMCB. On Intel SYSCALL outside 64-bit mode is #UD (SDM vol. 2B),
+ * and the guest never reaches 64-bit mode (long_mode_is_refused). The
+ * host's EFER, STAR, LSTAR, CSTAR and SFMASK are unchanged (contain_end). */
+TEST(contain, syscall_follows_the_guests_star)
+{
+	const struct guest_step s[] = { { .op = GOP_SYSCALL } };
+
+	if (!contain_begin())
+		return;
+	if (kvm_run_script(&fix, s, ARRAY_SIZE(s))) {
+		const struct vcpu_report *ran = report_n(GREP_RAN, 0);
+
+		if (vm_ops(&fix.vm)->vendor == VCPU_SVM) {
+			if (EXPECT_TRUE(ran != NULL))
+				EXPECT_EQ(ran->a, guest_stub_gpa(
+						      guest_stub_syscall_ret));
+			EXPECT_TRUE(report_n(GREP_EXC, 0) == NULL);
+			test_diag("guest: SYSCALL reached its STAR target, "
+				  "returning to 0x%x",
+				  ran ? ran->a : 0);
+		} else {
+			expect_guest_exception(6, 0); /* #UD */
+			EXPECT_TRUE(ran == NULL);
+			test_diag("guest: SYSCALL outside 64-bit mode: #UD");
+		}
+	}
+	contain_end();
+}
+
 /* Long mode is refused: WRMSR EFER.LME is #GP (with or without paging),
  * so the guest never reaches IA-32e mode, where SWAPGS and SYSCALL would
  * use KernelGSBase, STAR, LSTAR and SFMASK, which VMX does not switch.
