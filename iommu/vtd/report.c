@@ -44,8 +44,15 @@ static void report_ir(const struct vtd_unit *u)
 	u32 gsts = vtd_read32(u, VTD_REG_GSTS);
 	u64 irta = vtd_read64(u, VTD_REG_IRTA);
 
-	if (!(u->ecap & VTD_ECAP_IR))
+	if (!(u->ecap & VTD_ECAP_IR)) {
+		/* What device assignment makes of it (ir_host.h). */
+		kprintf(
+		    "# vtd%u:   IR: none (ECAP.IR=0): a device assigned "
+		    "through this unit could send the host any interrupt; "
+		    "assignment is refused without allow_unsafe_interrupts\n",
+		    u->index);
 		return;
+	}
 	kprintf("# vtd%u:   IR: IRE %s, IRTA 0x%lx (%u entries), EIM %s "
 		"(EIME %s), CFI %s\n",
 		u->index, yes_no(gsts & VTD_GCMD_IRE),
