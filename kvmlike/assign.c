@@ -113,6 +113,11 @@ bool assign_allow_unsafe_interrupts(bool allow)
 	return was;
 }
 
+bool assign_unsafe_interrupts_allowed(void)
+{
+	return unsafe_interrupts;
+}
+
 /* The guest must not reach the host's interrupts through the device
  * (ir_host.h): the host's MSI of it is held off (edu raises its MSI when
  * a register is written, and the guest owns the registers), and its unit

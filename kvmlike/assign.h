@@ -46,6 +46,7 @@ struct assigned_dev {
  * guest can then make its device send the host any interrupt. Returns
  * the previous setting. */
 bool assign_allow_unsafe_interrupts(bool allow);
+bool assign_unsafe_interrupts_allowed(void);
 
 /* Assign @e to @vm: the host's MSI of the device is held off and its
  * unit remaps interrupts (ir_host.h), its domain maps the guest's RAM

@@ -58,20 +58,47 @@ static volatile u32 *msix_entry0(struct pci_dev *d, int cap)
 	return bar ? (volatile u32 *)(bar + off) : NULL;
 }
 
+/* The data register's offset: after a 32- or a 64-bit address. */
+static u16 msi_data_off(const struct pci_dev *d, int cap)
+{
+	return (u16)(cap + ((pci_dev_read(d, cap + PCI_MSI_CTRL, 2) &
+			     PCI_MSI_CTRL_64BIT)
+				? PCI_MSI_DATA_64
+				: PCI_MSI_DATA_32));
+}
+
+int pci_msi_msg_read(const struct pci_dev *d, struct pci_msi_msg *m)
+{
+	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
+
+	if (cap < 0)
+		return -ENODEV;
+	m->addr = pci_dev_read(d, cap + PCI_MSI_ADDR_LO, 4);
+	m->data = pci_dev_read(d, msi_data_off(d, cap), 2);
+	return 0;
+}
+
+int pci_msi_msg_write(const struct pci_dev *d, const struct pci_msi_msg *m)
+{
+	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
+
+	if (cap < 0)
+		return -ENODEV;
+	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, m->addr);
+	if (pci_dev_read(d, cap + PCI_MSI_CTRL, 2) & PCI_MSI_CTRL_64BIT)
+		pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);
+	pci_dev_write(d, msi_data_off(d, cap), 2, m->data);
+	return 0;
+}
+
 /* One vector, INTx off. */
 static void msi_program(struct pci_dev *d, int cap, const struct pci_msi_msg *m)
 {
 	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSI_CTRL, 2);
-	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
 
 	ctrl &= (u16) ~(PCI_MSI_CTRL_MME | PCI_MSI_CTRL_ENABLE);
 	if (m) {
-		pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, m->addr);
-		if (is64)
-			pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);
-		pci_dev_write(d,
-			      cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32),
-			      2, m->data);
+		pci_msi_msg_write(d, m);
 		ctrl |= PCI_MSI_CTRL_ENABLE; /* MME 0: one vector */
 	}
 	pci_dev_write(d, cap + PCI_MSI_CTRL, 2, ctrl);

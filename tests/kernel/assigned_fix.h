@@ -46,8 +46,9 @@ struct assigned_fix *afix_vm(enum wbinvd_policy policy);
 /* The same with edu0 assigned (assign_device @flags) at GUEST_BAR_GPA,
  * its unit's fault log empty; skips without a VT-d unit or edu0. */
 struct assigned_fix *afix_begin(enum wbinvd_policy policy, unsigned flags);
-/* assign_device, skipping the test when the unit cannot remap interrupts
- * and unsafe interrupts are not allowed (the refusal names the option);
+/* assign_device, skipping the test when it was refused because the unit
+ * cannot remap interrupts and unsafe interrupts are not allowed (the
+ * refusal names the option);
  * asserts any other error away. */
 void afix_assign(struct assigned_dev *a, struct vm *vm, struct dma_engine *e,
 		 unsigned flags);

@@ -71,16 +71,9 @@ static void on_ir(struct trap_frame *tf, void *ctx)
 
 static void msi_program(struct dma_engine *e, u32 addr, u16 data)
 {
-	struct pci_dev *d = e->pci;
-	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
-	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSI_CTRL, 2);
-	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
+	const struct pci_msi_msg m = { addr, data };
 
-	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, addr);
-	if (is64)
-		pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);
-	pci_dev_write(d, cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2,
-		      data);
+	ASSERT_OK(pci_msi_msg_write(e->pci, &m));
 }
 
 static void ir_teardown(void *arg)
