@@ -554,16 +554,17 @@ TEST(vtd, bring_up_clears_a_queue_stopped_by_an_error)
 
 	if (!f->unit->qi)
 		test_skip("unit has no queued invalidation (ECAP.QI=0)");
-	if (platform_kind() == PLATFORM_QEMU)
+	test_defer(queue_restart, f->unit);
+	u32 err = queue_error_left(f->unit);
+	EXPECT_TRUE(err & VTD_FSTS_IQE);
+	int r = vtd_unit_init(&again, 99, f->unit->reg_pa, f->unit->reg_size,
+			      f->unit->seg);
+	if (r == -ETIMEDOUT && platform_kind() == PLATFORM_QEMU)
 		/* QEMU's vtd_queued_inv_disable_check wants IQT 0 or a
 		 * wait descriptor as the last one fetched. */
 		test_todo("QEMU 7.2 and 10.0: QIE stays on after a queue "
 			  "error with IQH == IQT until a wait descriptor runs");
-	test_defer(queue_restart, f->unit);
-	u32 err = queue_error_left(f->unit);
-	EXPECT_TRUE(err & VTD_FSTS_IQE);
-	ASSERT_OK(vtd_unit_init(&again, 99, f->unit->reg_pa, f->unit->reg_size,
-				f->unit->seg));
+	ASSERT_OK(r);
 	EXPECT_EQ(again.fw_qi_errors, err);
 	EXPECT_EQ(vtd_read32(f->unit, VTD_REG_FSTS) &
 		      (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE),
