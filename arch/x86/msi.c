@@ -187,6 +187,28 @@ int pci_msi_recompose(struct pci_dev *d)
 	return program(d, true);
 }
 
+int pci_msi_aim(struct pci_dev *d, u8 vector, u32 dest)
+{
+	u8 old_vector = d->msi_vector;
+	u32 old_dest = d->msi_dest;
+	struct pci_msi_msg m;
+	int err;
+
+	if (!d->msi_kind)
+		return -ENODEV;
+	if (d->msi_held)
+		return -EBUSY;
+	d->msi_vector = vector;
+	d->msi_dest = dest;
+	err = compose(d, &m);
+	if (err) {
+		d->msi_vector = old_vector;
+		d->msi_dest = old_dest;
+		return err;
+	}
+	return program(d, true);
+}
+
 int pci_msi_hold(struct pci_dev *d, bool hold)
 {
 	if (!d->msi_kind || d->msi_held == hold)

@@ -120,6 +120,12 @@ void pci_msi_set_remap(const struct pci_msi_remap *r);
  * 0 (also when the kernel enabled no vector on @d, or holds it), or the
  * error of composing, which leaves the vector off. */
 int pci_msi_recompose(struct pci_dev *d);
+/* Aim @d's enabled vector at local APIC @dest with @vector: the message
+ * is composed first, and when it cannot be (-ERANGE: an id above 255 in
+ * compatibility format, or in a remapping table without 32-bit
+ * destinations) the vector stays as it was. 0, -ENODEV (no vector
+ * enabled), -EBUSY (held), or the error of composing. */
+int pci_msi_aim(struct pci_dev *d, u8 vector, u32 dest);
 /* Hold @d's vector off (@hold: enable bit clear, INTx stays disabled, so
  * that the device signals nothing, and the remapping layer releases its
  * entry), or give it back (written again and enabled). 0, or the error

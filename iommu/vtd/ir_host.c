@@ -1,5 +1,7 @@
 /* Interrupt remapping of the host's own devices (ir_host.h). */
 #include "iommu/vtd/ir_host.h"
+#include "arch/x86/apic.h"
+#include "arch/x86/console.h"
 #include "iommu/vtd/alias.h"
 #include "iommu/vtd/inval.h"
 #include "iommu/vtd/ir.h"
@@ -62,7 +64,8 @@ static int compose(const struct pci_dev *d, u8 vector, u32 dest,
 
 	if (!h)
 		return 1;
-	if (dest > FIELD_GET(VTD_IRTE_DST_XAPIC, VTD_IRTE_DST_XAPIC))
+	if (!h->ir.eim &&
+	    dest > FIELD_GET(VTD_IRTE_DST_XAPIC, VTD_IRTE_DST_XAPIC))
 		return -ERANGE; /* an 8-bit id without EIME (9.10) */
 	int i = entry_for(h, d);
 	if (i < 0)
@@ -99,17 +102,30 @@ static const struct pci_msi_remap remap_ops = {
 	.release = release,
 };
 
-/* Write the message of every device of @u's scope again. */
+/* Write the message of every device of @u's scope again; one that cannot
+ * be written (an id the format cannot name) is left off, and said. */
 static void recompose_unit(struct vtd_unit *u)
 {
 	struct pci_dev *devs;
 	unsigned n = pci_devices(&devs);
 
-	for (unsigned i = 0; i < n; i++)
-		if (devs[i].msi_kind &&
-		    vtd_unit_for_device(devs[i].seg, devs[i].bus,
-					devs[i].devfn) == u)
-			pci_msi_recompose(&devs[i]);
+	for (unsigned i = 0; i < n; i++) {
+		struct pci_dev *d = &devs[i];
+		int err;
+
+		if (!d->msi_kind ||
+		    vtd_unit_for_device(d->seg, d->bus, d->devfn) != u ||
+		    !(err = pci_msi_recompose(d)))
+			continue;
+		kprintf("# vtd%u: %02x:%02x.%x: MSI vector 0x%x to APIC id "
+			"%u cannot be written %s: %s; the vector is left "
+			"off\n",
+			u->index, d->bus, d->devfn >> 3, d->devfn & 7,
+			d->msi_vector, d->msi_dest,
+			hosts[u->index].users ? "through the remapping table"
+					      : "in compatibility format",
+			strerror_k(err));
+	}
 }
 
 int vtd_ir_host_get(struct vtd_unit *u)
@@ -127,7 +143,12 @@ int vtd_ir_host_get(struct vtd_unit *u)
 		return -EBUSY;
 	if (!u->qi && (err = vtd_qi_enable(u)))
 		return err;
-	err = vtd_ir_init(&h->ir, u, VTD_IR_HOST_LOG2, false);
+	/* 32-bit destinations (IRTA.EIME, 9.10) where the local APICs take
+	 * them: in x2APIC mode every CPU is reachable, an id above 255 too,
+	 * which no compatibility-format message can name. In xAPIC mode the
+	 * destination is the 8-bit id in bits 15:8. */
+	err = vtd_ir_init(&h->ir, u, VTD_IR_HOST_LOG2,
+			  apic_x2apic() && (u->ecap & VTD_ECAP_EIM));
 	if (err) {
 		vtd_ir_fini(&h->ir);
 		return err;

@@ -16,7 +16,11 @@
  * The host's own devices keep their interrupts: while the unit remaps,
  * each MSI or MSI-X vector the kernel enabled on one of its devices is an
  * entry of the table (same vector, same local APIC) and the device's
- * message names it (arch/x86/msi.c recomposes it). Turning remapping on
+ * message names it (arch/x86/msi.c recomposes it). In x2APIC mode, on a
+ * unit with ECAP.EIM, entries take 32-bit destinations (EIME), so a
+ * vector may be aimed at a CPU whose id is above 255 (pci_msi_aim) while
+ * the unit remaps; it cannot be given back to compatibility format when
+ * the last assignment ends, and is then left off, reported. Turning remapping on
  * or off rewrites those messages: the devices must not be raising
  * interrupts meanwhile (the kernel's DMA waits for each transfer). I/O
  * APIC pins are not moved: the kernel routes none but in the ir suite,

@@ -14,6 +14,7 @@
  * Needs an edu device behind a VT-d unit (the QEMU lanes). */
 #include "arch/x86/apic.h"
 #include "arch/x86/pci.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
@@ -229,6 +230,84 @@ TEST(assigned_irq, host_devices_keep_their_interrupts_through_the_unit)
 	before = trap_count(VEC_EDU);
 	ASSERT_OK(edu_raise_irq(e1, 1));
 	EXPECT_OK(WAIT_FOR(trap_count(VEC_EDU) > before, ARRIVE_US));
+}
+
+/* The first CPU online whose x2APIC id is above 255, or 0. */
+static unsigned wide_cpu(void)
+{
+	for (unsigned i = 1; i < percpu_nr(); i++)
+		if (smp_cpu_online(i) &&
+		    smp_percpu(i)->apic_id > APIC_MSI_DEST_MAX)
+			return i;
+	return 0;
+}
+
+static volatile u64 aimed_hits;
+static volatile unsigned aimed_cpu;
+static u32 aimed_home; /* edu1's destination before the test */
+
+static void on_aimed(struct trap_frame *tf, void *ctx)
+{
+	aimed_cpu = smp_cpu();
+	aimed_hits++;
+	edu_irq_ack_all();
+}
+
+static void aim_home(void *ctx)
+{
+	struct dma_engine *e = ctx;
+
+	pci_msi_aim(e->pci, VEC_EDU, aimed_home);
+	trap_set_handler(VEC_TEST, NULL, NULL);
+}
+
+/* 9.10: in x2APIC mode the host table takes 32-bit destinations (IRTA.EIME
+ * on a unit with ECAP.EIM), so while the unit remaps a host device's
+ * vector can be aimed at a CPU whose id is above 255, which no
+ * compatibility-format message can name (address bits 19:12, SDM vol. 3A
+ * 11.11.1). edu1 aimed there interrupts that CPU. Once the last
+ * assignment ends the same aim is refused (-ERANGE) and the vector keeps
+ * its destination. */
+TEST(assigned_irq, host_msi_reaches_an_x2apic_id_above_255)
+{
+	unsigned cpu = wide_cpu();
+
+	if (!cpu)
+		test_skip("no CPU online with an x2APIC id above 255");
+	struct dma_engine *e1 = afix_edu(1);
+	struct assigned_fix *f = afix_begin(WBINVD_AUTO, 0);
+	struct vtd_unit *u = f->dev.unit;
+	u32 id = smp_percpu(cpu)->apic_id;
+
+	afix_need_remapping(&f->dev);
+	need_msi(e1);
+	if (afix_unit(e1) != u)
+		test_skip("%s is behind another unit", e1->name);
+	if (!(u->ecap & VTD_ECAP_EIM))
+		test_skip("unit has no extended interrupt mode (ECAP.EIM=0): "
+			  "its entries name 8-bit ids");
+	aimed_home = e1->pci->msi_dest;
+	trap_set_handler(VEC_TEST, on_aimed, NULL);
+	test_defer(aim_home, e1);
+	ASSERT_OK(pci_msi_aim(e1->pci, VEC_TEST, id));
+	int idx = vtd_ir_host_index(e1->pci);
+	ASSERT(idx > 0);
+	EXPECT_EQ(msi_now(e1->pci).addr, vtd_msi_addr((u16)idx, false));
+	u64 before = aimed_hits;
+	ASSERT_OK(edu_raise_irq(e1, 1));
+	if (EXPECT_OK(WAIT_FOR(aimed_hits > before, ARRIVE_US)))
+		EXPECT_EQ(aimed_cpu, cpu);
+	test_diag("%s: entry %d to x2APIC id %u (CPU %u), taken on CPU %u",
+		  e1->name, idx, id, cpu, aimed_cpu);
+
+	ASSERT_OK(pci_msi_aim(e1->pci, VEC_EDU, aimed_home));
+	ASSERT_OK(assign_detach(&f->dev));
+	EXPECT_EQ(pci_msi_aim(e1->pci, VEC_TEST, id), -ERANGE);
+	EXPECT_EQ(e1->pci->msi_dest, aimed_home);
+	struct pci_msi_msg m = msi_now(e1->pci);
+	EXPECT_EQ(m.addr, apic_msi_addr(aimed_home));
+	EXPECT_EQ(m.data, VEC_EDU);
+	EXPECT_TRUE(msi_enabled(e1->pci));
 }
 
 /* A unit without interrupt remapping: refused (-EPERM, nothing left
