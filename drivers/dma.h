@@ -65,6 +65,17 @@ struct dma_ops {
 	 * end, xHCI stops (HCRST). 0 or -ETIMEDOUT; NULL when every transfer
 	 * ends before read/write return and none starts between calls. */
 	int (*quiesce)(struct dma_engine *e);
+	/* Have the device send its interrupt once, now, as its capability
+	 * says (the interrupt-remapping tests aim the message): edu writes
+	 * its raise register (no DMA); an xHCI completes a No-Op command,
+	 * whose event raises interrupter 0 (DMA: its regions mapped). 0 once
+	 * the device has signalled, whether or not the interrupt arrived;
+	 * NULL when the engine cannot. */
+	int (*raise_irq)(struct dma_engine *e);
+	/* Acknowledge in the device what its interrupt handler would (edu's
+	 * status, xHCI's USBSTS.EINT and IMAN.IP), for a handler on another
+	 * vector than the driver's. */
+	void (*irq_ack)(struct dma_engine *e);
 };
 
 #define DMA_IOVA_IDENTITY (~0ULL)
@@ -124,6 +135,18 @@ static inline int dma_place(struct dma_engine *e, iova_t base)
 static inline int dma_quiesce(struct dma_engine *e)
 {
 	return e->ops->quiesce ? e->ops->quiesce(e) : 0;
+}
+
+/* -EOPNOTSUPP when the engine cannot raise its interrupt at will. */
+static inline int dma_raise_irq(struct dma_engine *e)
+{
+	return e->ops->raise_irq ? e->ops->raise_irq(e) : -EOPNOTSUPP;
+}
+
+static inline void dma_irq_ack(struct dma_engine *e)
+{
+	if (e->ops->irq_ack)
+		e->ops->irq_ack(e);
 }
 
 /* -EOPNOTSUPP when any bytes will do. */

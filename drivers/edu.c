@@ -150,10 +150,22 @@ static int edu_quiesce(struct dma_engine *d)
 	return edu_wait_idle(d->priv);
 }
 
+static int edu_raise_op(struct dma_engine *d)
+{
+	return edu_raise_irq(d, 1);
+}
+
+static void edu_ack_op(struct dma_engine *d)
+{
+	edu_irq_ack_all();
+}
+
 static const struct dma_ops edu_ops = { .read = edu_read,
 					.write = edu_write,
 					.write_start = edu_write_start,
-					.quiesce = edu_quiesce };
+					.quiesce = edu_quiesce,
+					.raise_irq = edu_raise_op,
+					.irq_ack = edu_ack_op };
 
 static int edu_open(unsigned i, struct pci_dev *pci, unsigned dma_bits)
 {

@@ -575,6 +575,19 @@ static int op_quiesce(struct dma_engine *e)
 	return xhci_quiesce(e->priv);
 }
 
+/* The No-Op's Command Completion Event raises interrupter 0 (4.17). */
+static int op_raise_irq(struct dma_engine *e)
+{
+	struct xhci_trb ev;
+
+	return xhci_noop(e->priv, &ev);
+}
+
+static void op_irq_ack(struct dma_engine *e)
+{
+	xhci_irq_one(e->priv);
+}
+
 static const struct dma_ops xhci_dma_ops = {
 	.read = op_read,
 	.write = op_write,
@@ -583,6 +596,8 @@ static const struct dma_ops xhci_dma_ops = {
 	.image = op_image,
 	.place = op_place,
 	.quiesce = op_quiesce,
+	.raise_irq = op_raise_irq,
+	.irq_ack = op_irq_ack,
 };
 
 /* ---- event ring elsewhere ---- */

@@ -67,23 +67,61 @@ static u16 msi_data_off(const struct pci_dev *d, int cap)
 				: PCI_MSI_DATA_32));
 }
 
-int pci_msi_msg_read(const struct pci_dev *d, struct pci_msi_msg *m)
+/* The capability the message lives in: the kernel's MSI-X entry 0 when
+ * it enabled MSI-X, else the MSI capability. */
+static int msg_cap(const struct pci_dev *d, bool *msix)
 {
-	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
+	*msix = d->msi_kind == PCI_CAP_ID_MSIX;
+	return pci_find_cap(d, *msix ? PCI_CAP_ID_MSIX : PCI_CAP_ID_MSI);
+}
+
+int pci_msi_msg_read(struct pci_dev *d, struct pci_msi_msg *m)
+{
+	bool msix;
+	int cap = msg_cap(d, &msix);
 
 	if (cap < 0)
 		return -ENODEV;
+	if (msix) {
+		volatile u32 *e = msix_entry0(d, cap);
+		if (!e)
+			return -EINVAL;
+		m->addr = e[0];
+		m->data = e[2];
+		return 0;
+	}
 	m->addr = pci_dev_read(d, cap + PCI_MSI_ADDR_LO, 4);
 	m->data = pci_dev_read(d, msi_data_off(d, cap), 2);
 	return 0;
 }
 
-int pci_msi_msg_write(const struct pci_dev *d, const struct pci_msi_msg *m)
+/* MSI-X entry 0 is written with the function masked (6.8.2.3), and the
+ * mask put back as it was. */
+static int msix_msg_write(struct pci_dev *d, int cap,
+			  const struct pci_msi_msg *m)
 {
-	int cap = pci_find_cap(d, PCI_CAP_ID_MSI);
+	u16 ctrl = (u16)pci_dev_read(d, cap + PCI_MSIX_CTRL, 2);
+	volatile u32 *e = msix_entry0(d, cap);
+
+	if (!e)
+		return -EINVAL;
+	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2, ctrl | PCI_MSIX_MASKALL);
+	e[0] = m->addr;
+	e[1] = 0;
+	e[2] = m->data;
+	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2, ctrl);
+	return 0;
+}
+
+int pci_msi_msg_write(struct pci_dev *d, const struct pci_msi_msg *m)
+{
+	bool msix;
+	int cap = msg_cap(d, &msix);
 
 	if (cap < 0)
 		return -ENODEV;
+	if (msix)
+		return msix_msg_write(d, cap, m);
 	pci_dev_write(d, cap + PCI_MSI_ADDR_LO, 4, m->addr);
 	if (pci_dev_read(d, cap + PCI_MSI_CTRL, 2) & PCI_MSI_CTRL_64BIT)
 		pci_dev_write(d, cap + PCI_MSI_ADDR_HI, 4, 0);

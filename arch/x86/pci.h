@@ -97,11 +97,13 @@ int pci_msix_enable(struct pci_dev *d, u8 vector);
 struct pci_msi_msg {
 	u32 addr, data;
 };
-/* The message in @d's MSI capability as it stands, or written there as
- * it is (the enable bit and the kernel's record of the vector left
- * alone: for a test that aims the device itself). 0 or -ENODEV. */
-int pci_msi_msg_read(const struct pci_dev *d, struct pci_msi_msg *m);
-int pci_msi_msg_write(const struct pci_dev *d, const struct pci_msi_msg *m);
+/* The message in @d's MSI capability (MSI-X table entry 0 when the
+ * kernel enabled MSI-X) as it stands, or written there as it is (the
+ * enable bit and the kernel's record of the vector left alone: for a test
+ * that aims the device itself). 0, -ENODEV, or -EINVAL (an MSI-X table
+ * outside its BAR). */
+int pci_msi_msg_read(struct pci_dev *d, struct pci_msi_msg *m);
+int pci_msi_msg_write(struct pci_dev *d, const struct pci_msi_msg *m);
 /* An interrupt-remapping layer that takes over devices' messages. */
 struct pci_msi_remap {
 	/* The message for @d's @vector to local APIC @dest: 0 with *m set;

@@ -35,7 +35,7 @@
 #define MSG_GPA GUEST_DMA_SRC_GPA
 
 /* The address and data @pci's MSI capability holds now. */
-static struct pci_msi_msg msi_now(const struct pci_dev *pci)
+static struct pci_msi_msg msi_now(struct pci_dev *pci)
 {
 	struct pci_msi_msg m = { 0, 0 };
 

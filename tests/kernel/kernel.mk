@@ -28,5 +28,7 @@ KTEST_OBJS += tests/kernel/assigned_irq.o
 KTEST_OBJS += tests/kernel/kvm_smp.o
 KTEST_OBJS += tests/kernel/xhci.o
 KTEST_OBJS += tests/kernel/xhci_standin.o
+KTEST_OBJS += tests/kernel/ir_fix.o
 KTEST_OBJS += tests/kernel/ir.o
+KTEST_OBJS += tests/kernel/ir_pin.o
 KTEST_OBJS += tests/kernel/scalable.o

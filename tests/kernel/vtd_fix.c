@@ -182,22 +182,41 @@ static struct vtd_unit *unit_of(const struct dma_engine *e)
 	return vtd_dma_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
 }
 
-unsigned fix_engines(struct dma_engine **out, unsigned max)
+/* @e's unit; with @dma, only one that translates its DMA. */
+static struct vtd_unit *unit_for(const struct dma_engine *e, bool dma)
+{
+	return dma ? unit_of(e)
+		   : vtd_unit_for_device(e->pci->seg, e->pci->bus,
+					 e->pci->devfn);
+}
+
+static unsigned engines_by_unit(struct dma_engine **out, unsigned max,
+				bool dma)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < dma_count(NULL) && n < max; i++) {
 		struct dma_engine *e = dma_find(NULL, i);
 		bool dup = false;
-		if (!e->pci || !unit_of(e))
+		if (!e->pci || !unit_for(e, dma))
 			continue;
 		for (unsigned j = 0; j < n; j++)
 			dup |= !strcmp(out[j]->kind, e->kind) &&
-			       unit_of(out[j]) == unit_of(e);
+			       unit_for(out[j], dma) == unit_for(e, dma);
 		if (!dup)
 			out[n++] = e;
 	}
 	return n;
+}
+
+unsigned fix_engines(struct dma_engine **out, unsigned max)
+{
+	return engines_by_unit(out, max, true);
+}
+
+unsigned fix_irq_engines(struct dma_engine **out, unsigned max)
+{
+	return engines_by_unit(out, max, false);
 }
 
 void fix_need_free_form(struct vtd_fix *f, const char *why)
@@ -314,16 +333,24 @@ static __attribute__((noreturn)) void skip_without_engine(void)
 struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
 {
 	static struct dma_engine *eng[DMA_MAX_ENGINES];
-	struct vtd_fix *f = &fixture;
-
-	memset(f, 0, sizeof(*f));
 	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
 	if (!n)
 		skip_without_engine();
 	if (test_round() + 1 < n)
 		test_repeat();
-	f->dev = eng[test_round()];
-	test_label(f->dev->name);
+	test_label(eng[test_round()]->name);
+	return fix_setup_on(eng[test_round()], need, inv);
+}
+
+struct vtd_fix *fix_setup_on(struct dma_engine *e, unsigned need,
+			     enum fix_inval inv)
+{
+	struct vtd_fix *f = &fixture;
+
+	memset(f, 0, sizeof(*f));
+	f->dev = e;
+	if (!unit_of(e))
+		fix_skip_untranslated(e->pci, e->name);
 	if (need & FIX_FREE_FORM)
 		fix_need_free_form(f, "the test stages bytes of its own");
 	f->sid = vtd_dma_requester_id(f->dev->pci);

@@ -62,6 +62,9 @@ enum fix_need {
 /* The engines a unit translates for that the VT-d suites run over: the
  * first of each kind behind each unit (edu0, xhci0), in probe order. */
 unsigned fix_engines(struct dma_engine **out, unsigned max);
+/* The same behind any unit, one that remaps interrupts only too: the
+ * engines whose interrupts a unit remaps. */
+unsigned fix_irq_engines(struct dma_engine **out, unsigned max);
 /* Skip: no unit translates the DMA of @p (named @what in the reason):
  * "no VT-d unit serves @what", or the unit that serves it remaps
  * interrupts only (vtd_translates_dma). */
@@ -74,6 +77,10 @@ __attribute__((noreturn)) void fix_skip_untranslated(const struct pci_dev *p,
  * (test_repeat), this call picking the engine of the round and labelling
  * the round's diagnostics with its name. Torn down when the test ends. */
 struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv);
+/* The same over @e, in no round of its own (a suite that picks its
+ * engines itself); skips when no unit translates @e's DMA. */
+struct vtd_fix *fix_setup_on(struct dma_engine *e, unsigned need,
+			     enum fix_inval inv);
 /* @e's device memory holds any bytes, moved at any length (edu), or
  * only its own at fixed lengths (xHCI: dma_image). */
 bool fix_engine_free_form(struct dma_engine *e);

@@ -1,0 +1,259 @@
+/* The ir suite's fixture (ir_fix.h). */
+#include "tests/kernel/ir_fix.h"
+#include "arch/x86/apic.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/pci.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/pit.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/trap.h"
+#include "arch/x86/tsc.h"
+#include "iommu/vtd/fault.h"
+#include "iommu/vtd/inval.h"
+#include "iommu/vtd/vtd.h"
+#include "lib/string.h"
+#include "lib/test.h"
+#include "tests/kernel/vtd_fix.h"
+
+static struct ir_fix fixture;
+volatile u64 ir_hits[2];
+volatile unsigned ir_hit_cpu[2];
+
+static void on_ir(struct trap_frame *tf, void *ctx)
+{
+	unsigned k = ctx ? 1 : 0;
+
+	ir_hit_cpu[k] = smp_cpu();
+	ir_hits[k]++;
+	if (fixture.dev)
+		dma_irq_ack(fixture.dev);
+	if (fixture.other)
+		dma_irq_ack(fixture.other);
+}
+
+void ir_msi_write(struct dma_engine *e, u32 addr, u16 data)
+{
+	const struct pci_msi_msg m = { addr, data };
+
+	ASSERT_OK(pci_msi_msg_write(e->pci, &m));
+}
+
+void ir_aim(struct dma_engine *e, u16 handle, bool shv, u16 sub)
+{
+	ir_msi_write(e, vtd_msi_addr(handle, shv), (u16)vtd_msi_data(sub));
+}
+
+void ir_raise(struct dma_engine *e)
+{
+	ASSERT_OK(dma_raise_irq(e));
+}
+
+/* Runs before the VT-d fixture's teardown (registered after it), which
+ * stops an xHCI and takes its domain away. */
+static void ir_teardown(void *arg)
+{
+	struct ir_fix *f = arg;
+
+	if (f->io_used)
+		ioapic_rte_write(&f->io, PIT_ISA_IRQ_PIN, IOAPIC_RTE_MASK);
+	vtd_ir_fini(&f->ir);
+	/* The kernel's own messages, which the test overwrote. */
+	if (f->dev)
+		pci_msi_recompose(f->dev->pci);
+	if (f->other)
+		pci_msi_recompose(f->other->pci);
+	trap_set_handler(VEC_IR_A, NULL, NULL);
+	trap_set_handler(VEC_IR_B, NULL, NULL);
+	vtd_fault_drain(f->unit);
+	vtd_fault_clear_log(f->unit);
+}
+
+/* @f->unit remaps through the test's own table, or skip. */
+static void unit_setup(struct ir_fix *f, bool eim)
+{
+	if (!(f->unit->ecap & VTD_ECAP_IR))
+		test_skip("unit has no interrupt remapping (ECAP.IR=0)");
+	if (eim && !(f->unit->ecap & VTD_ECAP_EIM))
+		test_skip("unit has no extended interrupt mode (ECAP.EIM=0; "
+			  "QEMU 7.2 offers it under TCG only with "
+			  "x-buggy-eim=on)");
+	if (!f->unit->qi)
+		ASSERT_OK(vtd_qi_enable(f->unit));
+	ir_hits[0] = ir_hits[1] = 0;
+	trap_set_handler(VEC_IR_A, on_ir, NULL);
+	trap_set_handler(VEC_IR_B, on_ir, (void *)1);
+	vtd_fault_drain(f->unit);
+	vtd_fault_clear_log(f->unit);
+	test_defer(ir_teardown, f);
+	ASSERT_OK(vtd_ir_init(&f->ir, f->unit, IR_TABLE_LOG2, eim));
+}
+
+static struct vtd_unit *unit_of(const struct dma_engine *e)
+{
+	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+}
+
+/* An MSI or MSI-X vector the kernel enabled (and holds on to). */
+static bool has_msi(const struct dma_engine *e)
+{
+	return e->vector && e->pci->msi_kind && !e->pci->msi_held;
+}
+
+/* A second engine behind @f's unit that raises its MSI without DMA (an
+ * edu), so that it needs no domain of its own; or NULL. */
+static struct dma_engine *other_raiser(const struct ir_fix *f)
+{
+	for (unsigned i = 0; i < dma_count("edu"); i++) {
+		struct dma_engine *e = dma_find("edu", i);
+		if (e != f->dev && e->pci && has_msi(e) &&
+		    unit_of(e) == f->unit)
+			return e;
+	}
+	return NULL;
+}
+
+struct ir_fix *ir_setup(bool eim)
+{
+	static struct dma_engine *eng[DMA_MAX_ENGINES];
+	struct ir_fix *f = &fixture;
+	unsigned n = fix_irq_engines(eng, ARRAY_SIZE(eng));
+
+	memset(f, 0, sizeof(*f));
+	if (apic_id() > APIC_MSI_DEST_MAX)
+		test_skip("this CPU's x2APIC id %u is above 255: its devices' "
+			  "MSIs stay off (see pci_msi_enable)",
+			  apic_id());
+	if (!n)
+		test_skip("no DMA engine whose interrupts a VT-d unit "
+			  "remaps on this machine");
+	if (test_round() + 1 < n)
+		test_repeat();
+	struct dma_engine *e = eng[test_round()];
+	test_label(e->name);
+	if (!has_msi(e))
+		test_skip("%s has no MSI or MSI-X vector the kernel enabled "
+			  "(nomsi, or none)",
+			  e->kind);
+	if (!e->ops->raise_irq)
+		test_skip("%s cannot raise its interrupt at will", e->kind);
+	/* An engine that raises by DMA (an xHCI's event) needs its own
+	 * structures mapped where its unit translates: a domain of the VT-d
+	 * fixture. Where the unit remaps interrupts only, its DMA is
+	 * untranslated. */
+	if (dma_regions(e, NULL, 0) &&
+	    vtd_dma_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn))
+		fix_setup_on(e, FIX_ANY_ENGINE, FIX_INV_PREFERRED);
+	f->dev = e;
+	f->unit = unit_of(e);
+	f->other = other_raiser(f);
+	unit_setup(f, eim);
+	return f;
+}
+
+/* The unit whose DMAR scope names I/O APIC @id (8.3.1.1: each I/O APIC
+ * is listed under the unit that remaps its interrupts), its source id in
+ * *sid; NULL when none does. */
+static struct vtd_unit *ioapic_unit(u8 id, u16 *sid)
+{
+	int err;
+	const struct dmar_info *d = vtd_dmar(&err);
+
+	for (u32 i = 0; d && i < d->nr_units; i++) {
+		const struct dmar_unit *du = &d->units[i];
+		for (u32 s = du->scope_first;
+		     s < du->scope_first + du->nr_scopes; s++) {
+			const struct dmar_scope *sc = &d->scopes[s];
+			if (sc->type != DMAR_SCOPE_IOAPIC ||
+			    sc->enum_id != id || sc->status)
+				continue;
+			*sid = (u16)PCI_BDF(sc->bus, sc->devfn);
+			for (unsigned k = 0; k < vtd_nr_units(); k++)
+				if (vtd_unit(k)->reg_pa == du->reg_base)
+					return vtd_unit(k);
+		}
+	}
+	return NULL;
+}
+
+/* The pin tests take their edge from the 8254's channel 0: skip where no
+ * 8254 counts (clock-gated on some recent boards, pit=off under QEMU),
+ * judged by its channel 2 as the TSC calibration uses it. */
+static void need_pit(void)
+{
+	u64 khz;
+
+	if (tsc_khz_pit(&khz))
+		test_skip("no 8254 counts: the pin's edge comes from its "
+			  "channel 0");
+}
+
+struct ir_fix *ir_setup_pin(void)
+{
+	struct ir_fix *f = &fixture;
+
+	memset(f, 0, sizeof(*f));
+	if (ioapic_find(&f->io) || f->io.nr_pins <= PIT_ISA_IRQ_PIN)
+		test_skip("no I/O APIC with pin %u in the MADT",
+			  PIT_ISA_IRQ_PIN);
+	if (!vtd_nr_units())
+		test_skip("no VT-d unit on this machine");
+	f->unit = ioapic_unit(f->io.id, &f->io_sid);
+	if (!f->unit)
+		test_skip("no VT-d unit's DMAR scope names I/O APIC %u",
+			  f->io.id);
+	need_pit();
+	unit_setup(f, false);
+	f->io_used = true;
+	outb(PIT_CMD, PIT_CH0_MODE0); /* output low, counting stopped */
+	return f;
+}
+
+/* Without EIME an IRTE names 8-bit ids only (9.10, DST 15:8): a CPU with
+ * a wider x2APIC id is not chosen then. The last CPU online, so that an
+ * arrival there proves the destination came from the IRTE (the device's
+ * compatibility message named the boot CPU). */
+unsigned ir_target_cpu(const struct ir_fix *f)
+{
+	unsigned cpu = 0;
+
+	for (unsigned i = 1; i < percpu_nr(); i++)
+		if (smp_cpu_online(i) &&
+		    (f->ir.eim || smp_percpu(i)->apic_id <= APIC_MSI_DEST_MAX))
+			cpu = i;
+	return cpu;
+}
+
+struct vtd_irte_cfg ir_cfg_to(unsigned cpu, u8 vector)
+{
+	struct vtd_irte_cfg c = { .vector = vector };
+
+	c.dest = smp_percpu(cpu)->apic_id;
+	return c;
+}
+
+bool ir_expect_arrival(unsigned k, u64 before, unsigned cpu)
+{
+	if (!EXPECT_OK(WAIT_FOR(ir_hits[k] > before, IR_ARRIVE_US)))
+		return false;
+	return EXPECT_EQ(ir_hit_cpu[k], cpu);
+}
+
+bool ir_nothing_arrives(u64 a, u64 b)
+{
+	udelay(IR_SILENT_US);
+	if (ir_hits[0] == a && ir_hits[1] == b)
+		return true;
+	test_fail("a blocked interrupt arrived (vector 0x%x: %lu, 0x%x: %lu)",
+		  VEC_IR_A, ir_hits[0] - a, VEC_IR_B, ir_hits[1] - b);
+	return false;
+}
+
+void ir_expect_blocked(struct ir_fix *f, struct dma_engine *e, unsigned reason,
+		       u16 index)
+{
+	u64 a = ir_hits[0], b = ir_hits[1];
+
+	ir_raise(e);
+	if (ir_nothing_arrives(a, b))
+		expect_ir_fault(f->unit, reason, e->sid, index);
+}
