@@ -40,7 +40,8 @@ TEST(ir, msi_takes_vector_and_destination_from_irte)
 TEST(ir, subhandle_is_added_to_handle)
 {
 	struct ir_fix *f = ir_setup(false);
-	struct vtd_irte_cfg a = ir_cfg_to(0, VEC_IR_A), b = ir_cfg_to(0, VEC_IR_B);
+	struct vtd_irte_cfg a = ir_cfg_to(0, VEC_IR_A),
+			    b = ir_cfg_to(0, VEC_IR_B);
 
 	/* handle 8 + subhandle 3 = 11 (B); handle 8 alone (A) must not. */
 	ASSERT_OK(vtd_irte_write(&f->ir, 8, vtd_irte_make(&f->ir, &a)));
@@ -63,7 +64,8 @@ static void redirect(bool global)
 {
 	struct ir_fix *f = ir_setup(false);
 	unsigned cpu = ir_target_cpu(f);
-	struct vtd_irte_cfg a = ir_cfg_to(0, VEC_IR_A), b = ir_cfg_to(cpu, VEC_IR_B);
+	struct vtd_irte_cfg a = ir_cfg_to(0, VEC_IR_A),
+			    b = ir_cfg_to(cpu, VEC_IR_B);
 
 	ASSERT_OK(vtd_irte_write(&f->ir, 20, vtd_irte_make(&f->ir, &a)));
 	ir_aim(f->dev, 20, false, 0);

@@ -4,6 +4,7 @@ KTEST_OBJS := tests/kernel/boot.o
 KTEST_OBJS += tests/kernel/pci.o
 KTEST_OBJS += tests/kernel/cpu.o
 KTEST_OBJS += tests/kernel/vtd_fix.o
+KTEST_OBJS += tests/kernel/vtd_expect.o
 KTEST_OBJS += tests/kernel/vtd_fix_dma.o
 KTEST_OBJS += tests/kernel/vtd.o
 KTEST_OBJS += tests/kernel/vtd_cache.o

@@ -62,8 +62,8 @@ enum fix_need {
 /* The engines a unit translates for that the VT-d suites run over: the
  * first of each kind behind each unit (edu0, xhci0), in probe order. */
 unsigned fix_engines(struct dma_engine **out, unsigned max);
-/* The same behind any unit, one that remaps interrupts only too: the
- * engines whose interrupts a unit remaps. */
+/* The same over every unit, one that remaps interrupts only too: the
+ * engines whose interrupts a unit may remap (the caller checks ECAP.IR). */
 unsigned fix_irq_engines(struct dma_engine **out, unsigned max);
 /* Skip: no unit translates the DMA of @p (named @what in the reason):
  * "no VT-d unit serves @what", or the unit that serves it remaps
