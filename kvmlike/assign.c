@@ -1,6 +1,7 @@
 /* A DMA engine assigned to a VM: VT-d domain over guest RAM, context
  * entry, BAR in the nested tables, the VM's coherency count. */
 #include "kvmlike/assign.h"
+#include "arch/x86/console.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "iommu/vtd/alias.h"
@@ -141,12 +142,17 @@ static int assign_interrupts(struct assigned_dev *a)
 				   pci->bus, pci->devfn >> 3, pci->devfn & 7);
 			return -EPERM;
 		}
-		return pci_msi_hold(pci, true);
+		u = NULL; /* allowed unsafe: held off, not remapped */
 	}
-	if ((err = pci_msi_hold(pci, true)))
-		return err;
-	if ((err = vtd_ir_host_get(u))) {
-		pci_msi_hold(pci, false);
+	if ((err = pci_msi_hold(pci, true)) ||
+	    (u && (err = vtd_ir_host_get(u)))) {
+		int gerr = pci_msi_hold(pci, false);
+		if (gerr)
+			kprintf(
+			    "# kvm: %02x:%02x.%u: its host MSI could not be "
+			    "given back: %s; the vector stays off\n",
+			    pci->bus, pci->devfn >> 3, pci->devfn & 7,
+			    strerror_k(gerr));
 		return err;
 	}
 	a->ir_unit = u;

@@ -255,7 +255,10 @@ int pci_msi_hold(struct pci_dev *d, bool hold)
 	if (!hold)
 		return program(d, true);
 	int err = program(d, false);
-	if (remap && remap->release)
-		remap->release(d);
+	if (remap && remap->release) {
+		int rerr = remap->release(d);
+		if (!err)
+			err = rerr;
+	}
 	return err;
 }

@@ -112,8 +112,10 @@ struct pci_msi_remap {
 	 * message can be made (the vector then stays off). */
 	int (*compose)(const struct pci_dev *d, u8 vector, u32 dest,
 		       struct pci_msi_msg *m);
-	/* @d's vector is held off: whatever it named must block. */
-	void (*release)(const struct pci_dev *d);
+	/* @d's vector is held off: whatever it named must block. 0, or
+	 * the error that leaves the entry possibly still valid (an
+	 * interrupt-entry cache invalidation that did not complete). */
+	int (*release)(const struct pci_dev *d);
 };
 void pci_msi_set_remap(const struct pci_msi_remap *r);
 /* Write @d's message again, as the remapping layer now composes it (after
@@ -130,8 +132,10 @@ int pci_msi_recompose(struct pci_dev *d);
 int pci_msi_aim(struct pci_dev *d, u8 vector, u32 dest);
 /* Hold @d's vector off (@hold: enable bit clear, INTx stays disabled, so
  * that the device signals nothing, and the remapping layer releases its
- * entry), or give it back (written again and enabled). 0, or the error
- * of composing on release. Nothing to do when no vector was enabled. */
+ * entry), or give it back (written again and enabled). 0, the error of
+ * turning it off or of the layer's release (the vector is then held all
+ * the same: call again with !@hold to give it back), or the error of
+ * composing on give-back. Nothing to do when no vector was enabled. */
 int pci_msi_hold(struct pci_dev *d, bool hold);
 int pci_find_cap(const struct pci_dev *d, u8 id);
 

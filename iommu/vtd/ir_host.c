@@ -85,16 +85,22 @@ static int compose(const struct pci_dev *d, u8 vector, u32 dest,
 	return 0;
 }
 
-/* pci_msi_remap.release: the entry becomes not present (fault 0x22). */
-static void release(const struct pci_dev *d)
+/* pci_msi_remap.release: the entry becomes not present (fault 0x22). An
+ * entry whose invalidation did not complete may still be cached, valid
+ * for @d's requester id: it stays owned (never given to another device)
+ * and the error goes to the caller, which must not hand @d over. */
+static int release(const struct pci_dev *d)
 {
 	struct ir_host *h = host_of(d);
 	int i = h ? find_entry(h, owner_key(d)) : -1;
 
 	if (i <= 0)
-		return;
+		return 0;
+	int err = vtd_irte_write(&h->ir, (unsigned)i, (struct vtd_irte){ 0 });
+	if (err)
+		return err;
 	h->owner[i] = 0;
-	vtd_irte_write(&h->ir, (unsigned)i, (struct vtd_irte){ 0 });
+	return 0;
 }
 
 static const struct pci_msi_remap remap_ops = {

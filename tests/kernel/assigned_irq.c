@@ -232,6 +232,54 @@ TEST(assigned_irq, host_devices_keep_their_interrupts_through_the_unit)
 	EXPECT_OK(WAIT_FOR(trap_count(VEC_EDU) > before, ARRIVE_US));
 }
 
+/* Assigning edu1 releases its host entry; when the interrupt-entry cache
+ * invalidation of that entry does not complete (forced here: the unit's
+ * queue is declared off for the call, so every descriptor is refused),
+ * the entry may still be cached, valid for edu1's requester id, and the
+ * guest could raise the host's vector through it: the assignment is
+ * refused. Giving edu1 its MSI back needs an invalidation too, which
+ * fails as well: the vector stays off (said in a diagnostic), the entry
+ * still edu1's, never another device's. Once the queue works, edu1's
+ * message is recomposed through the same entry and arrives. */
+TEST(assigned_irq, refused_when_the_devices_entry_cannot_be_invalidated)
+{
+	struct dma_engine *e1 = afix_edu(1);
+	struct assigned_fix *f = afix_begin(WBINVD_AUTO, 0);
+	struct vtd_unit *u = f->dev.unit;
+	struct pci_dev *pci = e1->pci;
+
+	afix_need_remapping(&f->dev);
+	need_msi(e1);
+	if (afix_unit(e1) != u)
+		test_skip("%s is behind another unit", e1->name);
+	int idx = vtd_ir_host_index(pci);
+	ASSERT(idx > 0);
+	ASSERT_OK(vm_create(&f->vm2, WBINVD_AUTO));
+	f->vm2_up = true;
+	ASSERT_OK(vm_add_vcpu(&f->vm2, &f->v2));
+
+	u->qi = false; /* vtd_qi_submit: -EINVAL, nothing queued */
+	int err = assign_device(&f->dev2, &f->vm2, e1, GUEST_BAR_GPA, 0);
+	u->qi = true;
+	if (!err)
+		assign_detach(&f->dev2);
+	ASSERT(EXPECT_EQ(err, -EINVAL));
+	EXPECT_FALSE(f->dev2.live);
+	EXPECT_FALSE(pci->msi_held);
+	EXPECT_FALSE(msi_enabled(pci));
+	EXPECT_EQ(vtd_ir_host_users(u), 1);
+	EXPECT_EQ(vtd_ir_host_index(pci), idx);
+	EXPECT_EQ(vtd_ctx_entry(u, pci->bus, pci->devfn)->lo & VTD_CTX_LO_P, 0);
+
+	ASSERT_OK(pci_msi_recompose(pci));
+	EXPECT_TRUE(msi_enabled(pci));
+	EXPECT_EQ(vtd_ir_host_index(pci), idx);
+	EXPECT_EQ(msi_now(pci).addr, vtd_msi_addr((u16)idx, false));
+	u64 before = trap_count(VEC_EDU);
+	ASSERT_OK(edu_raise_irq(e1, 1));
+	EXPECT_OK(WAIT_FOR(trap_count(VEC_EDU) > before, ARRIVE_US));
+}
+
 /* The first CPU online whose x2APIC id is above 255, or 0. */
 static unsigned wide_cpu(void)
 {
