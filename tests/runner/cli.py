@@ -17,7 +17,7 @@ from .ktap import FAIL, KtapParser, read_lines
 from .matrix import UsageError, load_matrix
 from .options import chosen_lanes, list_lanes, parse_args
 from .lanes import (Console, Context, emulator_result, ktap_test, lane_dir,
-                    lane_failure, lane_path, write_lane_ktap)
+                    lane_failure, lane_path, wall, write_lane_ktap)
 from .qemu import run_qemu_lane
 from .report import (kernel_reports, lanes_ktap, merge_junit, summary,
                      totals_line, write_lane_junit)
@@ -47,7 +47,7 @@ def run_lane(lane, ctx):
     write_lane_junit(lane_path(ctx, lane) / "junit.xml", result)
     result.seconds = time.monotonic() - start
     ctx.console.progress(f"[{result.name}] done: {totals_line([result])} "
-                         f"({result.seconds:.1f}s)")
+                         f"({wall(result.seconds)})")
     return result
 
 

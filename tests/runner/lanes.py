@@ -106,13 +106,21 @@ def setup_failure(lane, needs):
     return lane_failure(lane, "setup", "; ".join(missing)) if missing else None
 
 
+def wall(seconds):
+    """A wall time as progress shows it: milliseconds under a second (a
+    QEMU suite takes tens of them; the runner sees the serial log every
+    10 ms), else seconds."""
+    return (f"{seconds * 1000:.0f} ms" if seconds < 1
+            else f"{seconds:.1f} s")
+
+
 def suite_progress(lane, suite):
     parts = [f"{suite.count(PASS)}/{len(suite.tests)} ok"]
     for status, label in ((FAIL, "failed"), (SKIP, "skipped"),
                           (DIVERGE, "divergent")):
         if suite.count(status):
             parts.append(f"{suite.count(status)} {label}")
-    return f"[{lane}] {suite.name}: {', '.join(parts)} ({suite.seconds:.1f}s)"
+    return f"[{lane}] {suite.name}: {', '.join(parts)} ({wall(suite.seconds)})"
 
 
 # --- Emulator lanes -----------------------------------------------------------
