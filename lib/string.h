@@ -29,6 +29,14 @@ void memcpy_changed(void *dst, const void *src, size_t n);
 void memset_changed(void *dst, int c, size_t n);
 
 /* A little-endian field of a firmware table, wherever it is aligned. */
+static inline u16 load16(const void *p)
+{
+	u16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static inline u32 load32(const void *p)
 {
 	u32 v;

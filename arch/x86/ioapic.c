@@ -1,6 +1,7 @@
 /* I/O APIC: found in the MADT, programmed through IOREGSEL/IOWIN. */
 #include "arch/x86/ioapic.h"
 #include "arch/x86/acpi.h"
+#include "arch/x86/madt.h"
 #include "arch/x86/mm.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -17,40 +18,26 @@ static void reg_write(const struct ioapic *io, u32 reg, u32 v)
 	io->regs[IOAPIC_WINDOW / 4] = v;
 }
 
-/* Every length is checked before the entry is read: firmware input. */
-static int madt_first_ioapic(struct ioapic *io)
+/* The MADT's I/O APICs (every length checked by madt.c: firmware
+ * input), up to @cap; how many, or -ENODEV (no MADT, or malformed). */
+static int listed(struct madt_ioapic *out, unsigned cap)
 {
 	const struct acpi_header *h = acpi_find("APIC");
-	const u8 *t = (const u8 *)h;
+	u32 bad;
+	int n;
 
-	if (!h || h->length < ACPI_MADT_ENTRIES)
+	if (!h)
 		return -ENODEV;
-	for (u32 off = ACPI_MADT_ENTRIES; off + 2 <= h->length;) {
-		u8 type = t[off + ACPI_MADT_ENTRY_TYPE];
-		u8 len = t[off + ACPI_MADT_ENTRY_LEN];
-		if (len < 2 || off + len > h->length)
-			return -ENODEV;
-		if (type == ACPI_MADT_TYPE_IOAPIC &&
-		    len >= ACPI_MADT_IOAPIC_LEN) {
-			io->id = t[off + ACPI_MADT_IOAPIC_ID];
-			memcpy(&io->gsi_base,
-			       t + off + ACPI_MADT_IOAPIC_GSI_BASE, 4);
-			u32 pa;
-			memcpy(&pa, t + off + ACPI_MADT_IOAPIC_ADDR, 4);
-			io->pa = pa;
-			return 0;
-		}
-		off += len;
-	}
-	return -ENODEV;
+	n = madt_ioapics(h, h->length, out, cap, &bad);
+	return n < 0 ? -ENODEV : n;
 }
 
-int ioapic_find(struct ioapic *io)
+static int map(struct ioapic *io, const struct madt_ioapic *m)
 {
 	memset(io, 0, sizeof(*io));
-	int err = madt_first_ioapic(io);
-	if (err)
-		return err;
+	io->id = m->id;
+	io->pa = m->pa;
+	io->gsi_base = m->gsi_base;
 	io->regs = mm_map(io->pa, PAGE_SIZE, CACHE_UC);
 	if (!io->regs)
 		return -ENOMEM;
@@ -58,6 +45,37 @@ int ioapic_find(struct ioapic *io)
 					  reg_read(io, IOAPIC_REG_VER)) +
 		      1;
 	return 0;
+}
+
+int ioapic_find(struct ioapic *io)
+{
+	struct madt_ioapic m;
+	int n = listed(&m, 1);
+
+	if (n <= 0)
+		return -ENODEV;
+	return map(io, &m);
+}
+
+int ioapic_find_gsi(struct ioapic *io, u32 gsi, unsigned *pin)
+{
+	struct madt_ioapic m[IOAPIC_MAX];
+	int n = listed(m, IOAPIC_MAX);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < MIN(n, IOAPIC_MAX); i++) {
+		if (gsi < m[i].gsi_base)
+			continue;
+		int err = map(io, &m[i]);
+		if (err)
+			return err;
+		if (gsi - io->gsi_base < io->nr_pins) {
+			*pin = gsi - io->gsi_base;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 u64 ioapic_rte_read(const struct ioapic *io, unsigned pin)

@@ -13,12 +13,8 @@
 #define IOAPIC_REG_RTE	0x10		/* + 2 * pin: low, high */
 #define IOAPIC_RTE_MASK BIT_ULL(16)
 
-/* MADT I/O APIC structure (ACPI 6.4 5.2.12.3) */
-#define ACPI_MADT_TYPE_IOAPIC	  1
-#define ACPI_MADT_IOAPIC_ID	  2
-#define ACPI_MADT_IOAPIC_ADDR	  4 /* u32 */
-#define ACPI_MADT_IOAPIC_GSI_BASE 8 /* u32 */
-#define ACPI_MADT_IOAPIC_LEN	  12
+/* I/O APICs a machine may list (servers: one or two per socket). */
+#define IOAPIC_MAX 16
 
 struct ioapic {
 	hpa_t pa;
@@ -31,6 +27,10 @@ struct ioapic {
 /* The first I/O APIC the MADT lists, mapped: 0, -ENODEV (none listed or
  * the MADT is malformed), -ENOMEM. */
 int ioapic_find(struct ioapic *io);
+/* The I/O APIC among the MADT's first IOAPIC_MAX whose pins hold global
+ * system interrupt @gsi, mapped, and the pin: 0, -ENOENT (none does),
+ * -ENODEV (no MADT, or malformed), -ENOMEM. */
+int ioapic_find_gsi(struct ioapic *io, u32 gsi, unsigned *pin);
 u64 ioapic_rte_read(const struct ioapic *io, unsigned pin);
 /* Written high half first, low half (with the mask bit) last. */
 void ioapic_rte_write(const struct ioapic *io, unsigned pin, u64 rte);

@@ -1,4 +1,5 @@
-/* The MADT's processors on the host (arch/x86/madt.c), and the CPU masks
+/* The MADT's processors, I/O APICs and interrupt source overrides on the
+ * host (arch/x86/madt.c), and the CPU masks
  * (arch/x86/cpumask.h). Every table is built in a heap buffer of exactly
  * its size, so ASan catches any read past the end. */
 #include <setjmp.h>
@@ -69,14 +70,22 @@ static void store(const struct madt_cpu *c, void *ctx)
 	s->n++;
 }
 
+/* The table's first @len bytes in a heap buffer of exactly that size. */
+static u8 *heap_copy(const struct table *t, size_t len)
+{
+	u8 *copy = malloc(len);
+
+	memcpy(copy, t->b, len);
+	return copy;
+}
+
 /* Parse a heap copy of exactly len bytes. */
 static int parse(const struct table *t, size_t len, struct madt_cpu *out,
 		 unsigned cap, u32 *bad)
 {
-	u8 *copy = malloc(len);
+	u8 *copy = heap_copy(t, len);
 	int n;
 
-	memcpy(copy, t->b, len);
 	struct store st = { out, cap, 0 };
 	n = madt_walk(copy, len, store, &st, bad);
 	assert_true(n < 0 || (unsigned)n == st.n);
@@ -208,6 +217,118 @@ static void use_follows_flags_and_revision(void **state)
 	assert_int_equal(madt_cpu_use(0, 6), MADT_UNUSABLE);
 }
 
+static void ioapic(struct table *t, u8 id, u32 pa, u32 gsi_base)
+{
+	u8 *s = t->b + t->len;
+
+	s[0] = MADT_IOAPIC;
+	s[1] = MADT_IOAPIC_LEN;
+	s[MADT_IOAPIC_ID] = id;
+	memcpy(s + MADT_IOAPIC_ADDR, &pa, 4);
+	memcpy(s + MADT_IOAPIC_GSI_BASE, &gsi_base, 4);
+	t->len += MADT_IOAPIC_LEN;
+}
+
+static void iso(struct table *t, u8 bus, u8 irq, u32 gsi, u16 flags)
+{
+	u8 *s = t->b + t->len;
+
+	s[0] = MADT_ISO;
+	s[1] = MADT_ISO_LEN;
+	s[MADT_ISO_BUS] = bus;
+	s[MADT_ISO_SOURCE] = irq;
+	memcpy(s + MADT_ISO_GSI, &gsi, 4);
+	memcpy(s + MADT_ISO_FLAGS, &flags, 2);
+	t->len += MADT_ISO_LEN;
+}
+
+/* madt_isa_irq on a heap copy of exactly the table. */
+static int isa_irq(const struct table *t, u8 irq, u32 *gsi, u16 *flags,
+		   u32 *bad)
+{
+	u8 *copy = heap_copy(t, t->len);
+	int r = madt_isa_irq(copy, t->len, irq, gsi, flags, bad);
+	free(copy);
+	return r;
+}
+
+static int ioapics(const struct table *t, struct madt_ioapic *out, unsigned cap,
+		   u32 *bad)
+{
+	u8 *copy = heap_copy(t, t->len);
+	int r = madt_ioapics(copy, t->len, out, cap, bad);
+	free(copy);
+	return r;
+}
+
+/* QEMU's q35 table: IRQ 0 to GSI 2, IRQ 9 level and active high; an
+ * override on another bus is not an ISA one; without an override an ISA
+ * IRQ is its own GSI with conforming flags (5.2.12.5). */
+static void isa_irq_follows_overrides_else_identity(void **state)
+{
+	struct table t;
+	u32 gsi, bad;
+	u16 flags;
+
+	begin(&t);
+	lapic(&t, 0, MADT_ENABLED);
+	ioapic(&t, 0, 0xfec00000, 0);
+	iso(&t, MADT_ISO_BUS_ISA, 0, 2, 0);
+	iso(&t, MADT_ISO_BUS_ISA, 9, 9, 0xd);
+	iso(&t, 1, 3, 20, 0xf);
+	assert_int_equal(isa_irq(&t, 0, &gsi, &flags, &bad), 1);
+	assert_int_equal(gsi, 2);
+	assert_int_equal(flags, 0);
+	assert_int_equal(isa_irq(&t, 9, &gsi, &flags, &bad), 1);
+	assert_int_equal(gsi, 9);
+	assert_int_equal(flags, 0xd);
+	assert_int_equal(isa_irq(&t, 3, &gsi, &flags, &bad), 0);
+	assert_int_equal(gsi, 3);
+	assert_int_equal(flags, 0);
+	assert_int_equal(isa_irq(&t, 1, &gsi, &flags, &bad), 0);
+	assert_int_equal(gsi, 1);
+}
+
+static void override_too_short_is_an_error(void **state)
+{
+	struct table t;
+	u32 gsi = 0xdead, bad = 0;
+	u16 flags;
+
+	begin(&t);
+	ioapic(&t, 0, 0xfec00000, 0);
+	raw(&t, MADT_ISO, MADT_ISO_LEN - 1);
+	assert_int_equal(isa_irq(&t, 0, &gsi, &flags, &bad), -EBADMSG);
+	assert_int_equal(bad, MADT_STRUCTS + MADT_IOAPIC_LEN);
+	assert_int_equal(gsi, 0xdead); /* untouched */
+}
+
+/* Two I/O APICs in table order (a server's second at GSI 24), counted
+ * past the cap; one too short for its type is an error at its offset. */
+static void ioapics_in_table_order(void **state)
+{
+	struct table t;
+	struct madt_ioapic io[2];
+	u32 bad;
+
+	begin(&t);
+	lapic(&t, 0, MADT_ENABLED);
+	ioapic(&t, 8, 0xfec00000, 0);
+	iso(&t, MADT_ISO_BUS_ISA, 0, 2, 0);
+	ioapic(&t, 9, 0xfec01000, 24);
+	assert_int_equal(ioapics(&t, io, 2, &bad), 2);
+	assert_int_equal(io[0].id, 8);
+	assert_int_equal(io[0].pa, 0xfec00000);
+	assert_int_equal(io[0].gsi_base, 0);
+	assert_int_equal(io[1].id, 9);
+	assert_int_equal(io[1].pa, 0xfec01000);
+	assert_int_equal(io[1].gsi_base, 24);
+	assert_int_equal(ioapics(&t, io, 1, &bad), 2);
+	raw(&t, MADT_IOAPIC, MADT_IOAPIC_LEN - 2);
+	assert_int_equal(ioapics(&t, io, 2, &bad), -EBADMSG);
+	assert_int_equal(bad, t.len - (MADT_IOAPIC_LEN - 2));
+}
+
 static void cpumask_bounds_and_counts(void **state)
 {
 	cpumask_t m = cpumask_none();
@@ -277,6 +398,9 @@ int main(void)
 		cmocka_unit_test(processor_structures_too_short_for_their_type),
 		cmocka_unit_test(table_shorter_than_its_fixed_part),
 		cmocka_unit_test(use_follows_flags_and_revision),
+		cmocka_unit_test(isa_irq_follows_overrides_else_identity),
+		cmocka_unit_test(override_too_short_is_an_error),
+		cmocka_unit_test(ioapics_in_table_order),
 		cmocka_unit_test(cpumask_bounds_and_counts),
 		cmocka_unit_test(cpumask_words_past_the_first),
 	};

@@ -1,7 +1,9 @@
 /* The ir suite's fixture (ir_fix.h). */
 #include "tests/kernel/ir_fix.h"
+#include "arch/x86/acpi.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/madt.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/pit.h"
@@ -55,7 +57,7 @@ static void ir_teardown(void *arg)
 	struct ir_fix *f = arg;
 
 	if (f->io_used)
-		ioapic_rte_write(&f->io, PIT_ISA_IRQ_PIN, IOAPIC_RTE_MASK);
+		ioapic_rte_write(&f->io, f->io_pin, IOAPIC_RTE_MASK);
 	vtd_ir_fini(&f->ir);
 	/* The kernel's own messages, which the test overwrote. */
 	if (f->dev)
@@ -187,14 +189,47 @@ static void need_pit(void)
 			  "channel 0");
 }
 
+/* ISA IRQ 0's pin (ACPI 5.2.12.5: an override, else identity mapped) in
+ * f->io and f->io_pin, or skip. The pin tests drive an edge, active
+ * high, as an ISA interrupt conforms to. */
+static void find_pit_pin(struct ir_fix *f)
+{
+	const struct acpi_header *h = acpi_find("APIC");
+	u32 gsi, bad;
+	u16 flags;
+	int r;
+
+	if (!h)
+		test_skip("no MADT");
+	r = madt_isa_irq(h, h->length, PIT_ISA_IRQ, &gsi, &flags, &bad);
+	if (r < 0)
+		test_skip("malformed MADT (structure at offset %u)", bad);
+	if (FIELD_GET(MADT_INTI_POLARITY, flags) > MADT_INTI_HIGH ||
+	    FIELD_GET(MADT_INTI_TRIGGER, flags) > MADT_INTI_EDGE)
+		test_skip("the MADT makes ISA IRQ 0 level-triggered or active "
+			  "low (flags 0x%x): the pin tests drive the 8254's "
+			  "edge",
+			  flags);
+	if (ioapic_find_gsi(&f->io, gsi, &f->io_pin))
+		test_skip("no I/O APIC in the MADT holds GSI %u (ISA IRQ 0)",
+			  gsi);
+	f->io_gsi = gsi;
+}
+
+void ir_pin_fire(struct ir_fix *f, u16 handle)
+{
+	ioapic_rte_write(&f->io, f->io_pin,
+			 vtd_ioapic_rte(handle, VEC_IR_A, false, false));
+	outb(PIT_CH0, 0xa9); /* 1193 ticks: 1 ms, then one rising edge */
+	outb(PIT_CH0, 0x04);
+}
+
 struct ir_fix *ir_setup_pin(void)
 {
 	struct ir_fix *f = &fixture;
 
 	memset(f, 0, sizeof(*f));
-	if (ioapic_find(&f->io) || f->io.nr_pins <= PIT_ISA_IRQ_PIN)
-		test_skip("no I/O APIC with pin %u in the MADT",
-			  PIT_ISA_IRQ_PIN);
+	find_pit_pin(f);
 	if (!vtd_nr_units())
 		test_skip("no VT-d unit on this machine");
 	f->unit = ioapic_unit(f->io.id, &f->io_sid);

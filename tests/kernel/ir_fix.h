@@ -23,9 +23,10 @@
 #define IR_TABLE_LOG2 8 /* 256 entries, one page */
 #define IR_ARRIVE_US  100000
 #define IR_SILENT_US  2000
-/* The PIT's channel 0 output drives ISA IRQ 0, which QEMU and the MADT's
- * override wire to I/O APIC pin 2. */
-#define PIT_ISA_IRQ_PIN 2
+/* The PIT's channel 0 output drives ISA IRQ 0: the GSI of the MADT's
+ * override for it (pin 2 of the first I/O APIC on QEMU and most boards),
+ * else GSI 0. */
+#define PIT_ISA_IRQ 0
 
 struct ir_fix {
 	struct vtd_unit *unit;
@@ -34,7 +35,9 @@ struct ir_fix {
 	struct dma_engine *dev, *other;
 	struct vtd_ir ir;
 	struct ioapic io;
-	u16 io_sid; /* the I/O APIC's source id (its DMAR scope) */
+	u32 io_gsi;	 /* ISA IRQ 0's global system interrupt */
+	unsigned io_pin; /* and its pin on @io */
+	u16 io_sid;	 /* the I/O APIC's source id (its DMAR scope) */
 	bool io_used;
 };
 
@@ -45,9 +48,12 @@ extern volatile unsigned ir_hit_cpu[2];
 /* An engine whose MSI the test aims, its unit remapping through the
  * test's table (32-bit destinations when @eim), or skip. */
 struct ir_fix *ir_setup(bool eim);
-/* The first I/O APIC, its pin 2 fed by the PIT, its unit remapping
- * through the test's table, or skip. */
+/* The I/O APIC pin that ISA IRQ 0 (the PIT) arrives on, its unit
+ * remapping through the test's table, or skip. */
 struct ir_fix *ir_setup_pin(void);
+/* The pin's entry in remappable format naming @handle (vector field
+ * VEC_IR_A), then one rising edge from the PIT after 1 ms. */
+void ir_pin_fire(struct ir_fix *f, u16 handle);
 
 /* The CPU interrupts are aimed at: the last one online whose id the
  * table can name (any with EIME, else 8 bits). */

@@ -1,10 +1,9 @@
-/* Suite ir, I/O APIC pins: the PIT's one-shot edge reaches I/O APIC pin 2
- * through a redirection entry in remappable format, on the unit whose
- * DMAR scope names that I/O APIC (ir_fix.h); no DMA engine is needed, so
- * these run on any board with an 8254 and a unit that remaps. */
-#include "arch/x86/cpu.h"
+/* Suite ir, I/O APIC pins: the PIT's one-shot edge reaches the I/O APIC
+ * pin of ISA IRQ 0 (the MADT's override: pin 2 on QEMU) through a
+ * redirection entry in remappable format, on the unit whose DMAR scope
+ * names that I/O APIC (ir_fix.h); no DMA engine is needed, so these run
+ * on any board with an 8254 and a unit that remaps. */
 #include "arch/x86/ioapic.h"
-#include "arch/x86/pit.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
@@ -23,15 +22,13 @@ TEST(ir, ioapic_pin_takes_vector_and_destination_from_irte)
 	struct vtd_irte_cfg c = ir_cfg_to(cpu, VEC_IR_B);
 
 	ASSERT_OK(vtd_irte_write(&f->ir, 40, vtd_irte_make(&f->ir, &c)));
-	ioapic_rte_write(&f->io, PIT_ISA_IRQ_PIN,
-			 vtd_ioapic_rte(40, VEC_IR_A, false, false));
-	outb(PIT_CH0, 0xa9); /* 1193 ticks: 1 ms, then one rising edge */
-	outb(PIT_CH0, 0x04);
+	ir_pin_fire(f, 40);
 	ir_expect_arrival(1, 0, cpu);
 	EXPECT_EQ(ir_hits[0], 0);
-	test_diag("I/O APIC %u pin %u (RTE 0x%lx) arrived on CPU %u", f->io.id,
-		  PIT_ISA_IRQ_PIN, ioapic_rte_read(&f->io, PIT_ISA_IRQ_PIN),
-		  cpu);
+	test_diag("ISA IRQ 0 (GSI %u): I/O APIC %u pin %u (RTE 0x%lx) arrived "
+		  "on CPU %u",
+		  f->io_gsi, f->io.id, f->io_pin,
+		  ioapic_rte_read(&f->io, f->io_pin), cpu);
 }
 
 /* An I/O APIC interrupt through a not-present IRTE is blocked too. */
@@ -40,10 +37,7 @@ TEST(ir, ioapic_pin_through_absent_irte_blocked_0x22)
 	struct ir_fix *f = ir_setup_pin();
 	struct vtd_fault flt[2];
 
-	ioapic_rte_write(&f->io, PIT_ISA_IRQ_PIN,
-			 vtd_ioapic_rte(41, VEC_IR_A, false, false));
-	outb(PIT_CH0, 0xa9);
-	outb(PIT_CH0, 0x04);
+	ir_pin_fire(f, 41);
 	udelay(20000); /* the edge comes after 1 ms */
 	if (!ir_nothing_arrives(0, 0))
 		return;
@@ -75,10 +69,7 @@ TEST(ir, ioapic_pin_with_wrong_source_id_blocked_0x26)
 	c.svt = VTD_SVT_RID;
 	c.sid = (u16)(sid ^ 0x8);
 	ASSERT_OK(vtd_irte_write(&f->ir, 42, vtd_irte_make(&f->ir, &c)));
-	ioapic_rte_write(&f->io, PIT_ISA_IRQ_PIN,
-			 vtd_ioapic_rte(42, VEC_IR_A, false, false));
-	outb(PIT_CH0, 0xa9);
-	outb(PIT_CH0, 0x04);
+	ir_pin_fire(f, 42);
 	udelay(20000);
 	if (ir_hits[0] && platform_kind() == PLATFORM_QEMU) {
 		test_todo("QEMU 7.2 and 10.0: I/O APIC interrupts carry no "
