@@ -5,6 +5,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/ioapic.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/platform.h"
@@ -76,6 +77,7 @@ static void platform_up(void)
 	console_screen_init(kstate.mm_err == 0);
 	kstate.tsc_err = tsc_calibrate();
 	kstate.apic_err = apic_init(kstate.opts.x2apic);
+	kstate.ioapics = ioapic_mask_all(&kstate.ioapic_unmasked);
 	smp_init(&kstate.boot); /* outcome: smp_info() */
 	kstate.pci_err = pci_init();
 	vtd_platform_init(
@@ -103,6 +105,15 @@ static void print_banner(void)
 	if (kstate.console_err)
 		kprintf("# error: console=%s: %s; consoles unchanged\n",
 			o->console, strerror_k(kstate.console_err));
+	if (kstate.ioapics < 0 && kstate.ioapics != -ENODEV)
+		kprintf("# error: I/O APIC: its pins could not be masked: %s\n",
+			strerror_k(kstate.ioapics));
+	if (kstate.ioapic_unmasked)
+		kprintf(
+		    "# ioapic: %u pin(s) left unmasked before the kernel "
+		    "started, now masked: the kernel routes nothing through "
+		    "the I/O APIC\n",
+		    kstate.ioapic_unmasked);
 	console_report();
 }
 

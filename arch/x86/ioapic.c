@@ -78,6 +78,31 @@ int ioapic_find_gsi(struct ioapic *io, u32 gsi, unsigned *pin)
 	return -ENOENT;
 }
 
+int ioapic_mask_all(unsigned *unmasked)
+{
+	struct madt_ioapic m[IOAPIC_MAX];
+	int n = listed(m, IOAPIC_MAX);
+
+	*unmasked = 0;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < MIN(n, IOAPIC_MAX); i++) {
+		struct ioapic io;
+		int err = map(&io, &m[i]);
+		if (err)
+			return err;
+		for (unsigned pin = 0; pin < io.nr_pins; pin++) {
+			u32 lo = reg_read(&io, IOAPIC_REG_RTE + 2 * pin);
+			if (lo & IOAPIC_RTE_MASK)
+				continue;
+			reg_write(&io, IOAPIC_REG_RTE + 2 * pin,
+				  lo | (u32)IOAPIC_RTE_MASK);
+			++*unmasked;
+		}
+	}
+	return MIN(n, IOAPIC_MAX);
+}
+
 u64 ioapic_rte_read(const struct ioapic *io, unsigned pin)
 {
 	u32 lo = reg_read(io, IOAPIC_REG_RTE + 2 * pin);

@@ -31,6 +31,14 @@ int ioapic_find(struct ioapic *io);
  * system interrupt @gsi, mapped, and the pin: 0, -ENOENT (none does),
  * -ENODEV (no MADT, or malformed), -ENOMEM. */
 int ioapic_find_gsi(struct ioapic *io, u32 gsi, unsigned *pin);
+/* Mask every pin of the MADT's first IOAPIC_MAX I/O APICs: the kernel
+ * routes nothing through them, and a pin firmware (or a kernel before
+ * this one) left unmasked would deliver to a vector nobody handles, a
+ * level-triggered one again and again (Linux clears them at boot for the
+ * same reason: clear_IO_APIC). The number of I/O APICs, with the pins
+ * that were unmasked counted in *@unmasked; -ENODEV (no MADT, or
+ * malformed), -ENOMEM. */
+int ioapic_mask_all(unsigned *unmasked);
 u64 ioapic_rte_read(const struct ioapic *io, unsigned pin);
 /* Written high half first, low half (with the mask bit) last. */
 void ioapic_rte_write(const struct ioapic *io, unsigned pin, u64 rte);

@@ -207,6 +207,32 @@ TEST(boot, mmio_mapped_uncached)
 		test_skip("x2APIC mode and no I/O APIC: no APIC page mapped");
 }
 
+/* Every pin of the first I/O APIC is masked after boot (ioapic_mask_all:
+ * the kernel routes nothing through it). Pin 0, which the masked 8259's
+ * output feeds (or nothing), unmasked with an edge entry, is found and
+ * masked again. */
+TEST(boot, ioapic_pins_masked)
+{
+	struct ioapic io;
+	unsigned unmasked;
+
+	if (ioapic_find(&io))
+		test_skip("no I/O APIC in the MADT");
+	EXPECT_GE(kstate.ioapics, 1);
+	for (unsigned pin = 0; pin < io.nr_pins; pin++)
+		if (!(ioapic_rte_read(&io, pin) & IOAPIC_RTE_MASK))
+			test_fail("I/O APIC %u pin %u is unmasked: RTE 0x%lx",
+				  io.id, pin, ioapic_rte_read(&io, pin));
+	if (kstate.ioapic_unmasked)
+		test_diag("%u pin(s) were unmasked before the kernel started",
+			  kstate.ioapic_unmasked);
+	ioapic_rte_write(&io, 0, VEC_TEST);
+	ASSERT_EQ(ioapic_rte_read(&io, 0) & IOAPIC_RTE_MASK, 0);
+	EXPECT_EQ(ioapic_mask_all(&unmasked), kstate.ioapics);
+	EXPECT_EQ(unmasked, 1);
+	EXPECT_NE(ioapic_rte_read(&io, 0) & IOAPIC_RTE_MASK, 0);
+}
+
 /* MSRs @msr[0..@n) of every online CPU, into msrs.val[cpu][i]: what the
  * PAT and MTRR tests compare across CPUs. */
 static struct {
