@@ -62,7 +62,10 @@ const struct test_results *test_results(void);
 /* "suite.name", in a buffer reused by the next call. */
 const char *test_full_name(const struct test *t);
 
-/* Assertion back ends: return whether the check held. */
+/* Assertion back ends (lib/test_check.c): return whether the check
+ * held. */
+/* One more check evaluated (the verdict's "checks:"). */
+void test_note_check(void);
 bool test_check_num(const char *file, int line, const char *expr, u64 actual,
 		    bool actual_signed, const char *op, u64 expected,
 		    bool expected_signed);
