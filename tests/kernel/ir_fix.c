@@ -10,6 +10,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
+#include "iommu/vtd/alias.h"
 #include "iommu/vtd/fault.h"
 #include "iommu/vtd/inval.h"
 #include "iommu/vtd/vtd.h"
@@ -50,6 +51,16 @@ void ir_raise(struct dma_engine *e)
 	ASSERT_OK(dma_raise_irq(e));
 }
 
+static struct vtd_unit *unit_of(const struct dma_engine *e)
+{
+	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
+}
+
+u16 ir_sid(const struct dma_engine *e)
+{
+	return vtd_dma_requester_id(e->pci);
+}
+
 /* Runs before the VT-d fixture's teardown (registered after it), which
  * stops an xHCI and takes its domain away. */
 static void ir_teardown(void *arg)
@@ -59,11 +70,13 @@ static void ir_teardown(void *arg)
 	if (f->io_used)
 		ioapic_rte_write(&f->io, f->io_pin, IOAPIC_RTE_MASK);
 	vtd_ir_fini(&f->ir);
-	/* The kernel's own messages, which the test overwrote. */
-	if (f->dev)
-		pci_msi_recompose(f->dev->pci);
-	if (f->other)
-		pci_msi_recompose(f->other->pci);
+	/* The kernel's own messages, which the test overwrote: those of
+	 * every engine behind the unit. */
+	for (unsigned i = 0; i < dma_count(NULL); i++) {
+		struct dma_engine *e = dma_find(NULL, i);
+		if (e->pci && unit_of(e) == f->unit)
+			pci_msi_recompose(e->pci);
+	}
 	trap_set_handler(VEC_IR_A, NULL, NULL);
 	trap_set_handler(VEC_IR_B, NULL, NULL);
 	vtd_fault_drain(f->unit);
@@ -88,11 +101,6 @@ static void unit_setup(struct ir_fix *f, bool eim)
 	vtd_fault_clear_log(f->unit);
 	test_defer(ir_teardown, f);
 	ASSERT_OK(vtd_ir_init(&f->ir, f->unit, IR_TABLE_LOG2, eim));
-}
-
-static struct vtd_unit *unit_of(const struct dma_engine *e)
-{
-	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
 }
 
 /* An MSI or MSI-X vector the kernel enabled (and holds on to). */
@@ -146,6 +154,7 @@ struct ir_fix *ir_setup(bool eim)
 	    vtd_dma_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn))
 		fix_setup_on(e, FIX_ANY_ENGINE, FIX_INV_PREFERRED);
 	f->dev = e;
+	f->sid = ir_sid(e);
 	f->unit = unit_of(e);
 	f->other = other_raiser(f);
 	unit_setup(f, eim);
@@ -290,5 +299,48 @@ void ir_expect_blocked(struct ir_fix *f, struct dma_engine *e, unsigned reason,
 
 	ir_raise(e);
 	if (ir_nothing_arrives(a, b))
-		expect_ir_fault(f->unit, reason, e->sid, index);
+		expect_ir_fault(f->unit, reason, ir_sid(e), index);
+}
+
+/* An edu with an MSI the kernel enabled that reaches @u (any unit when
+ * NULL) under another requester id than its own. */
+static bool bridged_edu(const struct dma_engine *e, const struct vtd_unit *u)
+{
+	return e->pci && has_msi(e) && ir_sid(e) != e->sid && unit_of(e) &&
+	       (!u || unit_of(e) == u);
+}
+
+struct dma_engine *ir_next_bridged(struct ir_fix *f)
+{
+	unsigned i = 0;
+
+	if (f->dev)
+		while (dma_find("edu", i) != f->dev)
+			i++;
+	for (i = f->dev ? i + 1 : 0; i < dma_count("edu"); i++) {
+		struct dma_engine *e = dma_find("edu", i);
+		if (bridged_edu(e, f->unit)) {
+			f->dev = e;
+			f->sid = ir_sid(e);
+			return e;
+		}
+	}
+	return NULL;
+}
+
+struct ir_fix *ir_setup_bridged(void)
+{
+	struct ir_fix *f = &fixture;
+
+	memset(f, 0, sizeof(*f));
+	for (unsigned i = 0; i < dma_count("edu") && !f->unit; i++) {
+		struct dma_engine *e = dma_find("edu", i);
+		if (bridged_edu(e, NULL))
+			f->unit = unit_of(e);
+	}
+	if (!f->unit)
+		test_skip("no edu with MSI behind a bridge to conventional PCI "
+			  "on a VT-d unit");
+	unit_setup(f, false);
+	return f;
 }

@@ -33,6 +33,9 @@ struct ir_fix {
 	/* The engine raising MSIs, and another behind the same unit that
 	 * raises one without DMA (an edu), or NULL; none in pin tests. */
 	struct dma_engine *dev, *other;
+	/* @dev's requests as the unit sees them: its own id, or the last
+	 * DMA alias behind a bridge to conventional PCI (alias.h). */
+	u16 sid;
 	struct vtd_ir ir;
 	struct ioapic io;
 	u32 io_gsi;	 /* ISA IRQ 0's global system interrupt */
@@ -51,6 +54,14 @@ struct ir_fix *ir_setup(bool eim);
 /* The I/O APIC pin that ISA IRQ 0 (the PIT) arrives on, its unit
  * remapping through the test's table, or skip. */
 struct ir_fix *ir_setup_pin(void);
+/* The first edu with an MSI behind a bridge to conventional PCI on a unit
+ * that remaps, that unit remapping through the test's table, or skip;
+ * ir_next_bridged gives each such edu on the unit in turn (NULL after
+ * the last), as f->dev and f->sid. */
+struct ir_fix *ir_setup_bridged(void);
+struct dma_engine *ir_next_bridged(struct ir_fix *f);
+/* The requester id @e's interrupts reach the unit with (alias.h). */
+u16 ir_sid(const struct dma_engine *e);
 /* The pin's entry in remappable format naming @handle (vector field
  * VEC_IR_A), then one rising edge from the PIT after 1 ms. */
 void ir_pin_fire(struct ir_fix *f, u16 handle);
@@ -72,7 +83,7 @@ bool ir_expect_arrival(unsigned k, u64 before, unsigned cpu);
 /* Neither vector arrives within IR_SILENT_US beyond @a and @b. */
 bool ir_nothing_arrives(u64 a, u64 b);
 /* Raise @e's interrupt, which the caller aimed at a blocked entry, and
- * expect no arrival and a fault with @reason at @index. */
+ * expect no arrival and a fault with @reason at @index, from ir_sid(@e). */
 void ir_expect_blocked(struct ir_fix *f, struct dma_engine *e, unsigned reason,
 		       u16 index);
 
