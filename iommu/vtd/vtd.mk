@@ -1,7 +1,8 @@
+# The DMAR parser, pure C: the host tests and the fuzzer build it too.
+DMAR_SRCS := iommu/vtd/dmar.c iommu/vtd/dmar_scope.c iommu/vtd/dmar_check.c \
+	iommu/vtd/dmar_names.c
 # VT-d: one object per line, so that changes to different files do not collide.
-VTD_OBJS := iommu/vtd/dmar.o
-VTD_OBJS += iommu/vtd/dmar_scope.o
-VTD_OBJS += iommu/vtd/dmar_check.o
+VTD_OBJS := $(DMAR_SRCS:.c=.o)
 VTD_OBJS += iommu/vtd/caps.o
 VTD_OBJS += iommu/vtd/unit.o
 VTD_OBJS += iommu/vtd/inval.o

@@ -14,8 +14,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 FUZZ_DIR := $(O)/fuzz
 FUZZ_SEEDS := $(patsubst tests/tables/%.dsl,$(O)/tables/%.aml,\
 	$(wildcard tests/tables/*.dsl))
-FUZZ_SRCS := tests/fuzz/fuzz_dmar.c iommu/vtd/dmar.c iommu/vtd/dmar_scope.c \
-	iommu/vtd/dmar_check.c
+FUZZ_SRCS := tests/fuzz/fuzz_dmar.c $(DMAR_SRCS)
 
 $(FUZZ_DIR)/fuzz_dmar: $(FUZZ_SRCS) iommu/vtd/dmar.h lib/types.h lib/errno.h
 	$(call say,FUZZCC,$@)
