@@ -32,4 +32,6 @@ KTEST_OBJS += tests/kernel/xhci_standin.o
 KTEST_OBJS += tests/kernel/ir_fix.o
 KTEST_OBJS += tests/kernel/ir.o
 KTEST_OBJS += tests/kernel/ir_pin.o
+KTEST_OBJS += tests/kernel/scalable_fix.o
 KTEST_OBJS += tests/kernel/scalable.o
+KTEST_OBJS += tests/kernel/scalable_fl.o
