@@ -58,6 +58,15 @@ static volatile u32 *msix_entry0(struct pci_dev *d, int cap)
 	return bar ? (volatile u32 *)(bar + off) : NULL;
 }
 
+/* Message address (upper half 0) and data of an MSI-X entry; its vector
+ * control is the caller's. */
+static void msix_entry_store(volatile u32 *e, const struct pci_msi_msg *m)
+{
+	e[0] = m->addr;
+	e[1] = 0;
+	e[2] = m->data;
+}
+
 /* The data register's offset: after a 32- or a 64-bit address. */
 static u16 msi_data_off(const struct pci_dev *d, int cap)
 {
@@ -106,9 +115,7 @@ static int msix_msg_write(struct pci_dev *d, int cap,
 	if (!e)
 		return -EINVAL;
 	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2, ctrl | PCI_MSIX_MASKALL);
-	e[0] = m->addr;
-	e[1] = 0;
-	e[2] = m->data;
+	msix_entry_store(e, m);
 	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2, ctrl);
 	return 0;
 }
@@ -158,9 +165,7 @@ static int msix_program(struct pci_dev *d, int cap, const struct pci_msi_msg *m)
 	}
 	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
 		      ctrl | PCI_MSIX_ENABLE | PCI_MSIX_MASKALL);
-	e[0] = m->addr;
-	e[1] = 0;
-	e[2] = m->data;
+	msix_entry_store(e, m);
 	e[3] = 0; /* vector control: unmasked */
 	pci_dev_write(d, cap + PCI_MSIX_CTRL, 2,
 		      (ctrl | PCI_MSIX_ENABLE) & ~PCI_MSIX_MASKALL);

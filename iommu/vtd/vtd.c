@@ -48,6 +48,23 @@ struct vtd_unit *vtd_unit_for_device(u16 seg, u8 bus, u8 devfn)
 	return NULL;
 }
 
+struct vtd_unit *vtd_unit_for_ioapic(u8 id, u16 *sid)
+{
+	for (unsigned i = 0; i < nr_units; i++) {
+		const struct dmar_unit *d = unit_dmar[i];
+		for (u32 s = d->scope_first; s < d->scope_first + d->nr_scopes;
+		     s++) {
+			const struct dmar_scope *sc = &dmar.scopes[s];
+			if (sc->type == DMAR_SCOPE_IOAPIC &&
+			    sc->enum_id == id && !sc->status) {
+				*sid = (u16)PCI_BDF(sc->bus, sc->devfn);
+				return &units[i];
+			}
+		}
+	}
+	return NULL;
+}
+
 struct vtd_unit *vtd_dma_unit_for_device(u16 seg, u8 bus, u8 devfn)
 {
 	struct vtd_unit *u = vtd_unit_for_device(seg, bus, devfn);

@@ -25,5 +25,9 @@ struct vtd_unit *vtd_unit_for_device(u16 seg, u8 bus, u8 devfn);
  * that remaps interrupts only still serves the device's interrupts
  * (vtd_unit_for_device). */
 struct vtd_unit *vtd_dma_unit_for_device(u16 seg, u8 bus, u8 devfn);
+/* The unit whose DMAR scope names I/O APIC @id (8.3.1.1: each I/O APIC is
+ * listed under the unit that remaps its interrupts), with the source id
+ * its interrupts carry in *@sid; NULL when no resolved scope names it. */
+struct vtd_unit *vtd_unit_for_ioapic(u8 id, u16 *sid);
 
 #endif

@@ -56,11 +56,6 @@ static struct vtd_unit *unit_of(const struct dma_engine *e)
 	return vtd_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn);
 }
 
-u16 ir_sid(const struct dma_engine *e)
-{
-	return vtd_dma_requester_id(e->pci);
-}
-
 /* Runs before the VT-d fixture's teardown (registered after it), which
  * stops an xHCI and takes its domain away. */
 static void ir_teardown(void *arg)
@@ -136,10 +131,7 @@ struct ir_fix *ir_setup(bool eim)
 	if (!n)
 		test_skip("no DMA engine whose interrupts a VT-d unit "
 			  "remaps on this machine");
-	if (test_round() + 1 < n)
-		test_repeat();
-	struct dma_engine *e = eng[test_round()];
-	test_label(e->name);
+	struct dma_engine *e = fix_round(eng, n);
 	if (!has_msi(e))
 		test_skip("%s has no MSI or MSI-X vector the kernel enabled "
 			  "(nomsi, or none)",
@@ -154,36 +146,11 @@ struct ir_fix *ir_setup(bool eim)
 	    vtd_dma_unit_for_device(e->pci->seg, e->pci->bus, e->pci->devfn))
 		fix_setup_on(e, FIX_ANY_ENGINE, FIX_INV_PREFERRED);
 	f->dev = e;
-	f->sid = ir_sid(e);
+	f->sid = vtd_dma_requester_id(e->pci);
 	f->unit = unit_of(e);
 	f->other = other_raiser(f);
 	unit_setup(f, eim);
 	return f;
-}
-
-/* The unit whose DMAR scope names I/O APIC @id (8.3.1.1: each I/O APIC
- * is listed under the unit that remaps its interrupts), its source id in
- * *sid; NULL when none does. */
-static struct vtd_unit *ioapic_unit(u8 id, u16 *sid)
-{
-	int err;
-	const struct dmar_info *d = vtd_dmar(&err);
-
-	for (u32 i = 0; d && i < d->nr_units; i++) {
-		const struct dmar_unit *du = &d->units[i];
-		for (u32 s = du->scope_first;
-		     s < du->scope_first + du->nr_scopes; s++) {
-			const struct dmar_scope *sc = &d->scopes[s];
-			if (sc->type != DMAR_SCOPE_IOAPIC ||
-			    sc->enum_id != id || sc->status)
-				continue;
-			*sid = (u16)PCI_BDF(sc->bus, sc->devfn);
-			for (unsigned k = 0; k < vtd_nr_units(); k++)
-				if (vtd_unit(k)->reg_pa == du->reg_base)
-					return vtd_unit(k);
-		}
-	}
-	return NULL;
 }
 
 /* The pin tests take their edge from the 8254's channel 0: skip where no
@@ -241,7 +208,7 @@ struct ir_fix *ir_setup_pin(void)
 	find_pit_pin(f);
 	if (!vtd_nr_units())
 		test_skip("no VT-d unit on this machine");
-	f->unit = ioapic_unit(f->io.id, &f->io_sid);
+	f->unit = vtd_unit_for_ioapic(f->io.id, &f->io_sid);
 	if (!f->unit)
 		test_skip("no VT-d unit's DMAR scope names I/O APIC %u",
 			  f->io.id);
@@ -299,29 +266,25 @@ void ir_expect_blocked(struct ir_fix *f, struct dma_engine *e, unsigned reason,
 
 	ir_raise(e);
 	if (ir_nothing_arrives(a, b))
-		expect_ir_fault(f->unit, reason, ir_sid(e), index);
+		expect_ir_fault(f->unit, reason, vtd_dma_requester_id(e->pci),
+				index);
 }
 
 /* An edu with an MSI the kernel enabled that reaches @u (any unit when
  * NULL) under another requester id than its own. */
 static bool bridged_edu(const struct dma_engine *e, const struct vtd_unit *u)
 {
-	return e->pci && has_msi(e) && ir_sid(e) != e->sid && unit_of(e) &&
-	       (!u || unit_of(e) == u);
+	return e->pci && has_msi(e) && vtd_dma_requester_id(e->pci) != e->sid &&
+	       unit_of(e) && (!u || unit_of(e) == u);
 }
 
 struct dma_engine *ir_next_bridged(struct ir_fix *f)
 {
-	unsigned i = 0;
-
-	if (f->dev)
-		while (dma_find("edu", i) != f->dev)
-			i++;
-	for (i = f->dev ? i + 1 : 0; i < dma_count("edu"); i++) {
-		struct dma_engine *e = dma_find("edu", i);
+	while (f->next_edu < dma_count("edu")) {
+		struct dma_engine *e = dma_find("edu", f->next_edu++);
 		if (bridged_edu(e, f->unit)) {
 			f->dev = e;
-			f->sid = ir_sid(e);
+			f->sid = vtd_dma_requester_id(e->pci);
 			return e;
 		}
 	}

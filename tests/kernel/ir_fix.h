@@ -36,6 +36,7 @@ struct ir_fix {
 	/* @dev's requests as the unit sees them: its own id, or the last
 	 * DMA alias behind a bridge to conventional PCI (alias.h). */
 	u16 sid;
+	unsigned next_edu; /* ir_next_bridged: the edu index it looks at */
 	struct vtd_ir ir;
 	struct ioapic io;
 	u32 io_gsi;	 /* ISA IRQ 0's global system interrupt */
@@ -60,8 +61,6 @@ struct ir_fix *ir_setup_pin(void);
  * the last), as f->dev and f->sid. */
 struct ir_fix *ir_setup_bridged(void);
 struct dma_engine *ir_next_bridged(struct ir_fix *f);
-/* The requester id @e's interrupts reach the unit with (alias.h). */
-u16 ir_sid(const struct dma_engine *e);
 /* The pin's entry in remappable format naming @handle (vector field
  * VEC_IR_A), then one rising edge from the PIT after 1 ms. */
 void ir_pin_fire(struct ir_fix *f, u16 handle);
@@ -83,7 +82,8 @@ bool ir_expect_arrival(unsigned k, u64 before, unsigned cpu);
 /* Neither vector arrives within IR_SILENT_US beyond @a and @b. */
 bool ir_nothing_arrives(u64 a, u64 b);
 /* Raise @e's interrupt, which the caller aimed at a blocked entry, and
- * expect no arrival and a fault with @reason at @index, from ir_sid(@e). */
+ * expect no arrival and a fault with @reason at @index, from @e's requester id
+ * (vtd_dma_requester_id). */
 void ir_expect_blocked(struct ir_fix *f, struct dma_engine *e, unsigned reason,
 		       u16 index);
 

@@ -187,8 +187,8 @@ TEST(scalable, pasid_entry_change_visible_after_pasid_cache_invalidation)
 	ASSERT_OK(vtd_domain_map(&f->dom, IOVA, virt_to_phys(f->src.page),
 				 PAGE_SIZE, PT_READ));
 	ASSERT_OK(sm_attach(f, &c));
-	if (f->xhci)
-		fix_read_fetches(&f->vf, IOVA, f->src.page);
+	if (sm_own_bytes(f))
+		fix_read_fetches(sm_vf(f), IOVA, f->src.page);
 	else
 		ASSERT_OK(dma_read(f->dev, IOVA, 0, LEN));
 	pt.sl_levels = c.sl_levels;
@@ -200,8 +200,9 @@ TEST(scalable, pasid_entry_change_visible_after_pasid_cache_invalidation)
 	ASSERT_OK(
 	    vtd_inv_pasid_cache(f->unit, VTD_QI_PC_G_PASID, c.did, RID_PASID));
 	ASSERT_OK(vtd_inv_iotlb(f->unit, VTD_GRAN_DOMAIN, c.did, 0, 0));
-	if (f->xhci) {
-		fix_write_lands(&f->vf, virt_to_phys(f->dst.page), f->dst.page);
+	if (sm_own_bytes(f)) {
+		fix_write_lands(sm_vf(f), virt_to_phys(f->dst.page),
+				f->dst.page);
 		guarded_intact(&f->dst, 0, 0);
 	} else {
 		ASSERT_OK(dma_write(f->dev, 0, virt_to_phys(f->dst.page), LEN));

@@ -42,24 +42,12 @@ static unsigned sl_levels(const struct vtd_unit *u)
  * nothing attached. */
 struct sm_fix *sm_setup(void)
 {
-	static struct dma_engine *eng[DMA_MAX_ENGINES];
 	struct sm_fix *f = &fixture;
-	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
 
 	memset(f, 0, sizeof(*f));
-	if (!n)
-		test_skip("no DMA engine behind a VT-d unit that translates "
-			  "DMA on this machine");
-	if (test_round() + 1 < n)
-		test_repeat();
-	f->dev = eng[test_round()];
-	test_label(f->dev->name);
+	f->dev = fix_round_engine();
 	f->unit = vtd_dma_unit_for_device(f->dev->pci->seg, f->dev->pci->bus,
 					  f->dev->pci->devfn);
-	f->xhci = !fix_engine_free_form(f->dev);
-	f->vf.dev = f->dev;
-	f->vf.unit = f->unit;
-	f->vf.sid = vtd_dma_requester_id(f->dev->pci);
 	if (!(f->unit->ecap & VTD_ECAP_SMTS))
 		test_skip("unit has no scalable mode (ECAP.SMTS=0)");
 	guarded_init(&f->src);
@@ -71,6 +59,19 @@ struct sm_fix *sm_setup(void)
 	if (!(vtd_read32(f->unit, VTD_REG_GSTS) & VTD_GCMD_TE))
 		ASSERT_OK(vtd_enable_translation(f->unit, true));
 	return f;
+}
+
+struct vtd_fix *sm_vf(struct sm_fix *f)
+{
+	f->vf.dev = f->dev;
+	f->vf.unit = f->unit;
+	f->vf.sid = vtd_dma_requester_id(f->dev->pci);
+	return &f->vf;
+}
+
+bool sm_own_bytes(const struct sm_fix *f)
+{
+	return !fix_engine_free_form(f->dev);
 }
 
 static u16 sl_domain(struct sm_fix *f)
@@ -110,27 +111,26 @@ struct vtd_pasid_cfg sm_any_cfg(struct sm_fix *f)
 static void place_engine(struct sm_fix *f, const struct vtd_pasid_cfg *c)
 {
 	struct dma_region r[4];
+	struct pt_gather g;
 	unsigned n;
 
-	if (!f->xhci || f->placed)
+	if (!sm_own_bytes(f) || f->placed)
 		return;
 	ASSERT_OK(dma_place(f->dev, DMA_IOVA_IDENTITY));
 	f->placed = true;
 	n = dma_regions(f->dev, r, ARRAY_SIZE(r));
 	ASSERT_TRUE(n <= ARRAY_SIZE(r));
-	for (unsigned i = 0; i < n; i++)
-		for (u64 off = 0; off < r[i].len; off += PAGE_SIZE) {
-			unsigned prot = PT_READ |
-					(r[i].perm & DMA_DEV_WRITE ? PT_WRITE
-								   : 0);
-			if (c->pgtt == VTD_PGTT_SL && f->dom_live)
-				ASSERT_OK(vtd_domain_map(&f->dom, r[i].pa + off,
-							 r[i].pa + off,
-							 PAGE_SIZE, prot));
-			else if (c->pgtt == VTD_PGTT_FL && f->fl_live)
-				sm_fl_map(f, r[i].pa + off,
-					  phys_to_virt(r[i].pa + off), prot);
-		}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned prot = fix_dma_prot(r[i].perm);
+		if (c->pgtt == VTD_PGTT_SL && f->dom_live)
+			ASSERT_OK(vtd_domain_map(&f->dom, r[i].pa, r[i].pa,
+						 r[i].len, prot));
+		if (c->pgtt != VTD_PGTT_FL || !f->fl_live)
+			continue;
+		pt_gather_init(&g);
+		ASSERT_OK(pt_map(&f->fl, r[i].pa, r[i].pa, r[i].len, prot, &g));
+		pt_gather_release(&f->fl, &g);
+	}
 }
 
 /* @pe as RID_PASID's entry of the engine, its structures placed for the
@@ -138,7 +138,7 @@ static void place_engine(struct sm_fix *f, const struct vtd_pasid_cfg *c)
 int sm_attach_raw(struct sm_fix *f, const struct vtd_pasid_cfg *c, u32 pasid,
 		  const struct vtd_pasid_entry *pe)
 {
-	bool fresh = f->xhci && !f->placed;
+	bool fresh = sm_own_bytes(f) && !f->placed;
 	int err;
 
 	place_engine(f, c);
@@ -163,9 +163,9 @@ int sm_attach(struct sm_fix *f, const struct vtd_pasid_cfg *c)
  * reset for the next access. */
 void sm_blocked_write(struct sm_fix *f, iova_t iova)
 {
-	int err = fix_write(&f->vf, iova);
+	int err = fix_write(sm_vf(f), iova);
 
-	if (!f->xhci) {
+	if (!sm_own_bytes(f)) {
 		ASSERT_OK(err);
 		return;
 	}
@@ -178,9 +178,9 @@ void sm_blocked_write(struct sm_fix *f, iova_t iova)
 void sm_round_trip(struct sm_fix *f, iova_t src_iova, iova_t dst_iova,
 		   u8 pattern)
 {
-	if (f->xhci) { /* its TRBs fetched, its own bytes written */
-		fix_read_fetches(&f->vf, src_iova, f->src.page);
-		fix_write_lands(&f->vf, dst_iova, f->dst.page);
+	if (sm_own_bytes(f)) { /* its TRBs fetched, its own bytes written */
+		fix_read_fetches(sm_vf(f), src_iova, f->src.page);
+		fix_write_lands(sm_vf(f), dst_iova, f->dst.page);
 		guarded_intact(&f->dst, 0, 0);
 		guarded_intact(&f->src, 0, 0);
 		return;
@@ -203,12 +203,12 @@ bool sm_one_fault(struct sm_fix *f, struct vtd_fault *out)
 	vtd_fault_drain(f->unit);
 	unsigned n = vtd_fault_take(f->unit, flt, ARRAY_SIZE(flt));
 	vtd_fault_clear_log(f->unit);
-	if (!EXPECT_GE(n, 1) || (!f->xhci && !EXPECT_EQ(n, 1)))
+	if (!EXPECT_GE(n, 1) || (!sm_own_bytes(f) && !EXPECT_EQ(n, 1)))
 		return false;
 	if (n > 1)
 		test_diag("%u faults; the first is checked", n);
 	*out = flt[0];
-	return EXPECT_EQ(out->sid, f->vf.sid);
+	return EXPECT_EQ(out->sid, vtd_dma_requester_id(f->dev->pci));
 }
 
 void expect_no_sm_fault(struct sm_fix *f)
@@ -235,6 +235,11 @@ void expect_sm_fault(struct sm_fix *f, unsigned reason, bool todo72)
 
 	if (!sm_one_fault(f, &flt))
 		return;
+	/* The whole entry blocks: an xHCI's first access is to its own
+	 * structures, not the test's IOVA. */
+	if (sm_own_bytes(f) && !fix_engine_holds(f->dev, flt.addr))
+		test_fail("fault address 0x%lx is none of %s's structures",
+			  flt.addr, f->dev->name);
 	if (flt.reason == reason)
 		return;
 	if (todo72 && flt.reason == VTD_FR_SM_PTBL_ACCESS &&
@@ -251,11 +256,11 @@ void expect_sm_fault(struct sm_fix *f, unsigned reason, bool todo72)
  * write through IOVA in dst. */
 void sm_remap_then_write(struct sm_fix *f, int (*flush)(struct sm_fix *))
 {
-	if (f->xhci) {
-		fix_read_fetches(&f->vf, IOVA, f->src.page);
+	if (sm_own_bytes(f)) {
+		fix_read_fetches(sm_vf(f), IOVA, f->src.page);
 		memset(f->src.page, CANARY, LEN);
 		ASSERT_OK(flush(f));
-		fix_write_lands(&f->vf, IOVA, f->dst.page);
+		fix_write_lands(sm_vf(f), IOVA, f->dst.page);
 		guarded_intact(&f->dst, 0, 0);
 		guarded_intact(&f->src, 0, 0);
 		return;
@@ -283,7 +288,7 @@ void sm_pgsnp(struct sm_fix *f, struct vtd_pasid_cfg *c)
 		sm_round_trip(f, IOVA, IOVA + PAGE_SIZE, 0x4b);
 		return;
 	}
-	if (f->xhci)
+	if (sm_own_bytes(f))
 		sm_blocked_write(f, IOVA + PAGE_SIZE);
 	else {
 		memset(f->src.page, 0x4b, LEN);

@@ -13,11 +13,9 @@
 struct sm_fix {
 	struct vtd_unit *unit;
 	struct dma_engine *dev;
-	/* For the engine-neutral accesses (vtd_fix_dma.h): dev, unit and
-	 * the requester id the unit sees. */
+	/* The engine-neutral accesses' view of @dev (sm_vf). */
 	struct vtd_fix vf;
-	bool xhci;   /* dev moves only its own bytes */
-	bool placed; /* its structures placed for this test */
+	bool placed; /* an xHCI's structures placed for this test */
 	struct vtd_sm sm;
 	struct vtd_domain dom;
 	bool dom_live, fl_live;
@@ -30,6 +28,11 @@ struct sm_fix {
  * scalable mode, translation on, nothing attached; torn down when the
  * test ends, however it ends. */
 struct sm_fix *sm_setup(void);
+/* @f's engine as the engine-neutral accesses take it (vtd_fix_dma.h),
+ * filled from f->dev each call, so a test that changes f->dev has it. */
+struct vtd_fix *sm_vf(struct sm_fix *f);
+/* @f's engine moves only its own bytes (xHCI), not any (edu). */
+bool sm_own_bytes(const struct sm_fix *f);
 /* RID_PASID entries: second-stage tables of a fresh domain (f->dom), or
  * skip without ECAP.SLTS; first-stage tables built by the walker (f->fl),
  * or skip without ECAP.FLTS; whichever translates on this unit. */

@@ -156,7 +156,7 @@ void fix_need_free_form(struct vtd_fix *f, const char *why)
 			  f->dev->kind, why);
 }
 
-static unsigned prot_of(unsigned perm)
+unsigned fix_dma_prot(unsigned perm)
 {
 	return (perm & DMA_DEV_READ ? PT_READ : 0) |
 	       (perm & DMA_DEV_WRITE ? PT_WRITE : 0);
@@ -174,7 +174,7 @@ unsigned fix_map_engine(struct vtd_fix *f, struct dma_engine *e,
 			    r[i].iova + r[i].len <=
 				engine_iova() + FIX_ENGINE_SPAN);
 		ASSERT_OK(vtd_domain_map(d, r[i].iova, r[i].pa, r[i].len,
-					 prot_of(r[i].perm)));
+					 fix_dma_prot(r[i].perm)));
 	}
 	return n;
 }
@@ -260,16 +260,27 @@ static __attribute__((noreturn)) void skip_without_engine(void)
 	test_skip("no DMA engine behind a VT-d unit on this machine (%s)", buf);
 }
 
-struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
+struct dma_engine *fix_round(struct dma_engine **eng, unsigned n)
 {
-	static struct dma_engine *eng[DMA_MAX_ENGINES];
-	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
-	if (!n)
-		skip_without_engine();
 	if (test_round() + 1 < n)
 		test_repeat();
 	test_label(eng[test_round()]->name);
-	return fix_setup_on(eng[test_round()], need, inv);
+	return eng[test_round()];
+}
+
+struct dma_engine *fix_round_engine(void)
+{
+	static struct dma_engine *eng[DMA_MAX_ENGINES];
+	unsigned n = fix_engines(eng, ARRAY_SIZE(eng));
+
+	if (!n)
+		skip_without_engine();
+	return fix_round(eng, n);
+}
+
+struct vtd_fix *fix_setup(unsigned need, enum fix_inval inv)
+{
+	return fix_setup_on(fix_round_engine(), need, inv);
 }
 
 struct vtd_fix *fix_setup_on(struct dma_engine *e, unsigned need,

@@ -65,6 +65,15 @@ unsigned fix_engines(struct dma_engine **out, unsigned max);
 /* The same over every unit, one that remaps interrupts only too: the
  * engines whose interrupts a unit may remap (the caller checks ECAP.IR). */
 unsigned fix_irq_engines(struct dma_engine **out, unsigned max);
+/* The engine of this harness round among @eng[0..@n) (n > 0): the test
+ * repeats (test_repeat) while engines are left, each round's diagnostics
+ * labelled with its engine's name. */
+struct dma_engine *fix_round(struct dma_engine **eng, unsigned n);
+/* fix_round over fix_engines, or skip naming the engines there are and
+ * why none is translated. */
+struct dma_engine *fix_round_engine(void);
+/* The page-table permissions of a dma_region's DMA_DEV_* access. */
+unsigned fix_dma_prot(unsigned perm);
 /* Skip: no unit translates the DMA of @p (named @what in the reason):
  * "no VT-d unit serves @what", or the unit that serves it remaps
  * interrupts only (vtd_translates_dma). */

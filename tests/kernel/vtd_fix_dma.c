@@ -165,8 +165,7 @@ bool fix_read_fetches(struct vtd_fix *f, iova_t iova, u8 *va)
 	return ok;
 }
 
-/* The engine's own structures hold @addr. */
-static bool in_regions(struct dma_engine *e, iova_t addr)
+bool fix_engine_holds(struct dma_engine *e, iova_t addr)
 {
 	struct dma_region r[4];
 	unsigned n = dma_regions(e, r, ARRAY_SIZE(r));
@@ -186,7 +185,7 @@ bool expect_device_fault(struct vtd_fix *f, unsigned reason, iova_t iova,
 		return expect_one_fault(f, reason, iova, access);
 	if (!take_first_fault(f->unit, reason, &flt[0]))
 		return false;
-	if (!in_regions(f->dev, flt[0].addr))
+	if (!fix_engine_holds(f->dev, flt[0].addr))
 		test_fail("fault address 0x%lx is none of %s's structures",
 			  flt[0].addr, f->dev->name);
 	else

@@ -49,6 +49,8 @@ bool fix_write_lands_on(struct vtd_fix *f, struct dma_engine *e,
  * back through the stage mapping and compared; xHCI: the completion names
  * the IOVA, nothing written), and the bytes at @va are put back. */
 bool fix_read_fetches(struct vtd_fix *f, iova_t iova, u8 *va);
+/* The engine's own structures (dma_regions) hold @addr. */
+bool fix_engine_holds(struct dma_engine *e, iova_t addr);
 /* A fault of the device as a whole (root or context entry): the unit
  * blocks the first access of the engine: the test's @iova for an engine
  * that goes there directly (edu), else one of its own structures. */
