@@ -29,7 +29,7 @@ static void copy_matches_memcpy_at_every_alignment(void **state)
 	(void)state;
 	for (size_t doff = 0; doff < 8; doff++)
 		for (size_t soff = 0; soff < 8; soff++)
-			for (size_t n = 0; n < 40; n++) {
+			for (size_t n = 0; n < LEN; n++) {
 				pattern(src, sizeof(src), 3);
 				pattern(dst, sizeof(dst), 100);
 				/* Some words already equal, some not. */
@@ -47,7 +47,7 @@ static void set_matches_memset_at_every_alignment(void **state)
 
 	(void)state;
 	for (size_t off = 0; off < 8; off++)
-		for (size_t n = 0; n < 40; n++)
+		for (size_t n = 0; n < LEN; n++)
 			for (int c = 0; c < 256; c += 85) {
 				pattern(dst, sizeof(dst), (unsigned)n);
 				memset(dst + off, c, n / 3);
