@@ -227,7 +227,7 @@ TEST(kvm_exits, ept_memtype_of_guest_ram_follows_coherency)
 	kvm_fix_end(&fix);
 }
 
-#define BENCH_N 256
+#define BENCH_N 64
 
 static u64 cycles_of(struct kvm_fix *f, u32 op)
 {
