@@ -10,7 +10,8 @@ import subprocess
 from .ktap import log_tail
 from .lanes import (emulator, emulator_missing, emulator_result, kernel_args,
                     lane_dir, setup_failure, watch, write_cmds)
-from .procs import DEPS_FIX, file_missing, kill, launch, tool_missing
+from .procs import (DEPS_FIX, file_missing, kill, launch, launch_piped,
+                    tool_missing)
 from .screen import ScreenGrab
 
 
@@ -113,14 +114,17 @@ def run_qemu_lane(lane, ctx):
     write_cmds(d, cmd, env="".join(f"{k}={shlex.quote(v)} "
                                    for k, v in emu.env.items()))
     serial, err = d / "serial.log", d / "qemu.stderr"
-    proc = launch(cmd, serial, err, dict(os.environ, **emu.env))
+    # Under gdb the log is read while QEMU waits: QEMU writes it itself.
+    env = dict(os.environ, **emu.env)
+    proc = (launch(cmd, serial, err, env) if ctx.gdb
+            else launch_piped(cmd, err, env))
     if ctx.gdb:
         attach_gdb(proc, ctx, serial)
     if grab:
         grab.proc = proc
     try:
         parser, timed_out = watch(lane, ctx, proc, serial,
-                                  grab and grab.on_line)
+                                  grab and grab.on_line, not ctx.gdb)
     finally:
         if grab:
             grab.close()
