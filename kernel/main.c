@@ -71,6 +71,7 @@ static void platform_up(void)
 				  kstate.opts.exit);
 	else
 		platform_set_exit_mode((enum exit_mode)exit_mode);
+	platform_set_exit_ack(kstate.opts.exit_ack);
 	if (kstate.opts.console[0])
 		kstate.console_err = console_configure(kstate.opts.console);
 	kstate.mm_err = mm_init(&kstate.boot, keep, acpi_ranges(keep, 16));

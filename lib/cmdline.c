@@ -23,6 +23,7 @@ static const struct opt opts[] = {
 	{ "report", OPT_FLAG, OFF(report), NULL, 0 },
 	{ "acpidump", OPT_FLAG, OFF(acpidump), NULL, 0 },
 	{ "hold", OPT_FLAG, OFF(hold), NULL, 0 },
+	{ "exit_ack", OPT_FLAG, OFF(exit_ack), NULL, 0 },
 	{ "x2apic", OPT_FLAG, OFF(x2apic), NULL, 0 },
 	{ "nomsi", OPT_FLAG, OFF(nomsi), NULL, 0 },
 	{ "allow_unsafe_interrupts", OPT_FLAG, OFF(allow_unsafe_interrupts),

@@ -19,6 +19,10 @@ struct options {
 	unsigned nr_tests;
 	bool list, verbose, report, acpidump;
 	bool hold; /* wait for a key on the verdict screen before leaving */
+	/* exit_ack: before leaving, send ENQ on the serial port and wait for
+	 * the host's answer (a byte or BREAK on it, or a PS/2 key) that it
+	 * has read the output. */
+	bool exit_ack;
 	/* x2apic: the APICs in x2APIC mode even when firmware left them in
 	 * xAPIC mode (it is kept when firmware left it on). */
 	bool x2apic;

@@ -234,9 +234,9 @@ static bool key_pressed(void)
 	return !(st & I8042_AUX) && code < 0x80;
 }
 
-bool console_wait_key(u64 timeout_us)
+/* Drop what was typed before a question is asked. */
+static void drop_typed(void)
 {
-	/* Drop what was typed before the question was asked. */
 	for (unsigned i = 0; i < 64 && (inb(I8042_STATUS) & I8042_OBF) &&
 			     inb(I8042_STATUS) != 0xff;
 	     i++)
@@ -244,9 +244,42 @@ bool console_wait_key(u64 timeout_us)
 	for (unsigned i = 0; i < 64 && serial_port; i++)
 		if (uart_getc(serial_port) < 0)
 			break;
-	return !WAIT_FOR(key_pressed() ||
-			     (serial_port && uart_getc(serial_port) >= 0),
-			 timeout_us);
+}
+
+static bool key_or_byte(void)
+{
+	return key_pressed() || (serial_port && uart_getc(serial_port) >= 0);
+}
+
+bool console_wait_key(u64 timeout_us)
+{
+	drop_typed();
+	return !WAIT_FOR(key_or_byte(), timeout_us);
+}
+
+/* ASCII's enquiry, "are you there": here, has the host read it all. */
+#define ASCII_ENQ 0x05
+
+bool console_exit_ack(u64 timeout_us)
+{
+	static const char enq = ASCII_ENQ;
+
+	if (!serial_port)
+		return false;
+	drop_typed();
+	serial_write(&enq, 1);
+	/* A spin, never a halt: under QEMU with -icount sleep=off a halt
+	 * lets virtual time jump to the next timer, so a halting wait would
+	 * be over in microseconds of wall time, before a host that looks at
+	 * the output every few milliseconds could answer. Spinning, virtual
+	 * time passes only with the instructions run. */
+	deadline_t end = deadline_in_us(timeout_us);
+	do {
+		if (key_or_byte())
+			return true;
+		cpu_relax();
+	} while (!deadline_passed(end));
+	return key_or_byte();
 }
 
 bool screen_geometry(unsigned *cols, unsigned *rows)

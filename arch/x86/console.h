@@ -35,6 +35,13 @@ bool console_serial_name(char *buf, size_t cap);
 /* Wait up to @timeout_us for a key on the PS/2 keyboard or a byte on the
  * serial port; returns whether one came. */
 bool console_wait_key(u64 timeout_us);
+/* The exit handshake: send ENQ (0x05) on the serial port, then wait up to
+ * @timeout_us for the host's answer that it has read everything before it:
+ * a byte or a BREAK on the serial port (or a PS/2 key, for a person). A
+ * host reading QEMU's serial port from an in-memory ring would otherwise
+ * lose what it had not read when QEMU exits. Returns whether the answer
+ * came; false at once without a serial port. */
+bool console_exit_ack(u64 timeout_us);
 
 /* The screen as a grid of character cells, for full-screen pages. Colours
  * are VGA attributes, background << 4 | foreground (background 0-7). */

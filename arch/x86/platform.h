@@ -19,6 +19,9 @@ enum exit_mode { EXIT_AUTO, EXIT_QEMU, EXIT_BOCHS, EXIT_RESET, EXIT_HALT };
  * -EINVAL for a word that names none. */
 int platform_exit_mode_parse(const char *word);
 void platform_set_exit_mode(enum exit_mode mode);
+/* exit_ack: platform_exit() first asks the host whether it has read the
+ * serial output (console_exit_ack) and waits for its answer. */
+void platform_set_exit_ack(bool on);
 __attribute__((noreturn)) void platform_exit(bool pass);
 
 #endif

@@ -25,7 +25,8 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS))
-from runner.procs import follow_pipe, launch_piped  # noqa: E402
+from runner.procs import launch, reap  # noqa: E402
+from runner.qmp import RING, SerialRing  # noqa: E402
 BENCH_RE = re.compile(r"bench: name=(\S+) value=(\S+) unit=(\S+)")
 
 
@@ -34,11 +35,23 @@ def sh(cmd, **kw):
 
 
 def wall_once(cmd, env):
-    """One run's wall time, its output drained as tests/run drains it."""
-    t0 = time.monotonic()
-    proc = launch_piped(cmd, os.devnull, env=env)
-    follow_pipe(proc, os.devnull, 300, lambda line: None)
-    return time.monotonic() - t0
+    """One run's wall time, its serial port read as tests/run reads it (a
+    ring over QMP, answering the kernel's exit handshake); a command
+    without the ring (-serial null) just runs."""
+    ring = SerialRing() if f"chardev:{RING}" in cmd else None
+    try:
+        if ring:
+            cmd = ring.rebind(cmd)
+        t0 = time.monotonic()
+        proc = launch(cmd, os.devnull, env=env)
+        if ring:
+            ring.follow(proc, os.devnull, 300, lambda line: None)
+        else:
+            reap(proc, 300)
+        return time.monotonic() - t0
+    finally:
+        if ring:
+            ring.close()
 
 
 def wall_pairs(cmd, floor_cmd, env, runs):
@@ -75,18 +88,23 @@ def lane_command(lane_dir):
 
 
 def with_args(cmd, args):
-    """The lane's QEMU command with its kernel arguments replaced."""
+    """The lane's QEMU command with its kernel arguments replaced, but for
+    the exit handshake (exit_ack), part of how its serial port is read."""
     cmd = list(cmd)
     i = cmd.index("-append")
-    cmd[i + 1] = args
+    cmd[i + 1] = " ".join([args] + [a for a in cmd[i + 1].split()
+                                    if a == "exit_ack"])
     return cmd
 
 
 def with_serial_null(cmd):
     """The lane's QEMU command with the serial port's bytes dropped inside
-    QEMU (-serial null): what the lane costs without its output."""
-    cmd = list(cmd)
-    cmd[cmd.index("-serial") + 1] = "null"
+    QEMU (-serial null): what the lane costs without its output. Without
+    the exit handshake too, which nobody could answer."""
+    first, end = SerialRing.span(cmd)
+    cmd = cmd[:first] + ["-serial", "null"] + cmd[end:]
+    i = cmd.index("-append")
+    cmd[i + 1] = " ".join(a for a in cmd[i + 1].split() if a != "exit_ack")
     return cmd
 
 

@@ -7,6 +7,7 @@ artifacts and exit status.
   ktap_check KTAP conformance (Documentation/dev-tools/ktap.rst)
   expect     the lanes' expected skips
   procs      processes: launch, follow, kill; tools and files a lane needs
+  qmp        QMP, and QEMU's serial port read from an in-memory ring
   lanes      what every lane shares, and what the QEMU and Bochs lanes share
   host, qemu, bochs   the lane kinds
   screen     the verdict page: QMP screendump, PNG, the kernel's font

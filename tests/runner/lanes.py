@@ -14,7 +14,7 @@ from .acpi import acpi_suite
 from .ktap import (DIVERGE, FAIL, PASS, SKIP, KtapParser, Suite, Test, clean,
                    write_ktap)
 from .ktap_check import check_text
-from .procs import REPO, follow, follow_pipe
+from .procs import REPO, follow
 
 
 # --- Any lane -----------------------------------------------------------------
@@ -168,12 +168,12 @@ def kernel_args(lane, ctx):
     return " ".join(a for a in (lane["args"], ctx.extra_args, hold) if a)
 
 
-def watch(lane, ctx, proc, serial, hook=None, piped=False):
+def watch(lane, ctx, proc, serial, hook=None, follower=follow):
     """Parses the serial log while the emulator runs (each line also goes to
     hook); returns the parser and whether the emulator was killed at the
-    lane's timeout. piped: the emulator's stdout is a pipe (launch_piped)
-    that this copies to the serial log; otherwise the emulator writes the
-    log."""
+    lane's timeout. follower(proc, serial, timeout, on_line) feeds the
+    lines: by default procs.follow(), for an emulator that writes the log
+    itself."""
     last = [time.monotonic()]
 
     def on_suite(suite):
@@ -187,8 +187,7 @@ def watch(lane, ctx, proc, serial, hook=None, piped=False):
             hook(line)
 
     parser = KtapParser(on_suite)
-    timed_out = (follow_pipe if piped else follow)(proc, serial,
-                                                   lane["timeout"], on_line)
+    timed_out = follower(proc, serial, lane["timeout"], on_line)
     return parser, timed_out
 
 

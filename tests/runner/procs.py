@@ -78,58 +78,6 @@ def feed_lines(data, on_line):
     return rest
 
 
-def launch_piped(cmd, stderr, env=None, cwd=REPO):
-    """launch() with stdout a pipe, for follow_pipe() to drain."""
-    with open(stderr, "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err,
-                                stdin=subprocess.DEVNULL, env=env, cwd=cwd,
-                                start_new_session=True)
-    os.set_blocking(proc.stdout.fileno(), False)
-    LIVE.add(proc)
-    return proc
-
-
-def follow_pipe(proc, path, timeout, on_line):
-    """follow() for a launch_piped() process: every POLL_S what its pipe
-    holds is appended to path (flushed: the log is live) and its lines
-    fed, until the pipe's end or timeout seconds (then the process group
-    is killed); returns True on timeout.
-
-    Why not QEMU writing the log itself: its 16550 model passes each byte
-    to its own write(2). Into a file, each is a filesystem write; into a
-    pipe with a reader blocked on it, each wakes the reader. A reader that
-    sleeps between batches is woken by none: measured on the qemu lane
-    (50 KB of output), about as cheap as output to /dev/null, and
-    40-100 ms less wall time than either."""
-    deadline = time.monotonic() + timeout
-    fd, buf, ended = proc.stdout.fileno(), b"", False
-    with open(path, "wb") as log:
-        def drain():
-            nonlocal buf
-            while True:
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except BlockingIOError:
-                    return False
-                if not chunk:
-                    return True
-                log.write(chunk)
-                log.flush()
-                buf = feed_lines(buf + chunk, on_line)
-
-        while not ended and time.monotonic() < deadline:
-            ended = drain()
-            if not ended:
-                time.sleep(POLL_S)
-        timed_out = reap(proc, max(deadline - time.monotonic(), 1)
-                         if ended else 0)
-        drain()
-    proc.stdout.close()
-    if buf:
-        on_line(buf.decode(errors="replace"))
-    return timed_out
-
-
 def tool_missing(tool):
     if shutil.which(tool):
         return None

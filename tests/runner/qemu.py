@@ -10,8 +10,8 @@ import subprocess
 from .ktap import log_tail
 from .lanes import (emulator, emulator_missing, emulator_result, kernel_args,
                     lane_dir, setup_failure, watch, write_cmds)
-from .procs import (DEPS_FIX, file_missing, kill, launch, launch_piped,
-                    tool_missing)
+from .procs import DEPS_FIX, file_missing, kill, launch, tool_missing
+from .qmp import SerialRing
 from .screen import ScreenGrab
 
 
@@ -28,7 +28,10 @@ def qemu_needs(lane, ctx, emu):
     return needs
 
 
-def qemu_command(lane, ctx, d, qmp=None):
+def qemu_command(lane, ctx, d, qmp=None, ring=None):
+    """The lane's QEMU command; with @ring (a SerialRing) its serial port
+    is that ring instead of standard output, and the kernel is asked for
+    the exit handshake the ring needs (exit_ack)."""
     q = ctx.matrix["qemu"]
     emu = emulator(ctx, lane)
     args = kernel_args(lane, ctx)
@@ -36,6 +39,10 @@ def qemu_command(lane, ctx, d, qmp=None):
     if lane.get("icount") is False:
         at = common.index("-icount")
         del common[at:at + 2]
+    if ring:
+        at = common.index("-serial")
+        common[at:at + 2] = ring.argv()
+        args = " ".join(a for a in (args, "exit_ack") if a)
     cmd = [emu.binary, *emu.args, *common, *lane["argv"]]
     if qmp:
         cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
@@ -109,25 +116,30 @@ def run_qemu_lane(lane, ctx):
     if failed:
         return failed
     grab = ScreenGrab(d) if lane.get("screendump") and not ctx.gdb else None
-    cmd = qemu_command(lane, ctx, d, grab and grab.socket) \
+    # Under gdb the log is read while QEMU waits: QEMU writes it itself.
+    ring = None if ctx.gdb else SerialRing()
+    cmd = qemu_command(lane, ctx, d, grab and grab.socket, ring) \
         + (["-s", "-S"] if ctx.gdb else [])
     write_cmds(d, cmd, env="".join(f"{k}={shlex.quote(v)} "
                                    for k, v in emu.env.items()))
     serial, err = d / "serial.log", d / "qemu.stderr"
-    # Under gdb the log is read while QEMU waits: QEMU writes it itself.
     env = dict(os.environ, **emu.env)
     proc = (launch(cmd, serial, err, env) if ctx.gdb
-            else launch_piped(cmd, err, env))
+            else launch(cmd, err, env=env))  # its stdout: nothing, or errors
     if ctx.gdb:
         attach_gdb(proc, ctx, serial)
     if grab:
         grab.proc = proc
     try:
         parser, timed_out = watch(lane, ctx, proc, serial,
-                                  grab and grab.on_line, not ctx.gdb)
+                                  grab and grab.on_line,
+                                  **({"follower": ring.follow} if ring
+                                     else {}))
     finally:
         if grab:
             grab.close()
+        if ring:
+            ring.close()
     failures = qemu_verdict(ctx, proc, parser, timed_out, lane["timeout"],
                             err)
     result = emulator_result(lane, d, parser, failures)

@@ -1,10 +1,8 @@
 """Screen: a QEMU screendump of the verdict page, taken over QMP, saved as
 a PNG and read back with the kernel's font."""
 
-import json
 import re
 import shutil
-import socket
 import struct
 import tempfile
 import zlib
@@ -12,46 +10,12 @@ from pathlib import Path
 
 from .ktap import FAIL, PASS, SKIP, Suite, Test, clean
 from .procs import REPO, kill
+from .qmp import Qmp
 
 
 HOLD_LINE = "# hold: verdict on the screen"
 FONT_FILE = REPO / "arch/x86/font8x16.c"
 FB_LINE_RE = re.compile(r"# console: screen: framebuffer .* at scale (\d+)")
-
-
-class Qmp:
-    """The few QMP commands a lane needs, over QEMU's -qmp unix socket."""
-
-    def __init__(self, path, timeout=10):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(str(path))
-        self.file = self.sock.makefile("rb")
-        self._reply()  # the greeting
-        self.execute("qmp_capabilities")
-
-    def _reply(self):
-        while True:
-            line = self.file.readline()
-            if not line:
-                raise OSError("QMP connection closed")
-            msg = json.loads(line)
-            if "event" not in msg:
-                return msg
-
-    def execute(self, command, **arguments):
-        cmd = {"execute": command}
-        if arguments:
-            cmd["arguments"] = arguments
-        self.sock.sendall(json.dumps(cmd).encode() + b"\n")
-        reply = self._reply()
-        if "error" in reply:
-            raise OSError(f"QMP {command}: {reply['error'].get('desc')}")
-        return reply.get("return")
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
 
 
 class ScreenGrab:

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent.parent  # tests/
 sys.dont_write_bytecode = True  # no tests/runner/__pycache__ from the imports
 sys.path.insert(0, str(HERE))
 from runner import (acpi, bochs, expect, ktap, lanes,  # noqa: E402
-                    matrix, options, qemu, report)
+                    matrix, options, qemu, qmp, report)
 
 
 class VerdictTest(unittest.TestCase):
@@ -76,6 +76,22 @@ class HelpersTest(unittest.TestCase):
         self.assertIn("unix:/q.sock,server=on,wait=off", cmd)
         self.assertEqual(cmd[-1], "k=1 x=a,b hold")
         self.assertEqual(cmd.count("-icount"), 1)
+        ring = qmp.SerialRing()
+        try:
+            cmd = qemu.qemu_command(dict(lane, boot="kernel"), ctx, None,
+                                    ring=ring)
+            self.assertNotIn("stdio", cmd)
+            self.assertIn(f"chardev:{qmp.RING}", cmd)
+            self.assertIn("shutdown=pause", cmd)
+            self.assertEqual(cmd[-1], "k=1 x=a,b exit_ack")
+            other = qmp.SerialRing()
+            moved = other.rebind(cmd)
+            other.close()
+            self.assertEqual(len(moved), len(cmd))
+            self.assertIn(f"unix:{other.socket},server=on,wait=off", moved)
+            self.assertNotIn(f"unix:{ring.socket},server=on,wait=off", moved)
+        finally:
+            ring.close()
         cmd = qemu.qemu_command(dict(lane, boot="kernel", icount=False),
                                 ctx, None)
         self.assertNotIn("-icount", cmd)

@@ -36,16 +36,45 @@ class LogModeTest(unittest.TestCase):
 
 
 FAKE_QEMU = """\
-#!/bin/sh
-printf 'SeaBIOS\\rKTAP version 1\\n1..1\\n    KTAP version 1\\n'
-printf '    # Subtest: s\\n    1..2\\n'
-printf '    ok 1 a\\n'
-case "$*" in
-*mode=hang*) sleep 30 ;;
-*mode=fail*) printf '    not ok 2 b\\nnot ok 1 s\\n'; exit 3 ;;
-esac
-printf '    ok 2 b\\nok 1 s\\n'
-exit 1
+#!/usr/bin/env python3
+# QEMU as tests/run drives it: the serial port a ring read over QMP, the
+# kernel's exit handshake (ENQ, then a BREAK), a reset under
+# -action shutdown=pause (a SHUTDOWN event, then quit).
+import base64, json, os, socket, sys, time
+argv = sys.argv[1:]
+path = argv[argv.index("-qmp") + 1][len("unix:"):].split(",")[0]
+mode = argv[argv.index("-append") + 1]
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(path)
+srv.listen(1)
+conn, _ = srv.accept()
+f = conn.makefile("rwb", buffering=0)
+def send(msg):
+    f.write(json.dumps(msg).encode() + b"\\n")
+out = [b"SeaBIOS\\rKTAP version 1\\n1..1\\n    KTAP version 1\\n"
+       b"    # Subtest: s\\n    1..2\\n    ok 1 a\\n"]
+if "mode=fail" in mode:
+    out.append(b"    not ok 2 b\\nnot ok 1 s\\n\\x05")
+elif "mode=pass" in mode:
+    out.append(b"    ok 2 b\\nok 1 s\\n\\x05")
+send({"QMP": {"version": {}, "capabilities": []}})
+for line in f:
+    cmd = json.loads(line)["execute"]
+    if cmd == "ringbuf-read":
+        data, out = b"".join(out), []
+        send({"return": base64.b64encode(data).decode()})
+        if "mode=hang" in mode:
+            time.sleep(30)
+        if "mode=reset" in mode:
+            send({"event": "SHUTDOWN", "data": {"reason": "guest-reset"}})
+    elif cmd == "chardev-send-break":
+        send({"return": {}})
+        sys.exit(3 if "mode=fail" in mode else 1)
+    elif cmd == "quit":
+        send({"return": {}})
+        sys.exit(0)
+    else:
+        send({"return": {}})
 """
 
 
@@ -147,3 +176,11 @@ class WholeRunTest(unittest.TestCase):
         self.assertLess(seconds, 10)
         self.assertIn("runner.timeout: timed out after 1 s", proc.stdout)
         self.assertIn("s.missing_2: no result: timed out", proc.stdout)
+
+    def test_reset_is_read_to_the_end_and_named(self):
+        proc, seconds, _ = self.run_lane("mode=reset")
+        self.assertEqual(proc.returncode, 1)
+        self.assertLess(seconds, 10)
+        self.assertIn("runner.exit_status: kernel did not exit through "
+                      "isa-debug-exit: status 0 (the machine reset", proc.stdout)
+        self.assertIn("s.missing_2: no result", proc.stdout)
