@@ -37,6 +37,8 @@ static void assert_defaults(const struct options *o)
 	assert_false(o->x2apic);
 	assert_false(o->nomsi);
 	assert_false(o->allow_unsafe_interrupts);
+	assert_false(o->hold);
+	assert_false(o->exit_ack);
 	assert_string_equal(o->exit, "");
 	assert_int_equal(o->expect_virt, VIRT_UNSET);
 	assert_int_equal(o->expect_edu, -1);
@@ -57,7 +59,7 @@ static void empty_line_gives_defaults(void **state)
 static void bare_flags_set_their_option(void **state)
 {
 	struct options *o = parse("list verbose report acpidump x2apic nomsi "
-				  "allow_unsafe_interrupts",
+				  "allow_unsafe_interrupts hold exit_ack",
 				  0);
 
 	assert_true(o->list);
@@ -67,6 +69,8 @@ static void bare_flags_set_their_option(void **state)
 	assert_true(o->x2apic);
 	assert_true(o->nomsi);
 	assert_true(o->allow_unsafe_interrupts);
+	assert_true(o->hold);
+	assert_true(o->exit_ack);
 }
 
 static void enum_options_take_each_named_value(void **state)
