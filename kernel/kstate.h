@@ -11,6 +11,7 @@ struct kernel_state {
 	struct options opts;
 	char cmdline[BOOT_CMDLINE_MAX + 256]; /* loader's plus fw_cfg's */
 	int acpi_err, mm_err, tsc_err, apic_err, pci_err, console_err;
+	int virt_err; /* vm_hw_load() at boot */
 	/* ioapic_mask_all at boot: I/O APICs masked (or an error), and the
 	 * pins that were unmasked. */
 	int ioapics;

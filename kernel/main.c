@@ -13,6 +13,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "kvmlike/assign.h"
+#include "kvmlike/kvm.h"
 #include "kvmlike/policy.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -79,7 +80,8 @@ static void platform_up(void)
 	kstate.tsc_err = tsc_calibrate();
 	kstate.apic_err = apic_init(kstate.opts.x2apic);
 	kstate.ioapics = ioapic_mask_all(&kstate.ioapic_unmasked);
-	smp_init(&kstate.boot); /* outcome: smp_info() */
+	smp_init(&kstate.boot);		/* outcome: smp_info() */
+	kstate.virt_err = vm_hw_load(); /* SVM: on from here, as KVM's load */
 	kstate.pci_err = pci_init();
 	vtd_platform_init(
 	    &kstate.boot); /* outcome: vtd_dmar(), vtd_nr_units() */
@@ -115,6 +117,13 @@ static void print_banner(void)
 		    "started, now masked: the kernel routes nothing through "
 		    "the I/O APIC\n",
 		    kstate.ioapic_unmasked);
+	if (kstate.virt_err == 0)
+		kprintf("# kvm: SVM on, every CPU, from boot: VMs neither turn "
+			"it on nor off (as KVM's enable_virt_at_load)\n");
+	else if (kstate.virt_err != -ENODEV && kstate.virt_err != -EOPNOTSUPP)
+		kprintf("# kvm: SVM could not be turned on at boot: %s; each "
+			"VM tries again\n",
+			strerror_k(kstate.virt_err));
 	console_report();
 }
 

@@ -29,6 +29,7 @@ const struct vcpu_ops *vcpu_ops_detect(void)
 }
 
 static unsigned hw_users; /* VMs holding VMX/SVM on (every online CPU) */
+static bool hw_loaded;	  /* and the kernel itself, since vm_hw_load() */
 static u16 tags_used;	  /* bit n: tag n is some live VM's */
 
 /* The lowest free tag; 0 (none) when VM_MAX_TAG VMs are live. */
@@ -171,14 +172,41 @@ int vm_map_page(struct vm *vm, gpa_t gpa)
 	return err;
 }
 
+int vm_hw_load(void)
+{
+	const struct vcpu_ops *ops = vcpu_ops_detect();
+	int err;
+
+	if (!ops)
+		return -ENODEV;
+	if (ops->vendor != VCPU_SVM || hw_loaded)
+		return ops->vendor != VCPU_SVM ? -EOPNOTSUPP : 0;
+	err = hw_users ? 0 : ops->hw_enable();
+	if (!err) {
+		hw_users++;
+		hw_loaded = true;
+	}
+	return err;
+}
+
+bool vm_hw_loaded(void)
+{
+	return hw_loaded;
+}
+
 void vm_hw_reset(void)
 {
 	const struct vcpu_ops *ops = vcpu_ops_detect();
+	bool loaded = hw_loaded;
 
 	if (ops)
 		ops->hw_force_off();
 	hw_users = 0;
 	tags_used = 0;
+	hw_loaded = false;
+	if (loaded && vm_hw_load())
+		kprintf("# kvm: SVM could not be turned on again after an "
+			"aborted test\n");
 }
 
 int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr)

@@ -49,8 +49,20 @@ int vm_load_script(struct vm *vm, const struct guest_step *steps, unsigned nr);
 int vm_map_page(struct vm *vm, gpa_t gpa);
 
 /* Turn VMX/SVM off and forget every VM, whatever a test that was aborted
- * in the middle left behind. Their memory is not reclaimed. */
+ * in the middle left behind (then on again where vm_hw_load() had turned
+ * it on). Their memory is not reclaimed. */
 void vm_hw_reset(void);
+
+/* SVM on every online CPU from now on, held by the kernel itself, so that
+ * VMs neither turn it on nor off: as Linux's KVM does from its load
+ * (enable_virt_at_load, the default since 6.12: kvm_init() enables
+ * virtualization, and creating or destroying a VM leaves it alone). VMX
+ * is still turned on per VM (-EOPNOTSUPP here): VMXON blocks INIT (SDM
+ * vol. 3C 24.8), and the kernel starts CPUs with INIT. 0, -ENODEV (neither), or the
+ * backend's error (-EPERM: firmware set VM_CR.SVMDIS). */
+int vm_hw_load(void);
+/* Whether vm_hw_load() holds virtualization on. */
+bool vm_hw_loaded(void);
 
 /* The backend for this CPU, or NULL (no VMX or SVM, or no EPT/NPT). */
 const struct vcpu_ops *vcpu_ops_detect(void);

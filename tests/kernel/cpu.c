@@ -1,6 +1,7 @@
 /* Suite cpu: vendor, and the virtualization extension the lane expects. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/smp.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "kvmlike/vcpu.h"
@@ -66,15 +67,45 @@ TEST(cpu, vmxon_succeeds_and_vmxoff_returns)
 	EXPECT_FALSE(read_cr4() & X86_CR4_VMXE);
 }
 
+static bool svme_on[MAX_CPUS];
+
+static void svme_of_cpu(void *arg)
+{
+	svme_on[smp_cpu()] = rdmsr(MSR_EFER) & EFER_SVME;
+}
+
+/* The online CPUs whose EFER.SVME is set (each CPU writes its own). */
+static cpumask_t cpus_with_svme(void)
+{
+	cpumask_t m = cpumask_none();
+	unsigned cpu;
+
+	memset(svme_on, 0, sizeof(svme_on));
+	EXPECT_OK(on_cpus(smp_online_mask(), svme_of_cpu, NULL));
+	for_each_cpu(cpu, smp_online_mask()) if (svme_on[cpu])
+	    cpumask_set(&m, cpu);
+	return m;
+}
+
 /* AMD APM vol. 2 section 15.4: SVM is enabled by EFER.SVME unless
- * VM_CR.SVMDIS is set by firmware. */
+ * VM_CR.SVMDIS is set by firmware. The kernel turns it on on every CPU at
+ * boot (vm_hw_load); here it goes off on every CPU and on again. */
 TEST(cpu, svme_sets_and_clears)
 {
+	cpumask_t all = smp_online_mask();
+
 	if (!has_svm())
 		test_skip("CPU has no SVM");
+	if (kstate.virt_err == -ENODEV)
+		test_skip("SVM without nested paging (CPUID 8000000Ah:EDX[0]): "
+			  "the VM layer leaves it off");
+	ASSERT_OK(kstate.virt_err);
+	EXPECT_TRUE(cpumask_equal(cpus_with_svme(), all));
 	u64 efer = rdmsr(MSR_EFER);
-	ASSERT_OK(svm_ops.hw_enable());
-	EXPECT_TRUE(rdmsr(MSR_EFER) & EFER_SVME);
 	svm_ops.hw_disable();
 	EXPECT_EQ(rdmsr(MSR_EFER), efer & ~(u64)EFER_SVME);
+	EXPECT_TRUE(cpumask_empty(cpus_with_svme()));
+	ASSERT_OK(svm_ops.hw_enable());
+	EXPECT_EQ(rdmsr(MSR_EFER), efer);
+	EXPECT_TRUE(cpumask_equal(cpus_with_svme(), all));
 }
