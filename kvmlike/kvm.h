@@ -50,7 +50,7 @@ int vm_map_page(struct vm *vm, gpa_t gpa);
 
 /* Turn VMX/SVM off and forget every VM, whatever a test that was aborted
  * in the middle left behind (then on again where vm_hw_load() had turned
- * it on). Their memory is not reclaimed. */
+ * it on); nothing when no VM was live. Their memory is not reclaimed. */
 void vm_hw_reset(void);
 
 /* SVM on every online CPU from now on, held by the kernel itself, so that
