@@ -175,23 +175,21 @@ int vm_map_page(struct vm *vm, gpa_t gpa)
 int vm_hw_load(void)
 {
 	const struct vcpu_ops *ops = vcpu_ops_detect();
-	int err;
+	int err = 0;
 
 	if (!ops)
 		return -ENODEV;
-	if (ops->vendor != VCPU_SVM || hw_loaded)
-		return ops->vendor != VCPU_SVM ? -EOPNOTSUPP : 0;
-	err = hw_users ? 0 : ops->hw_enable();
+	if (ops->vendor != VCPU_SVM)
+		return -EOPNOTSUPP;
+	if (hw_loaded)
+		return 0;
+	if (hw_users == 0)
+		err = ops->hw_enable();
 	if (!err) {
 		hw_users++;
 		hw_loaded = true;
 	}
 	return err;
-}
-
-bool vm_hw_loaded(void)
-{
-	return hw_loaded;
 }
 
 void vm_hw_reset(void)

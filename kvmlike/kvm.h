@@ -57,12 +57,11 @@ void vm_hw_reset(void);
  * VMs neither turn it on nor off: as Linux's KVM does from its load
  * (enable_virt_at_load, the default since 6.12: kvm_init() enables
  * virtualization, and creating or destroying a VM leaves it alone). VMX
- * is still turned on per VM (-EOPNOTSUPP here): VMXON blocks INIT (SDM
- * vol. 3C 24.8), and the kernel starts CPUs with INIT. 0, -ENODEV (neither), or the
- * backend's error (-EPERM: firmware set VM_CR.SVMDIS). */
+ * is still turned on per VM: VMXON blocks INIT (SDM vol. 3C 24.8), and
+ * the kernel starts CPUs with INIT. Returns 0; -ENODEV without a backend
+ * (vcpu_ops_detect); -EOPNOTSUPP for VMX; or the backend's error (-EPERM:
+ * firmware set VM_CR.SVMDIS), and then each VM tries again. */
 int vm_hw_load(void);
-/* Whether vm_hw_load() holds virtualization on. */
-bool vm_hw_loaded(void);
 
 /* The backend for this CPU, or NULL (no VMX or SVM, or no EPT/NPT). */
 const struct vcpu_ops *vcpu_ops_detect(void);

@@ -68,8 +68,9 @@ def ram_on_memfd(argv):
     zeroes 2 MiB: 1.7-3 ms each on the 2-core CI machine, and the qemu lane
     touches seven such blocks its boot-and-exit floor does not (the
     allocator test's pages, the 2 MiB-leaf tests' regions and their canary
-    windows). Shared memory here gets 4 KiB pages (shmem_enabled "never",
-    Debian's default), each a fault of about 10 us when first touched:
+    windows). Shared memory gets 4 KiB pages (unless
+    /sys/kernel/mm/transparent_hugepage/shmem_enabled asks otherwise; its
+    default is "never"), each a fault of about 10 us when first touched:
     the lane measured 30 ms faster, its floor unchanged. The guest sees
     the same RAM either way."""
     if "-m" not in argv:

@@ -13,10 +13,9 @@ waits for an answer on the line; the runner, on reading the ENQ, has read
 everything before it and sends a BREAK (QMP chardev-send-break: the 16550
 receives a NUL with LSR.BI; a key would go to a USB keyboard when the
 machine has one, not to the PS/2 port the kernel reads). A machine that
-stops in any
-other way (a reset under -no-reboot, a guest shutdown) pauses instead of
-exiting (-action shutdown=pause), and the runner reads the ring before it
-ends QEMU; at a timeout it reads it before the kill."""
+stops in any other way (a reset under -no-reboot, a guest shutdown)
+pauses instead of exiting (-action shutdown=pause), and the runner reads
+the ring before it ends QEMU; at a timeout it reads it before the kill."""
 
 import base64
 import json
