@@ -4,6 +4,7 @@
 #include "arch/x86/smp.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "kvmlike/kvm.h"
 #include "kvmlike/vcpu.h"
 #include "lib/test.h"
 #include "kernel/kstate.h"
@@ -96,9 +97,11 @@ TEST(cpu, svme_sets_and_clears)
 
 	if (!has_svm())
 		test_skip("CPU has no SVM");
-	if (kstate.virt_err == -ENODEV)
-		test_skip("SVM without nested paging (CPUID 8000000Ah:EDX[0]): "
-			  "the VM layer leaves it off");
+	if (vcpu_ops_detect() != &svm_ops)
+		test_skip("the VM layer does not use SVM on this CPU: %s",
+			  has_vmx()
+			      ? "it uses VMX"
+			      : "no nested paging (CPUID 8000000Ah:EDX[0])");
 	ASSERT_OK(kstate.virt_err);
 	EXPECT_TRUE(cpumask_equal(cpus_with_svme(), all));
 	u64 efer = rdmsr(MSR_EFER);

@@ -1,6 +1,7 @@
 """The processes of a lane: started in their own session with output to
-files or a pipe, followed line by line, killed at a deadline or on Ctrl-C;
-and the tools and files a lane needs before it starts."""
+files, followed line by line (QEMU's serial ring: qmp.py), killed at a
+deadline or on Ctrl-C; and the tools and files a lane needs before it
+starts."""
 
 import os
 import shutil

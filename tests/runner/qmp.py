@@ -19,7 +19,7 @@ the ring before it ends QEMU; at a timeout it reads it before the kill."""
 
 import base64
 import json
-import os
+import shutil
 import socket
 import tempfile
 import time
@@ -40,14 +40,15 @@ class Qmp:
         self.events = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
+        self.file = None
         try:
             self.sock.connect(str(path))
-        except OSError:
-            self.sock.close()
+            self.file = self.sock.makefile("rb")
+            self._reply()  # the greeting
+            self.execute("qmp_capabilities")
+        except (OSError, ValueError):
+            self.close()
             raise
-        self.file = self.sock.makefile("rb")
-        self._reply()  # the greeting
-        self.execute("qmp_capabilities")
 
     def _reply(self):
         while True:
@@ -70,32 +71,48 @@ class Qmp:
         return reply.get("return")
 
     def close(self):
-        self.file.close()
+        if self.file:
+            self.file.close()
         self.sock.close()
 
 
-class SerialRing:
-    """The serial port of one QEMU run: a ringbuf character device and a
-    QMP socket in a short temporary folder (a unix socket's path has at
-    most 107 bytes)."""
+class QmpSocket:
+    """A path for a -qmp unix socket in a temporary folder of its own,
+    short enough for one (at most 107 bytes), removed by close()."""
 
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="vtdtest-ser-")
+    def __init__(self, prefix):
+        self.tmp = tempfile.mkdtemp(prefix=prefix)
         self.socket = Path(self.tmp) / "qmp.sock"
 
-    def argv(self):
-        """QEMU's options for it, in place of -serial stdio."""
-        return ["-chardev", f"ringbuf,id={RING},size={RING_SIZE}",
-                "-serial", f"chardev:{RING}",
-                "-qmp", f"unix:{self.socket},server=on,wait=off",
-                "-action", "shutdown=pause"]
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class SerialRing(QmpSocket):
+    """The serial port of one QEMU run: a ringbuf character device, read
+    over a QMP socket of its own."""
+
+    def __init__(self):
+        super().__init__("vtdtest-ser-")
 
     @staticmethod
-    def span(cmd):
+    def options(path):
+        """QEMU's options for a ring read over the QMP socket at @path, in
+        place of -serial stdio."""
+        return ["-chardev", f"ringbuf,id={RING},size={RING_SIZE}",
+                "-serial", f"chardev:{RING}",
+                "-qmp", f"unix:{path},server=on,wait=off",
+                "-action", "shutdown=pause"]
+
+    def argv(self):
+        return self.options(self.socket)
+
+    @classmethod
+    def span(cls, cmd):
         """Where in @cmd a ring's options are: (first, end)."""
         at = next(i for i, w in enumerate(cmd)
                   if w.startswith(f"ringbuf,id={RING},")) - 1
-        return at, at + 8  # the eight words of argv()
+        return at, at + len(cls.options(""))
 
     def rebind(self, cmd):
         """@cmd, a command made with another ring's argv(), on this one."""
@@ -121,12 +138,6 @@ class SerialRing:
             on_line(buf.decode(errors="replace"))
         return timed_out
 
-    def close(self):
-        try:
-            self.socket.unlink()
-            os.rmdir(self.tmp)
-        except OSError:
-            pass
 
 
 def connect(proc, path, deadline):
@@ -177,7 +188,9 @@ def read_ring(proc, ring, path, timeout, on_data, poll_s=POLL_S):
                     break
                 time.sleep(poll_s)
         except (OSError, ValueError):
-            pass  # QEMU exited: the socket closed
+            # QEMU exited (the socket closed) or stopped answering until
+            # the lane's deadline (the socket's timeout): reap() decides
+            pass
         finally:
             if qmp:
                 qmp.close()

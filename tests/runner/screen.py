@@ -2,15 +2,13 @@
 a PNG and read back with the kernel's font."""
 
 import re
-import shutil
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 from .ktap import FAIL, PASS, SKIP, Suite, Test, clean
 from .procs import REPO, kill
-from .qmp import Qmp
+from .qmp import Qmp, QmpSocket
 
 
 HOLD_LINE = "# hold: verdict on the screen"
@@ -18,15 +16,14 @@ FONT_FILE = REPO / "arch/x86/font8x16.c"
 FB_LINE_RE = re.compile(r"# console: screen: framebuffer .* at scale (\d+)")
 
 
-class ScreenGrab:
+class ScreenGrab(QmpSocket):
     """Takes the screendump when the kernel holds on its verdict page (the
     runner adds 'hold' to the lane's arguments), then presses Enter so that
     the kernel goes on to exit; judges the picture afterwards."""
 
     def __init__(self, d):
+        super().__init__("vtdtest-qmp-")
         self.d = d
-        self.tmp = tempfile.mkdtemp(prefix="vtdtest-qmp-")  # short path
-        self.socket = Path(self.tmp) / "qmp.sock"
         self.ppm = d / "screen.ppm"
         self.proc = None
         self.error = None
@@ -47,9 +44,6 @@ class ScreenGrab:
         except (OSError, ValueError) as e:
             self.error = f"QMP: {e}"
             kill(self.proc)  # the kernel would wait for its key for minutes
-
-    def close(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def judge(self, text):
         """The 'screen' suite of the lane; writes screen.png (and
