@@ -175,6 +175,29 @@ void memset_changed(void *dst, int c, size_t n)
 			*d = (u8)c;
 }
 
+/* Bytes up to the first 8-byte boundary, then 64-byte blocks each tested
+ * with one branch (block_differs), then words and bytes to find where
+ * the run ends. A byte loop runs about 3.5 instructions a byte, every one
+ * of them emulated under TCG; a block about a third of an instruction a
+ * byte. */
+size_t mem_run(const void *p, int c, size_t n)
+{
+	const u8 *b = p;
+	u64 want = 0x0101010101010101ULL * (u8)c;
+	size_t i = 0;
+
+	for (; i < n && ((uintptr_t)(b + i) & 7); i++)
+		if (b[i] != (u8)c)
+			return i;
+	for (; n - i >= 64 && !block_differs(b + i, NULL, want); i += 64)
+		;
+	for (; n - i >= 8 && ld64(b + i) == want; i += 8)
+		;
+	for (; i < n && b[i] == (u8)c; i++)
+		;
+	return i;
+}
+
 bool glob_match(const char *pat, const char *s)
 {
 	const char *star = NULL, *resume = NULL;

@@ -28,6 +28,11 @@ char *strchr(const char *s, int c);
 void memcpy_changed(void *dst, const void *src, size_t n);
 void memset_changed(void *dst, int c, size_t n);
 
+/* How many of the @n bytes at @p, from the first, equal @c: @n when all
+ * do, else the offset of the first that does not (canary and guard
+ * checks over pages of memory). */
+size_t mem_run(const void *p, int c, size_t n);
+
 /* A little-endian field of a firmware table, wherever it is aligned. */
 static inline u16 load16(const void *p)
 {

@@ -104,20 +104,13 @@ bool test_check_bytes(const char *file, int line, const char *expr,
 {
 	test_note_check();
 	const u8 *a = p;
-	u64 word = 0x0101010101010101ULL * value;
-	size_t i = 0;
+	size_t i = mem_run(a, value, n);
 
-	/* Whole words first (guards are large), bytes for the rest and to
-	 * name the first difference. */
-	while (i + 8 <= n && *(const u64 *)(a + i) == word)
-		i += 8;
-	for (; i < n; i++) {
-		if (a[i] != value) {
-			test_fail("%s:%d: EXPECT %s untouched: byte %zu of %zu "
-				  "is 0x%02x, expected 0x%02x",
-				  file, line, expr, i, n, a[i], value);
-			return false;
-		}
+	if (i < n) {
+		test_fail("%s:%d: EXPECT %s untouched: byte %zu of %zu is "
+			  "0x%02x, expected 0x%02x",
+			  file, line, expr, i, n, a[i], value);
+		return false;
 	}
 	return true;
 }

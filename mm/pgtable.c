@@ -143,9 +143,28 @@ int pt_init(struct pt *pt, const struct pt_format *f,
 	return 0;
 }
 
+/* The first index from @i on that may hold an entry: eight zero entries
+ * at once (a zero entry is not present in any format), so that a walk
+ * over a sparse table costs a load and an OR an entry, not a test of
+ * each. */
+static unsigned next_nonzero(const u64 *table, unsigned i)
+{
+	for (; i < PT_ENTRIES && !(i & 7); i += 8) {
+		u64 any = 0;
+
+#pragma GCC unroll 8
+		for (unsigned j = 0; j < 8; j++)
+			any |= table[i + j];
+		if (any)
+			break;
+	}
+	return i;
+}
+
 static void pt_free_tree(struct pt *pt, u64 *table, hpa_t pa, unsigned level)
 {
-	for (unsigned i = 0; level > 1 && i < PT_ENTRIES; i++) {
+	for (unsigned i = next_nonzero(table, 0); level > 1 && i < PT_ENTRIES;
+	     i = next_nonzero(table, i + 1)) {
 		u64 e = table[i];
 
 		if (pte_present(pt, e) && !pte_leaf(pt, e, level))
@@ -165,7 +184,8 @@ void pt_destroy(struct pt *pt)
 
 static void pt_flush_tree(const struct pt *pt, u64 *table, unsigned level)
 {
-	for (unsigned i = 0; level > 1 && i < PT_ENTRIES; i++)
+	for (unsigned i = next_nonzero(table, 0); level > 1 && i < PT_ENTRIES;
+	     i = next_nonzero(table, i + 1))
 		if (pte_present(pt, table[i]) && !pte_leaf(pt, table[i], level))
 			pt_flush_tree(pt, pte_table(pt, table[i]), level - 1);
 	pt_flush(pt, table, PAGE_SIZE);

@@ -1,7 +1,8 @@
 /* Host tests of memcpy_changed/memset_changed: the result is the one
  * memcpy/memset would give, at any alignment and length, and a word that
  * already holds its value is never stored to (checked on a read-only page:
- * a store would fault). */
+ * a store would fault). mem_run finds the first byte that differs
+ * wherever it lies: before, in or after a 64-byte block. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,12 +91,32 @@ static void unchanged_bytes_are_never_stored(void **state)
 	munmap(p, (size_t)sysconf(_SC_PAGESIZE));
 }
 
+static void run_ends_at_the_first_other_byte(void **state)
+{
+	unsigned char buf[LEN + 8];
+
+	(void)state;
+	for (size_t off = 0; off < 8; off++)
+		for (size_t n = 0; n <= LEN; n += (n < 140 ? 1 : 37)) {
+			memset(buf, 0xa5, sizeof(buf));
+			assert_int_equal(mem_run(buf + off, 0xa5, n), n);
+			assert_int_equal(mem_run(buf + off, 0x5a, n), 0);
+			for (size_t at = 0; at < n; at += (at < 80 ? 1 : 13)) {
+				buf[off + at] = 0xa4;
+				assert_int_equal(mem_run(buf + off, 0xa5, n),
+						 at);
+				buf[off + at] = 0xa5;
+			}
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(copy_matches_memcpy_at_every_alignment),
 		cmocka_unit_test(set_matches_memset_at_every_alignment),
 		cmocka_unit_test(unchanged_bytes_are_never_stored),
+		cmocka_unit_test(run_ends_at_the_first_other_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,30 +116,53 @@ void afix_fill_guards(struct vm *vm)
 	       AFIX_CANARY, AFIX_GUARD_HI - AFIX_GUARD_LO);
 }
 
+/* The byte @a should hold: @pat within AFIX_DMA_LEN of @gpa, else @pat2
+ * within AFIX_DMA_LEN of @gpa2, else the canary. */
+static u8 afix_want(gpa_t a, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
+{
+	if (a >= gpa && a < gpa + AFIX_DMA_LEN)
+		return pat;
+	if (a >= gpa2 && a < gpa2 + AFIX_DMA_LEN)
+		return pat2;
+	return AFIX_CANARY;
+}
+
+/* The first of @gpa, @gpa2 and the ends of their AFIX_DMA_LEN bytes above
+ * @a, or @end: where afix_want may change next. */
+static gpa_t afix_next_edge(gpa_t a, gpa_t end, gpa_t gpa, gpa_t gpa2)
+{
+	const gpa_t edge[] = { gpa, gpa + AFIX_DMA_LEN, gpa2,
+			       gpa2 + AFIX_DMA_LEN };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(edge); i++)
+		if (edge[i] > a && edge[i] < end)
+			end = edge[i];
+	return end;
+}
+
 /* Every byte from AFIX_GUARD_LO to AFIX_GUARD_HI is canary except
  * [gpa, gpa+len), which holds @pat, and [gpa2, gpa2+len), which holds
- * @pat2. */
+ * @pat2: checked a stretch of one value at a time (mem_run), the first
+ * byte that differs named. */
 bool afix_guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
 {
 	const u8 *ram = afix_ram(vm, AFIX_GUARD_LO,
 				 AFIX_GUARD_HI - AFIX_GUARD_LO);
-	bool ok = true;
 
-	for (gpa_t a = AFIX_GUARD_LO; a < AFIX_GUARD_HI; a++) {
-		u8 want = (a >= gpa && a < gpa + AFIX_DMA_LEN) ? pat
-			  : (a >= gpa2 && a < gpa2 + AFIX_DMA_LEN)
-			      ? pat2
-			      : AFIX_CANARY;
-		u8 got = ram[a - AFIX_GUARD_LO];
+	for (gpa_t a = AFIX_GUARD_LO; a < AFIX_GUARD_HI;) {
+		gpa_t end = afix_next_edge(a, AFIX_GUARD_HI, gpa, gpa2);
+		u8 want = afix_want(a, gpa, pat, gpa2, pat2);
+		size_t same = mem_run(ram + (a - AFIX_GUARD_LO), want, end - a);
 
-		if (got != want) {
+		if (same < end - a) {
+			a += same;
 			test_fail("guest RAM 0x%lx: 0x%x, expected 0x%x", a,
-				  got, want);
-			ok = false;
-			break;
+				  ram[a - AFIX_GUARD_LO], want);
+			return false;
 		}
+		a = end;
 	}
-	return ok;
+	return true;
 }
 
 /* Every DMA the guest ran completed, every check found its bytes. */

@@ -64,7 +64,11 @@ class Qmp:
         cmd = {"execute": command}
         if arguments:
             cmd["arguments"] = arguments
-        self.sock.sendall(json.dumps(cmd).encode() + b"\n")
+        # No spaces: QEMU reads a monitor's input one byte at a time
+        # (monitor/monitor.c, monitor_can_read() answers 1), about five
+        # system calls of its monitor thread a byte.
+        self.sock.sendall(json.dumps(cmd, separators=(",", ":")).encode()
+                          + b"\n")
         reply = self._reply()
         if "error" in reply:
             raise OSError(f"QMP {command}: {reply['error'].get('desc')}")
