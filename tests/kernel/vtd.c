@@ -546,11 +546,13 @@ static void queue_restart(void *arg)
 /* A queue left stopped by an error (FSTS.IQE, RW1C, survives QIE off and
  * on: 11.4.9.1): bring-up empties it (IQT = IQH), turns it off, records
  * and clears the error, and its own queue then works; kept, the error
- * would stop the new queue before its first descriptor (6.5.2.10). */
+ * would stop the new queue before its first descriptor (6.5.2.10). What
+ * is left running is the queue alone (FIX_UNATTACHED): translation left
+ * on is bring_up_quiesces_translation_and_faults's. */
 TEST(vtd, bring_up_clears_a_queue_stopped_by_an_error)
 {
 	static struct vtd_unit again;
-	struct vtd_fix *f = fix_setup(0, FIX_INV_QUEUED);
+	struct vtd_fix *f = fix_setup(FIX_UNATTACHED, FIX_INV_QUEUED);
 
 	if (!f->unit->qi)
 		test_skip("unit has no queued invalidation (ECAP.QI=0)");

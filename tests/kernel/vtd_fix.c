@@ -306,7 +306,8 @@ struct vtd_fix *fix_setup_on(struct dma_engine *e, unsigned need,
 	/* Translation stays on between tests, as a driver leaves it: each
 	 * test brings its own context entry and clears it at the end. (QEMU
 	 * also rebuilds every device's address space on each TE change.) */
-	fix_attach_engine(f, f->dev, &f->dom);
+	if (!(need & FIX_UNATTACHED))
+		fix_attach_engine(f, f->dev, &f->dom);
 	vtd_fault_drain(f->unit);
 	vtd_fault_clear_log(f->unit);
 	f->irqs_before = trap_count(VEC_VTD_FAULT);

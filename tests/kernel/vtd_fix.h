@@ -57,6 +57,11 @@ enum fix_need {
 	/* Device memory of any bytes, moved at any length and alignment
 	 * (edu); not an engine with fixed bytes and access (xHCI). */
 	FIX_FREE_FORM = 1,
+	/* The unit and its invalidation interface only: the engine is not
+	 * attached, so translation stays as the previous test left it (a
+	 * test of the invalidation queue that does not need it turned on:
+	 * QEMU rebuilds every device's address space on each TE change). */
+	FIX_UNATTACHED = 2,
 };
 
 /* The engines a unit translates for that the VT-d suites run over: the
