@@ -140,10 +140,10 @@ static gpa_t afix_next_edge(gpa_t a, gpa_t end, gpa_t gpa, gpa_t gpa2)
 	return end;
 }
 
-/* Every byte from AFIX_GUARD_LO to AFIX_GUARD_HI is canary except
- * [gpa, gpa+len), which holds @pat, and [gpa2, gpa2+len), which holds
- * @pat2: checked a stretch of one value at a time (mem_run), the first
- * byte that differs named. */
+/* Every byte from AFIX_GUARD_LO to AFIX_GUARD_HI is canary except the
+ * AFIX_DMA_LEN bytes at @gpa, which hold @pat, and those at @gpa2, which
+ * hold @pat2 (afix_want): checked a stretch of one value at a time
+ * (mem_run), the first byte that differs named. */
 bool afix_guards_intact(struct vm *vm, gpa_t gpa, u8 pat, gpa_t gpa2, u8 pat2)
 {
 	const u8 *ram = afix_ram(vm, AFIX_GUARD_LO,
