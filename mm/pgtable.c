@@ -143,19 +143,29 @@ int pt_init(struct pt *pt, const struct pt_format *f,
 	return 0;
 }
 
-/* The first index from @i on that may hold an entry: eight zero entries
- * at once (a zero entry is not present in any format), so that a walk
- * over a sparse table costs a load and an OR an entry, not a test of
- * each. */
-static unsigned next_nonzero(const u64 *table, unsigned i)
+/* The index of the first entry from @i on that points to a lower table
+ * (present, not a leaf), or PT_ENTRIES: a table at level 1 has none.
+ * Eight zero entries are passed over at once (a zero entry is not present
+ * in any format), so that a sparse table costs a load and an OR an entry,
+ * not a test of each. */
+static unsigned next_child(const struct pt *pt, const u64 *table, unsigned i,
+			   unsigned level)
 {
-	for (; i < PT_ENTRIES && !(i & 7); i += 8) {
-		u64 any = 0;
+	if (level <= 1)
+		return PT_ENTRIES;
+	for (; i < PT_ENTRIES; i++) {
+		if (!(i & 7)) {
+			u64 any = 0;
 
 #pragma GCC unroll 8
-		for (unsigned j = 0; j < 8; j++)
-			any |= table[i + j];
-		if (any)
+			for (unsigned j = 0; j < 8; j++)
+				any |= table[i + j];
+			if (!any) {
+				i += 7;
+				continue;
+			}
+		}
+		if (pte_present(pt, table[i]) && !pte_leaf(pt, table[i], level))
 			break;
 	}
 	return i;
@@ -163,14 +173,10 @@ static unsigned next_nonzero(const u64 *table, unsigned i)
 
 static void pt_free_tree(struct pt *pt, u64 *table, hpa_t pa, unsigned level)
 {
-	for (unsigned i = next_nonzero(table, 0); level > 1 && i < PT_ENTRIES;
-	     i = next_nonzero(table, i + 1)) {
-		u64 e = table[i];
-
-		if (pte_present(pt, e) && !pte_leaf(pt, e, level))
-			pt_free_tree(pt, pte_table(pt, e), pte_addr(pt, e),
-				     level - 1);
-	}
+	for (unsigned i = next_child(pt, table, 0, level); i < PT_ENTRIES;
+	     i = next_child(pt, table, i + 1, level))
+		pt_free_tree(pt, pte_table(pt, table[i]),
+			     pte_addr(pt, table[i]), level - 1);
 	pt->ops->free_page(pt->ctx, table, pa);
 	pt->nr_tables--;
 }
@@ -184,10 +190,9 @@ void pt_destroy(struct pt *pt)
 
 static void pt_flush_tree(const struct pt *pt, u64 *table, unsigned level)
 {
-	for (unsigned i = next_nonzero(table, 0); level > 1 && i < PT_ENTRIES;
-	     i = next_nonzero(table, i + 1))
-		if (pte_present(pt, table[i]) && !pte_leaf(pt, table[i], level))
-			pt_flush_tree(pt, pte_table(pt, table[i]), level - 1);
+	for (unsigned i = next_child(pt, table, 0, level); i < PT_ENTRIES;
+	     i = next_child(pt, table, i + 1, level))
+		pt_flush_tree(pt, pte_table(pt, table[i]), level - 1);
 	pt_flush(pt, table, PAGE_SIZE);
 }
 

@@ -304,8 +304,9 @@ struct vtd_fix *fix_setup_on(struct dma_engine *e, unsigned need,
 	ASSERT_OK(vtd_domain_init(&f->dom, f->unit, 0));
 	test_defer(fix_teardown, f);
 	/* Translation stays on between tests, as a driver leaves it: each
-	 * test brings its own context entry and clears it at the end. (QEMU
-	 * also rebuilds every device's address space on each TE change.) */
+	 * test brings its own context entry and clears it at the end, but a
+	 * FIX_UNATTACHED one. (QEMU also rebuilds every device's address
+	 * space on each TE change.) */
 	if (!(need & FIX_UNATTACHED))
 		fix_attach_engine(f, f->dev, &f->dom);
 	vtd_fault_drain(f->unit);
