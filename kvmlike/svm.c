@@ -426,10 +426,9 @@ static u64 svm_get_rip(struct vcpu *v)
 
 /* The local APIC timer: with the INTR intercept and V_INTR_MASKING, its
  * interrupt exits whatever the guest's RFLAGS.IF (15.21.1). */
-static void svm_arm_watchdog(struct vcpu *v, u64 us)
+static void svm_arm_watchdog(struct vcpu *v, deadline_t end)
 {
-	(void)v;
-	apic_timer_oneshot(us);
+	apic_timer_until((unsigned)v->cpu, end);
 }
 
 static void svm_set_wbinvd_exiting(struct vcpu *v, bool on)

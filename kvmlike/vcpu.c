@@ -327,12 +327,10 @@ static void vcpu_report_unexpected(struct vcpu *v, const struct vcpu_exit *e)
 
 /* One entry: requests first, then this CPU joins the dirty mask when
  * exits must flush (KVM kvm_arch_vcpu_load), then the backend runs with
- * the watchdog armed for what is left of the run's time. */
+ * the watchdog armed for the run's deadline. */
 static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 			   deadline_t end)
 {
-	u64 now = rdtsc();
-	u64 left = end > now ? (end - now) * 1000 / tsc_khz() : 0;
 	int err = vcpu_apply_requests(v);
 
 	if (err) { /* stale translations: the guest must not run */
@@ -350,7 +348,7 @@ static int vcpu_enter_once(struct vcpu *v, int cpu, struct vcpu_exit *e,
 		vcpu_flush_cpu(v, (unsigned)v->cpu); /* the CPU it left */
 	v->cpu = cpu;
 	v->stats.entries++;
-	v->ops->arm_watchdog(v, left ? left : 1);
+	v->ops->arm_watchdog(v, end);
 	return v->ops->enter(v, e);
 }
 

@@ -12,6 +12,7 @@
 #ifndef KVMLIKE_VCPU_H
 #define KVMLIKE_VCPU_H
 
+#include "arch/x86/tsc.h"
 #include "kvmlike/policy.h"
 
 #define VCPU_MAX_EXITS	 200000
@@ -142,8 +143,9 @@ struct vcpu_ops {
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	void (*set_pat)(struct vcpu *v, u64 pat);
 	u64 (*get_rip)(struct vcpu *v);
-	/* Make an exit happen within @us of entering (0: disarm). */
-	void (*arm_watchdog)(struct vcpu *v, u64 us);
+	/* Make an exit happen once the TSC reaches @end, at once if it has
+	 * (0: disarm). Called before every entry with the run's deadline. */
+	void (*arm_watchdog)(struct vcpu *v, deadline_t end);
 	void (*set_wbinvd_exiting)(struct vcpu *v, bool on);
 	bool (*wbinvd_exiting)(struct vcpu *v);
 	/* The nested tables' root or attributes changed: load the root and

@@ -237,28 +237,28 @@ static void vmx_decode(struct vcpu_exit *e)
 }
 
 /* The preemption timer counts down at the TSC rate divided by 2^MISC[4:0]
- * (25.5.1) and is reloaded on every entry: an exit within @us of this
- * entry. Without it, the local APIC timer, whose interrupt exits
+ * (25.5.1) and is reloaded on every entry: an exit once the TSC reaches
+ * @end. Without it, the local APIC timer, whose interrupt exits
  * (external-interrupt exiting) whatever the guest's RFLAGS.IF. With it,
  * the APIC timer too, VMX_APIC_BACKSTOP_US later: the preemption timer
  * does not count in C-states deeper than C2 (25.5.1), so it alone would
  * not bound a guest that idled the CPU. */
 #define VMX_APIC_BACKSTOP_US 1000
-static void vmx_arm_watchdog(struct vcpu *v, u64 us)
+static void vmx_arm_watchdog(struct vcpu *v, deadline_t end)
 {
+	u64 now = rdtsc();
 	unsigned rate;
 	u64 ticks;
 
-	if (!vmx(v)->preempt) {
-		apic_timer_oneshot(us);
+	if (!vmx(v)->preempt || !end) {
+		apic_timer_until((unsigned)v->cpu, end);
 		return;
 	}
-	apic_timer_oneshot(us ? us + VMX_APIC_BACKSTOP_US : 0);
-	if (!us)
-		return;
+	apic_timer_until((unsigned)v->cpu,
+			 end + VMX_APIC_BACKSTOP_US * tsc_khz() / 1000);
 	rate = (unsigned)FIELD_GET(VMX_MISC_PREEMPT_RATE,
 				   rdmsr(MSR_IA32_VMX_MISC));
-	ticks = (us * tsc_khz() / 1000) >> rate;
+	ticks = (end > now ? end - now : 0) >> rate;
 	vmcs_write(PREEMPTION_TIMER_VALUE, MIN(MAX(ticks, 1), 0xffffffffULL));
 }
 

@@ -3,6 +3,7 @@
  * are masked so that only the APIC delivers interrupts. */
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/cpumask.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
@@ -30,6 +31,24 @@ static void apic_write(u32 reg, u32 v)
 		*(volatile u32 *)(apic + reg) = v;
 }
 
+/* Writes of an initial count on any CPU, and what each CPU's timer was
+ * last armed for by apic_timer_until(): the deadline, and timer_writes
+ * after that write. A CPU's arming still stands while timer_writes has not
+ * moved since (a count of every CPU's writes: a write on another CPU only
+ * costs this one a needless re-arm). */
+static u64 timer_writes;
+static struct {
+	deadline_t end;
+	u64 writes;
+} timer_armed[MAX_CPUS];
+
+/* This CPU's timer: @count ticks from now, 0 stops it (SDM 11.5.4). */
+static void timer_set(u32 count)
+{
+	__atomic_add_fetch(&timer_writes, 1, __ATOMIC_RELAXED);
+	apic_write(APIC_REG_TIMER_INIT, count);
+}
+
 /* apic_init() has chosen the mode (and mapped the page xAPIC needs). */
 static bool apic_up(void)
 {
@@ -51,10 +70,10 @@ const char *apic_mode_why(void)
 static int timer_calibrate(void)
 {
 	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
-	apic_write(APIC_REG_TIMER_INIT, 0xffffffff);
+	timer_set(0xffffffff);
 	udelay(1000);
 	timer_khz = 0xffffffffu - apic_read(APIC_REG_TIMER_CUR);
-	apic_write(APIC_REG_TIMER_INIT, 0);
+	timer_set(0);
 	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER); /* one-shot, as on an AP */
 	return timer_khz ? 0 : -EIO;
 }
@@ -72,20 +91,45 @@ void apic_idle(u32 us)
 	 * may deschedule this CPU for that long) and HLT then waits for an
 	 * interrupt that never comes. */
 	irq_disable();
-	apic_write(APIC_REG_TIMER_INIT,
-		   ticks ? (u32)MIN(ticks, 0xffffffffu) : 1);
+	timer_set(ticks ? (u32)MIN(ticks, 0xffffffffu) : 1);
 	/* STI's one-instruction shadow: no interrupt slips in before HLT. */
 	asm volatile("sti; hlt" ::: "memory");
 }
 
-void apic_timer_oneshot(u64 us)
+u64 apic_timer_writes(void)
 {
-	u64 ticks = timer_khz * us / 1000;
+	return __atomic_load_n(&timer_writes, __ATOMIC_RELAXED);
+}
+
+u32 apic_timer_count(void)
+{
+	return apic_up() ? apic_read(APIC_REG_TIMER_CUR) : 0;
+}
+
+/* Re-arming the timer where it already runs for @end would change nothing
+ * on hardware, but under QEMU with -icount every write of the initial
+ * count moves a virtual-time deadline and wakes QEMU's main loop: a VM
+ * whose guest exits 128 times re-armed it 128 times for one deadline. */
+void apic_timer_until(unsigned cpu, deadline_t end)
+{
+	u64 now = rdtsc(), ticks;
 
 	if (!apic_up())
 		return;
-	apic_write(APIC_REG_TIMER_INIT,
-		   us ? (u32)MIN(MAX(ticks, 1), 0xffffffffu) : 0);
+	if (!end) {
+		timer_set(0);
+		return;
+	}
+	if (cpu < MAX_CPUS && timer_armed[cpu].end == end &&
+	    timer_armed[cpu].writes == apic_timer_writes() &&
+	    apic_read(APIC_REG_TIMER_CUR))
+		return;
+	ticks = end > now ? (end - now) * timer_khz / tsc_khz() : 0;
+	timer_set((u32)MIN(MAX(ticks, 1), 0xffffffffu));
+	if (cpu < MAX_CPUS) {
+		timer_armed[cpu].end = end;
+		timer_armed[cpu].writes = apic_timer_writes();
+	}
 }
 
 int apic_init(bool want_x2apic)
@@ -146,11 +190,11 @@ void apic_cpu_init(void)
 	 * on every CPU (an AP comes out of INIT dividing by 2). */
 	apic_write(APIC_REG_TIMER_DIV, 0x3);
 	/* The timer's mode and vector, once: apic_idle() and
-	 * apic_timer_oneshot() write only the initial count (a count of 0
+	 * apic_timer_until() write only the initial count (a count of 0
 	 * stops it, SDM 11.5.4), stopped here first in case firmware left
 	 * it counting. Only timer_calibrate() changes it, and puts it
 	 * back. */
-	apic_write(APIC_REG_TIMER_INIT, 0);
+	timer_set(0);
 	apic_write(APIC_REG_LVT_TIMER, VEC_TIMER);
 }
 

@@ -3,6 +3,7 @@
 #ifndef ARCH_X86_APIC_H
 #define ARCH_X86_APIC_H
 
+#include "arch/x86/tsc.h"
 #include "lib/types.h"
 
 #define APIC_REG_ID	   0x20
@@ -77,8 +78,14 @@ void apic_self_ipi(u8 vector);
  * time jumps to the next timer, so a halted wait costs no wall time. */
 void apic_idle(u32 us);
 u64 apic_timer_khz(void);
-/* One VEC_TIMER interrupt about @us microseconds from now, without
- * waiting for it (a watchdog); 0 stops the timer. */
-void apic_timer_oneshot(u64 us);
+/* One VEC_TIMER interrupt on this CPU, number @cpu (smp_cpu()), when the
+ * TSC reaches @end (at once if it has), without waiting for it (a
+ * watchdog); 0 stops the timer. Left as it is when the last arming on
+ * @cpu was for the same @end and the timer still counts, unless a timer
+ * was written since (apic_idle, on any CPU): then it is armed again. */
+void apic_timer_until(unsigned cpu, deadline_t end);
+/* Initial-count writes so far, on every CPU; this CPU's current count. */
+u64 apic_timer_writes(void);
+u32 apic_timer_count(void);
 
 #endif
