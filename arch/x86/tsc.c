@@ -254,7 +254,9 @@ void tsc_set_halt(void (*halt)(u32 us))
 
 struct wait wait_start(u64 us)
 {
-	return (struct wait){ .end = deadline_in_us(us) };
+	u64 now = rdtsc();
+
+	return (struct wait){ .start = now, .end = now + us * khz / 1000 };
 }
 
 bool wait_over(const struct wait *w)
@@ -284,8 +286,9 @@ void wait_pause(struct wait *w)
 		cpu_relax();
 		return;
 	}
-	u32 shift = MIN(w->pauses - 1 - WAIT_SPINS, 14u); /* 8 us << 14 */
-	halt_fn((u32)MIN(8ULL << shift, left));
+	u64 taken = (rdtsc() - w->start) * 1000 / khz;
+	halt_fn((u32)MIN(MIN(MAX(taken, WAIT_HALT_MIN_US), WAIT_HALT_MAX_US),
+			 left));
 }
 
 void wait_sleep(struct wait *w)

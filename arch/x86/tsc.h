@@ -53,18 +53,24 @@ bool deadline_passed(deadline_t d);
  * WAIT_SPINS pauses spin (a register that settles in microseconds costs
  * no more than a spin); after them, while this CPU takes interrupts and a
  * timed halt is registered (the local APIC's, once its timer is
- * calibrated), it halts for growing intervals, 8 us doubling up to
- * about 130 ms and never past the deadline, so a wait overshoots by at
- * most the time it has already waited. A device's interrupt ends a halt
- * at once. Under QEMU with -icount sleep=off virtual time jumps ahead
- * while every CPU halts, so a long timeout costs no wall time; a spinning
- * CPU pays for each microsecond in instructions (and with -smp, takes
- * turns from the CPU it waits for). */
+ * calibrated), each pause halts for as long as the wait has already
+ * taken (at least 8 us, at most about 130 ms, never past the deadline):
+ * the intervals double, and a wait overshoots by at most the time it has
+ * already waited. A device's interrupt ends a halt at once. Under QEMU
+ * with -icount sleep=off virtual time jumps ahead while every CPU halts,
+ * so a long timeout costs no wall time, but each halt costs a round trip
+ * through QEMU's main loop (about 40 us of wall time on the CI machine);
+ * there the spins take hundreds of microseconds of virtual time (a
+ * microsecond an instruction), and the first halt is that long, not 8 us.
+ * A spinning CPU pays for each microsecond in instructions (and with
+ * -smp, takes turns from the CPU it waits for). */
 struct wait {
-	deadline_t end;
+	deadline_t start, end;
 	u32 pauses;
 };
-#define WAIT_SPINS 64
+#define WAIT_SPINS	 64
+#define WAIT_HALT_MIN_US 8
+#define WAIT_HALT_MAX_US (8u << 14)
 
 struct wait wait_start(u64 us);
 bool wait_over(const struct wait *w);

@@ -1,6 +1,7 @@
 # In-kernel suites and their support code: one line per file, so that
 # changes to different suites do not collide.
 KTEST_OBJS := tests/kernel/boot.o
+KTEST_OBJS += tests/kernel/boot_time.o
 KTEST_OBJS += tests/kernel/pci.o
 KTEST_OBJS += tests/kernel/cpu.o
 KTEST_OBJS += tests/kernel/vtd_fix.o

@@ -3,7 +3,6 @@
  * asked, and a CPU that does not answer costs a deadline, not the run. */
 #include "arch/x86/apic.h"
 #include "arch/x86/smp.h"
-#include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "lib/errno.h"
 #include "lib/test.h"
@@ -366,55 +365,4 @@ TEST(smp, exception_on_an_ap_fails_the_call_and_the_ap_recovers)
 	EXPECT_EQ(smp_counter(1, PCPU_EXCEPTION), exc + 1);
 	EXPECT_OK(on_cpus(cpumask_of(1), count, &ran));
 	EXPECT_EQ(ran, 1);
-}
-
-static volatile unsigned woken;
-
-static void on_wake_ipi(struct trap_frame *f, void *ctx)
-{
-	woken++;
-}
-
-static u64 timer_left_us(void)
-{
-	return (u64)apic_timer_count() * 1000 / apic_timer_khz();
-}
-
-/* apic_timer_until(), a VM's watchdog, asked before every entry: a second
- * call for the same deadline writes nothing (under QEMU -icount each write
- * wakes its main loop). Once something else wrote the timer (an idle cut
- * short by an interrupt, its own longer count still running) the next call
- * arms it again: the timer then ends by the deadline, not the idle's. */
-TEST(smp, apic_timer_until_arms_once_per_deadline)
-{
-	unsigned cpu = smp_cpu();
-	deadline_t end = deadline_in_us(50000);
-	u64 w, idle_left, until_left;
-
-	ASSERT_OK(kstate.apic_err);
-	apic_timer_until(cpu, end);
-	w = apic_timer_writes();
-	apic_timer_until(cpu, end);
-	EXPECT_EQ(apic_timer_writes(), w);
-	EXPECT_GT(apic_timer_count(), 0);
-
-	woken = 0;
-	trap_set_handler(VEC_TEST, on_wake_ipi, NULL);
-	irq_disable();
-	apic_self_ipi(VEC_TEST); /* pending: ends the halt at once */
-	apic_idle(200000);	 /* returns with interrupts on */
-	idle_left = timer_left_us();
-	apic_timer_until(cpu, end);
-	until_left = timer_left_us();
-	trap_set_handler(VEC_TEST, NULL, NULL);
-	EXPECT_EQ(apic_timer_writes(), w + 2);
-	apic_timer_until(cpu, 0);
-	EXPECT_EQ(apic_timer_count(), 0);
-
-	test_diag("an idle for 200000 us cut short left %lu us on the timer; "
-		  "armed again for the deadline, %lu us",
-		  idle_left, until_left);
-	EXPECT_EQ(woken, 1);
-	EXPECT_GT(idle_left, 100000);
-	EXPECT_LE(until_left, 50000);
 }
