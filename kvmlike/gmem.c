@@ -66,17 +66,25 @@ static int gmem_build(struct gmem *g, u8 memtype, bool ipat)
 	return err;
 }
 
-/* RAM := zeros, then @img, storing only what differs (memcpy_changed):
- * the pages are usually the ones the last guest freed, its code page
- * again, holding the same stub. */
+/* RAM := zeros, then @img. The pages @img lies in are stored only where
+ * they differ (memcpy_changed, memset_changed): they are usually the last
+ * guest's code pages again, holding the same stub, and under an emulator
+ * a store into a page that holds translated code takes a slow path and
+ * may throw the translation away (QEMU: notdirty_write). The other pages
+ * are cleared with plain stores: testing them first cost more than twice
+ * the instructions (5.4M of the qemu lane's 31M, for 93 guests). */
 static void gmem_fill(struct gmem *g, const struct gmem_image *img)
 {
 	u64 at = img ? img->gpa : g->size, len = img ? img->len : 0;
+	u64 lo = ALIGN_DOWN(at, PAGE_SIZE);
+	u64 hi = MIN(ALIGN_UP(at + len, PAGE_SIZE), g->size);
 
-	memset_changed(g->ram, 0, at);
+	memset(g->ram, 0, lo);
+	memset_changed(g->ram + lo, 0, at - lo);
 	if (len)
 		memcpy_changed(g->ram + at, img->data, len);
-	memset_changed(g->ram + at + len, 0, g->size - at - len);
+	memset_changed(g->ram + at + len, 0, hi - at - len);
+	memset(g->ram + hi, 0, g->size - hi);
 }
 
 int gmem_init(struct gmem *g, const struct pt_format *fmt, u64 size, u8 memtype,
