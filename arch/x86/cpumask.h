@@ -107,8 +107,23 @@ static inline bool cpumask_equal(cpumask_t a, cpumask_t b)
 	return true;
 }
 
-#define for_each_cpu(cpu, m)                       \
-	for ((cpu) = 0; (cpu) < MAX_CPUS; (cpu)++) \
-		if (cpumask_test((m), (cpu)))
+/* The lowest CPU in @m numbered @cpu or above; MAX_CPUS when none is. */
+static inline unsigned cpumask_next(cpumask_t m, unsigned cpu)
+{
+	for (unsigned i = cpu / 64; i < CPUMASK_WORDS; i++, cpu = i * 64) {
+		u64 b = m.w[i] & (~0ULL << (cpu % 64));
+
+		if (b)
+			return i * 64 + (unsigned)__builtin_ctzll(b);
+	}
+	return MAX_CPUS;
+}
+
+/* Each CPU of @m, lowest first, a word at a time: a mask of two CPUs
+ * costs two steps, not MAX_CPUS tests (under TCG every one of them an
+ * emulated instruction or five). @m is evaluated once a step. */
+#define for_each_cpu(cpu, m)                                 \
+	for ((cpu) = cpumask_next((m), 0); (cpu) < MAX_CPUS; \
+	     (cpu) = cpumask_next((m), (cpu) + 1))
 
 #endif

@@ -385,6 +385,33 @@ static void cpumask_words_past_the_first(void **state)
 	assert_true(cpumask_equal(m, cpumask_of(64)));
 }
 
+/* for_each_cpu visits exactly the set bits, in order, across words,
+ * the last CPU included, and nothing for an empty mask. */
+static void for_each_cpu_visits_the_set_bits_in_order(void **state)
+{
+	static const unsigned want[] = { 0,   1,   63,	64,
+					 127, 128, 200, MAX_CPUS - 1 };
+	cpumask_t m = cpumask_none();
+	unsigned cpu, n = 0;
+
+	(void)state;
+	for_each_cpu(cpu, m) n++;
+	assert_int_equal(n, 0);
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cpumask_set(&m, want[i]);
+	for_each_cpu(cpu, m)
+	{
+		assert_true(n < sizeof(want) / sizeof(want[0]));
+		assert_int_equal(cpu, want[n]);
+		n++;
+	}
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(cpumask_next(m, 2), 63);
+	assert_int_equal(cpumask_next(m, 201), MAX_CPUS - 1);
+	assert_int_equal(cpumask_next(m, MAX_CPUS), MAX_CPUS);
+	assert_int_equal(cpumask_next(cpumask_none(), 0), MAX_CPUS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +430,7 @@ int main(void)
 		cmocka_unit_test(ioapics_in_table_order),
 		cmocka_unit_test(cpumask_bounds_and_counts),
 		cmocka_unit_test(cpumask_words_past_the_first),
+		cmocka_unit_test(for_each_cpu_visits_the_set_bits_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
