@@ -240,7 +240,7 @@ def qemu10_present():
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="build")
-    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--lane", action="append",
                     help="a QEMU lane to time (repeatable; default qemu, "
                     "and qemu10 when QEMU 10.0 is there)")
