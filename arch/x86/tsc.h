@@ -59,11 +59,11 @@ bool deadline_passed(deadline_t d);
  * already waited. A device's interrupt ends a halt at once. Under QEMU
  * with -icount sleep=off virtual time jumps ahead while every CPU halts,
  * so a long timeout costs no wall time, but each halt costs a round trip
- * through QEMU's main loop (about 40 us of wall time on the CI machine);
- * there the spins take hundreds of microseconds of virtual time (a
- * microsecond an instruction), and the first halt is that long, not 8 us.
- * A spinning CPU pays for each microsecond in instructions (and with
- * -smp, takes turns from the CPU it waits for). */
+ * through QEMU's main loop (about 40 us of wall time, measured on a
+ * 2-core virtual machine); there the spins take hundreds of microseconds
+ * of virtual time (a microsecond an instruction), and the first halt is
+ * that long, not 8 us. A spinning CPU pays for each microsecond in
+ * instructions (and with -smp, takes turns from the CPU it waits for). */
 struct wait {
 	deadline_t start, end;
 	u32 pauses;
