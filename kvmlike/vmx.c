@@ -246,9 +246,8 @@ static void vmx_decode(struct vcpu_exit *e)
 #define VMX_APIC_BACKSTOP_US 1000
 static void vmx_arm_watchdog(struct vcpu *v, deadline_t end)
 {
-	u64 now = rdtsc();
 	unsigned rate;
-	u64 ticks;
+	u64 now, ticks;
 
 	if (!vmx(v)->preempt || !end) {
 		apic_timer_until((unsigned)v->cpu, end);
@@ -258,6 +257,7 @@ static void vmx_arm_watchdog(struct vcpu *v, deadline_t end)
 			 end + VMX_APIC_BACKSTOP_US * tsc_khz() / 1000);
 	rate = (unsigned)FIELD_GET(VMX_MISC_PREEMPT_RATE,
 				   rdmsr(MSR_IA32_VMX_MISC));
+	now = rdtsc();
 	ticks = (end > now ? end - now : 0) >> rate;
 	vmcs_write(PREEMPTION_TIMER_VALUE, MIN(MAX(ticks, 1), 0xffffffffULL));
 }

@@ -254,9 +254,7 @@ void tsc_set_halt(void (*halt)(u32 us))
 
 struct wait wait_start(u64 us)
 {
-	u64 now = rdtsc();
-
-	return (struct wait){ .start = now, .end = now + us * khz / 1000 };
+	return (struct wait){ .start = rdtsc(), .end = deadline_in_us(us) };
 }
 
 bool wait_over(const struct wait *w)
